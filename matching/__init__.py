@@ -1,0 +1,33 @@
+"""The placement engine for industry-education consortia.
+
+    from matching import load, solve
+    result = solve(load("fixtures/rounds/tiny.json"), "stable")
+"""
+
+from matching.engine import Timings, solve, solve_timed
+from matching.errors import InvalidRound, MatchingError, Problem, UnsupportedOption
+from matching.io import load, result_to_dict, round_to_dict
+from matching.mechanisms import REGISTRY, SolveOptions, Weights
+from matching.model import Result, Round, Stability, Status
+from matching.validate import parse_round
+
+__all__ = [
+    "REGISTRY",
+    "InvalidRound",
+    "MatchingError",
+    "Problem",
+    "Result",
+    "Round",
+    "SolveOptions",
+    "Stability",
+    "Status",
+    "Timings",
+    "UnsupportedOption",
+    "Weights",
+    "load",
+    "parse_round",
+    "result_to_dict",
+    "round_to_dict",
+    "solve",
+    "solve_timed",
+]

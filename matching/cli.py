@@ -1,0 +1,169 @@
+"""python -m matching solve | validate | compare | convert
+
+Exit 0 on success; 2 with one line per problem on standard error for an
+invalid document or option (nothing written); 1 when the solver fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from matching import io, mechanisms
+from matching.engine import Timings, solve_timed
+from matching.errors import InvalidRound, MatchingError, UnsupportedOption
+from matching.mechanisms.base import SolveOptions
+from matching.model import Result, Round, Stability
+from matching.solvers import BACKENDS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m matching", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def solver_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--stability", choices=[s.value for s in Stability],
+                       help="for optimal: ignored, required or relaxed (default: the round's)")
+        p.add_argument("--solver", choices=BACKENDS, default="cbc", help="MILP backend")
+        p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                       help="solver time limit; the best matching found is returned with its gap")
+
+    solve = sub.add_parser("solve", help="solve a round and write the result document")
+    solve.add_argument("round", type=Path, help="round JSON, CSV bundle folder or .zip")
+    solve.add_argument("--mechanism", default="stable", choices=list(mechanisms.REGISTRY))
+    solve.add_argument("--out", type=Path, help="write the result here (default: standard output)")
+    solver_options(solve)
+
+    validate = sub.add_parser("validate", help="check a round and list every problem")
+    validate.add_argument("round", type=Path)
+
+    compare = sub.add_parser("compare", help="run several mechanisms and show them side by side")
+    compare.add_argument("round", type=Path)
+    compare.add_argument("--mechanisms", default="stable,stable-placement,optimal",
+                         help="comma-separated mechanism names")
+    solver_options(compare)
+
+    convert = sub.add_parser("convert", help="convert between a JSON round and a CSV bundle")
+    convert.add_argument("source", type=Path)
+    convert.add_argument("target", type=Path, help="*.json, or a folder for a CSV bundle")
+    return parser
+
+
+def _options(args: argparse.Namespace, round_: Round) -> SolveOptions:
+    stability = Stability(args.stability) if args.stability else round_.stability
+    return SolveOptions(stability=stability, solver=args.solver, time_limit=args.time_limit)
+
+
+def report(result: Result, timings: Timings | None = None) -> str:
+    m = result.metrics
+    lines = [
+        f"round {result.round} · mechanism {result.mechanism} · seed {result.seed} · "
+        f"status {result.status.value}"
+        + (f" · gap {result.gap:.4%}" if result.gap else ""),
+        f"matched {m.matched} of {m.matched + m.unmatched} candidates · "
+        f"fill rate {m.fill_rate:.1%} of {m.capacity} seats · "
+        f"mean rank {m.mean_rank if m.mean_rank is not None else '-'} · welfare {m.welfare}",
+        "rank histogram: " + ", ".join(f"{r}:{n}" for r, n in m.rank_histogram),
+        f"stable: {'yes' if result.stable else 'no'} ({len(result.blocking_pairs)} blocking pairs)"
+        + (f" · stability {result.stability.value}" if result.mechanism == "optimal" else ""),
+    ]
+    if result.conflicts:
+        lines.append("policies in conflict: " + ", ".join(result.conflicts))
+    for p in result.policies:
+        bound = " ".join(s for s in (f"min {p.min}" if p.min is not None else "",
+                                     f"max {p.max}" if p.max is not None else "") if s)
+        lines.append(f"policy {p.id}: {p.value} ({bound}) "
+                     f"{'met' if p.satisfied else 'NOT MET'}")
+    for park, fill in m.by_park:
+        lines.append(f"park {park}: {fill.matched}/{fill.total} seats ({fill.rate:.1%})")
+    for kind, fill in m.by_kind:
+        lines.append(f"{kind}: {fill.matched}/{fill.total} placed ({fill.rate:.1%})")
+    if result.capacity_violations:
+        lines.extend("VIOLATION " + v for v in result.capacity_violations)
+    if timings is not None:
+        lines.append(f"time: graph {timings.graph:.3f}s · solve {timings.solve:.3f}s · "
+                     f"verify {timings.verify:.3f}s · explain {timings.explain:.3f}s")
+    return "\n".join(lines)
+
+
+def _solve(args: argparse.Namespace) -> int:
+    round_ = io.load(args.round)
+    result, timings = solve_timed(round_, args.mechanism, _options(args, round_))
+    document = io.dumps(io.result_to_dict(result))
+    if args.out is None:
+        sys.stdout.write(document)
+        print(report(result, timings), file=sys.stderr)
+        return 0
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(document, encoding="utf-8")
+    tmp.replace(args.out)
+    print(report(result, timings))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    r = io.load(args.round)
+    capacity = sum(p.capacity for p in r.placements)
+    print(f"valid: round {r.id} · {len(r.candidates)} candidates · {len(r.placements)} "
+          f"placements ({capacity} seats) · {len(r.mentors)} mentors · "
+          f"{len(r.organizations)} organizations · {len(r.policies)} policies")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    round_ = io.load(args.round)
+    names = [n.strip() for n in args.mechanisms.split(",") if n.strip()]
+    for name in names:
+        mechanisms.get(name)
+    header = ["mechanism", "status", "matched", "mean rank", "welfare", "blocking",
+              "policies met", "seconds", "rank histogram"]
+    rows = [header]
+    for name in names:
+        start = time.perf_counter()
+        try:
+            result, _ = solve_timed(round_, name, _options(args, round_))
+        except UnsupportedOption as exc:
+            rows.append([name, "n/a", "", "", "", "", "", "", str(exc).split(";")[0]])
+            continue
+        m = result.metrics
+        met = sum(p.satisfied for p in result.policies)
+        rows.append([name, result.status.value, str(m.matched),
+                     f"{m.mean_rank:.3f}" if m.mean_rank is not None else "-",
+                     f"{m.welfare:.2f}", str(len(result.blocking_pairs)),
+                     f"{met}/{len(result.policies)}", f"{time.perf_counter() - start:.2f}",
+                     " ".join(f"{r}:{n}" for r, n in m.rank_histogram)])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    round_ = io.load(args.source)
+    if args.target.suffix == ".json":
+        args.target.write_text(io.dumps(io.round_to_dict(round_)), encoding="utf-8")
+    else:
+        io.write_csv_bundle(round_, args.target)
+    print(f"wrote {args.target}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = {"solve": _solve, "validate": _validate, "compare": _compare,
+               "convert": _convert}[args.command]
+    try:
+        return command(args)
+    except InvalidRound as exc:
+        for problem in exc.problems:
+            print(f"invalid round: {problem}", file=sys.stderr)
+        return 2
+    except UnsupportedOption as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MatchingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

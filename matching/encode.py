@@ -1,0 +1,307 @@
+"""The market: a validated round encoded as integer indices, the only place
+positions exist.
+
+Candidates, placements and mentors are numbered in id order. Everything a
+mechanism or checker needs is precomputed here once, so that they never touch
+ids, the graph or the document:
+
+* the **lottery**: ``random.Random(seed)`` shuffles the sorted candidate ids
+  (one order that breaks every placement's and mentor's ties: single
+  tie-breaking), then the sorted placement ids (which breaks candidates' own
+  ties). Same document and seed, same draw, whatever the file order.
+* **acceptability**: (c, p) is acceptable when p is in c's preferences, c is in
+  p's ranking (if p has one) and in p's mentor's ranking (if p has a mentor
+  with one), and the pair breaks no eligibility rule of the graph.
+* **ranks**: candidates' tie-broken preference lists over acceptable
+  placements; each placement's strict rank of its acceptable candidates
+  (``group * N + lottery``), where the group comes from the mentor's ranking for
+  a mentor-led placement, from the placement's own ranking, or else from the
+  graph's default score (higher first).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from matching.graph import ConsortiumGraph
+from matching.model import (
+    Candidate,
+    Placement,
+    Policy,
+    Ranking,
+    Reason,
+    Round,
+    Selector,
+    flatten,
+)
+
+T = TypeVar("T", Placement, Candidate)
+
+
+@dataclass(frozen=True)
+class PolicyGroup:
+    """A policy with its members resolved to indices (None: everybody)."""
+
+    id: str
+    min: int | None
+    max: int | None
+    candidates: frozenset[int] | None
+    placements: frozenset[int] | None
+
+    def covers(self, c: int, p: int) -> bool:
+        return (self.candidates is None or c in self.candidates) and (
+            self.placements is None or p in self.placements
+        )
+
+
+@dataclass(frozen=True)
+class Market:
+    round: Round
+    candidate_ids: tuple[str, ...]
+    placement_ids: tuple[str, ...]
+    mentor_ids: tuple[str, ...]
+    lottery: tuple[int, ...]
+    # candidate side
+    prefs: tuple[tuple[int, ...], ...]
+    listed: tuple[tuple[int, ...], ...]
+    pref_rank: tuple[dict[int, int], ...]
+    pref_groups: tuple[int, ...]
+    refusals: dict[tuple[int, int], tuple[Reason, str | None]]
+    # placement side
+    capacity: tuple[int, ...]
+    mentor_of: tuple[int, ...]
+    place_rank: tuple[dict[int, int], ...]
+    place_group: tuple[dict[int, int], ...]
+    place_groups: tuple[int, ...]
+    mentor_capacity: tuple[int, ...]
+    mentor_rank: tuple[dict[int, int], ...]
+    affinity: dict[tuple[int, int], float]
+    policies: tuple[PolicyGroup, ...]
+    graph: ConsortiumGraph
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.candidate_ids)
+
+    @property
+    def n_placements(self) -> int:
+        return len(self.placement_ids)
+
+    @property
+    def has_mentors(self) -> bool:
+        return any(m >= 0 for m in self.mentor_of)
+
+    def pairs(self) -> Iterable[tuple[int, int]]:
+        """Every acceptable pair, candidates in index order, placements in preference order."""
+        for c, ps in enumerate(self.prefs):
+            for p in ps:
+                yield c, p
+
+
+def draw_lottery(seed: int, candidate_ids: Iterable[str], placement_ids: Iterable[str]
+                 ) -> tuple[dict[str, int], dict[str, int]]:
+    rng = random.Random(seed)
+    cands = sorted(candidate_ids)
+    places = sorted(placement_ids)
+    rng.shuffle(cands)
+    rng.shuffle(places)
+    return ({c: i for i, c in enumerate(cands)}, {p: i for i, p in enumerate(places)})
+
+
+def _groups(ranking: Ranking) -> dict[str, int]:
+    return {item: g for g, group in enumerate(ranking) for item in group}
+
+
+def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
+    graph = graph or ConsortiumGraph(round_)
+    cands = round_.candidates
+    places = round_.placements
+    n = len(cands)
+    c_index = {c.id: i for i, c in enumerate(cands)}
+    p_index = {p.id: i for i, p in enumerate(places)}
+    m_index = {m.id: i for i, m in enumerate(round_.mentors)}
+    c_lot, p_lot = draw_lottery(round_.seed, c_index, p_index)
+    lottery = tuple(c_lot[c.id] for c in cands)
+
+    place_members = [_groups(p.ranking) if p.ranking is not None else None for p in places]
+    mentor_members = [
+        _groups(m.ranking) if m.ranking is not None else None for m in round_.mentors
+    ]
+    mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
+
+    listed: list[tuple[int, ...]] = []
+    prefs: list[tuple[int, ...]] = []
+    pref_rank: list[dict[int, int]] = []
+    refusals: dict[tuple[int, int], tuple[Reason, str | None]] = {}
+    applicants: list[list[int]] = [[] for _ in places]
+    for c, cand in enumerate(cands):
+        order = sorted(
+            ((g, p_lot[pid], p_index[pid]) for g, group in enumerate(cand.preferences)
+             for pid in group)
+        )
+        listed.append(tuple(p for _, _, p in order))
+        pref_rank.append({p: g + 1 for g, _, p in order})
+        ok: list[int] = []
+        for _, _, p in order:
+            refusal = _refusal(cand, places[p], place_members[p],
+                               mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None,
+                               graph)
+            if refusal is None:
+                ok.append(p)
+                applicants[p].append(c)
+            else:
+                refusals[(c, p)] = refusal
+        prefs.append(tuple(ok))
+
+    affinity = {
+        (c, p): graph.affinity(cands[c], places[p])
+        for p, group in enumerate(applicants)
+        for c in group
+    }
+    place_group: list[dict[int, int]] = []
+    for p, placement in enumerate(places):
+        if mentor_of[p] >= 0:
+            members = mentor_members[mentor_of[p]]
+            groups = {c: members[cands[c].id] if members is not None else 0
+                      for c in applicants[p]}
+        elif place_members[p] is not None:
+            members = place_members[p]
+            assert members is not None
+            groups = {c: members[cands[c].id] for c in applicants[p]}
+        else:
+            groups = _score_groups(graph, placement, [(c, cands[c]) for c in applicants[p]])
+        place_group.append(groups)
+    place_rank = tuple({c: g * n + lottery[c] for c, g in groups.items()}
+                       for groups in place_group)
+
+    # A mentor ranks candidates as its placements do (they share its ranking).
+    mentor_rank: list[dict[int, int]] = [{} for _ in round_.mentors]
+    for p, m in enumerate(mentor_of):
+        if m >= 0:
+            mentor_rank[m].update(place_rank[p])
+
+    return Market(
+        round=round_,
+        candidate_ids=tuple(c.id for c in cands),
+        placement_ids=tuple(p.id for p in places),
+        mentor_ids=tuple(m.id for m in round_.mentors),
+        lottery=lottery,
+        prefs=tuple(prefs),
+        listed=tuple(listed),
+        pref_rank=tuple(pref_rank),
+        pref_groups=tuple(len(c.preferences) for c in cands),
+        refusals=refusals,
+        capacity=tuple(p.capacity for p in places),
+        mentor_of=mentor_of,
+        place_rank=place_rank,
+        place_group=tuple(place_group),
+        place_groups=tuple(max(g.values(), default=0) + 1 for g in place_group),
+        mentor_capacity=tuple(m.capacity for m in round_.mentors),
+        mentor_rank=tuple(mentor_rank),
+        affinity=affinity,
+        policies=tuple(_resolve(policy, round_, graph, c_index, p_index)
+                       for policy in round_.policies),
+        graph=graph,
+    )
+
+
+def _refusal(
+    cand: Candidate,
+    placement: Placement,
+    ranked: dict[str, int] | None,
+    mentor_ranked: dict[str, int] | None,
+    graph: ConsortiumGraph,
+) -> tuple[Reason, str | None] | None:
+    if ranked is not None and cand.id not in ranked:
+        return Reason.NOT_ACCEPTABLE, None
+    if mentor_ranked is not None and cand.id not in mentor_ranked:
+        return Reason.NOT_ACCEPTABLE, None
+    rule = graph.ineligibility(cand, placement)
+    if rule is not None:
+        return Reason.INELIGIBLE, rule
+    return None
+
+
+def _score_groups(
+    graph: ConsortiumGraph, placement: Placement, applicants: list[tuple[int, Candidate]]
+) -> dict[int, int]:
+    scores = {c: graph.default_score(cand, placement) for c, cand in applicants}
+    distinct = sorted(set(scores.values()), reverse=True)
+    group_of = {s: g for g, s in enumerate(distinct)}
+    return {c: group_of[s] for c, s in scores.items()}
+
+
+def _resolve(
+    policy: Policy,
+    round_: Round,
+    graph: ConsortiumGraph,
+    c_index: dict[str, int],
+    p_index: dict[str, int],
+) -> PolicyGroup:
+    places = _select(policy.placements, round_.placements,
+                     lambda p, attr: _placement_values(p, attr, graph))
+    cands = _select(policy.candidates, round_.candidates,
+                    lambda c, attr: _candidate_values(c, attr, graph))
+    return PolicyGroup(
+        policy.id,
+        policy.min,
+        policy.max,
+        None if cands is None else frozenset(c_index[i] for i in cands),
+        None if places is None else frozenset(p_index[i] for i in places),
+    )
+
+
+def _select(
+    selector: Selector,
+    items: tuple[T, ...],
+    values: Callable[[T, str], Iterable[str]],
+) -> list[str] | None:
+    if not selector:
+        return None
+    return [
+        item.id for item in items
+        if all(set(values(item, attr)) & set(wanted) for attr, wanted in selector)
+    ]
+
+
+def _placement_values(p: Placement, attr: str, graph: ConsortiumGraph) -> Iterable[str]:
+    match attr:
+        case "park":
+            return graph.parks_of(p.host)
+        case "governed_by":
+            return graph.governments_of(p.host)
+        case "host":
+            return (p.host,)
+        case "kind":
+            return (p.kind.value,)
+        case "mentor":
+            return (p.mentor,) if p.mentor is not None else ()
+        case "id":
+            return (p.id,)
+    raise ValueError(f"unknown placement attribute {attr!r}")
+
+
+def _candidate_values(c: Candidate, attr: str, graph: ConsortiumGraph) -> Iterable[str]:
+    match attr:
+        case "college":
+            return (c.college,) if c.college is not None else ()
+        case "institute":
+            return (c.institute,) if c.institute is not None else ()
+        case "governed_by":
+            return graph.governments_of(c.affiliation) if c.affiliation is not None else ()
+        case "kind":
+            return (c.kind.value,)
+        case "tier":
+            return (c.tier.value,) if c.tier is not None else ()
+        case "level":
+            level = graph.level_of(c)
+            return (level.value,) if level is not None else ()
+        case "id":
+            return (c.id,)
+    raise ValueError(f"unknown candidate attribute {attr!r}")
+
+
+__all__ = ["Market", "PolicyGroup", "draw_lottery", "encode", "flatten"]

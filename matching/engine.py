@@ -1,0 +1,85 @@
+"""The pipeline: round → graph → market → mechanism → verify → explain → result."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from matching import mechanisms
+from matching.encode import encode
+from matching.explain import explain
+from matching.graph import ConsortiumGraph
+from matching.io import round_hash
+from matching.mechanisms.base import SolveOptions
+from matching.metrics import measure
+from matching.model import PolicyStatus, Result, Round
+from matching.verify import verify
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent in each stage of one solve."""
+
+    graph: float
+    solve: float
+    verify: float
+    explain: float
+
+    @property
+    def total(self) -> float:
+        return self.graph + self.solve + self.verify + self.explain
+
+
+def solve_timed(
+    round_: Round, mechanism: str = "stable", options: SolveOptions | None = None
+) -> tuple[Result, Timings]:
+    options = options or SolveOptions(stability=round_.stability)
+    run = mechanisms.get(mechanism)
+    t0 = time.perf_counter()
+    market = encode(round_, ConsortiumGraph(round_))
+    t1 = time.perf_counter()
+    outcome = run(market, options)
+    t2 = time.perf_counter()
+    check = verify(market, outcome.assignment)
+    t3 = time.perf_counter()
+    reasons = explain(market, outcome.assignment, check, options.weights)
+    metrics = measure(market, outcome.assignment, options.weights)
+    t4 = time.perf_counter()
+    cids, pids = market.candidate_ids, market.placement_ids
+    result = Result(
+        round=round_.id,
+        mechanism=mechanism,
+        seed=round_.seed,
+        status=outcome.status,
+        assignments=tuple(
+            (cid, pids[p] if p >= 0 else None)
+            for cid, p in zip(cids, outcome.assignment, strict=True)
+        ),
+        stable=check.stable,
+        blocking_pairs=tuple((cids[c], pids[p]) for c, p in check.blocking_pairs),
+        policies=tuple(
+            PolicyStatus(
+                g.id,
+                (g.min is None or v >= g.min) and (g.max is None or v <= g.max),
+                v,
+                g.min,
+                g.max,
+            )
+            for g, v in zip(market.policies, check.policy_values, strict=True)
+        ),
+        capacity_violations=check.capacity_violations,
+        metrics=metrics,
+        explanations=tuple((cids[c], reasons[c]) for c in sorted(reasons)),
+        objective=metrics.welfare,
+        gap=outcome.gap,
+        conflicts=outcome.conflicts,
+        stability=outcome.stability,
+        solver=outcome.solver,
+        input_hash=round_hash(round_),
+    )
+    return result, Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+
+
+def solve(round_: Round, mechanism: str = "stable", options: SolveOptions | None = None) -> Result:
+    """Solve a validated round with a mechanism by name, verified and explained."""
+    return solve_timed(round_, mechanism, options)[0]

@@ -1,0 +1,73 @@
+"""Why each candidate did not get each placement it ranks above its own.
+
+For every placement p that candidate c ranks (tie-broken) above its
+assignment, the first of these that holds, each checkable against the round
+and the result:
+
+* ``not_acceptable``: p (or p's mentor) does not rank c;
+* ``ineligible``: the pair breaks a graph rule (`rule` names it);
+* ``full``: p holds its capacity; `cutoff` is the assignee p ranks lowest;
+* ``mentor_full``: p's mentor holds its capacity; `cutoff` is the mentor's
+  lowest-ranked assignee;
+* ``policy``: moving c to p would break a policy at its bound: a ceiling
+  covering (c, p) but not c's current pair, or a floor covering c's current
+  pair but not (c, p);
+* ``welfare``: none of the above; moving c alone would change the welfare
+  objective by `gain` (never positive in a proven-optimal result).
+"""
+
+from __future__ import annotations
+
+from matching.encode import Market
+from matching.mechanisms.base import Assignment, Weights
+from matching.model import Explanation, Reason
+from matching.objective import pair_weight
+from matching.verify import Verification
+
+
+def explain(
+    market: Market, assignment: Assignment, check: Verification, weights: Weights
+) -> dict[int, tuple[Explanation, ...]]:
+    out: dict[int, tuple[Explanation, ...]] = {}
+    for c, current in enumerate(assignment):
+        reasons = []
+        for p in market.listed[c]:
+            if p == current:
+                break
+            reasons.append(_why(market, assignment, check, weights, c, p))
+        if reasons:
+            out[c] = tuple(reasons)
+    return out
+
+
+def _why(
+    market: Market,
+    assignment: Assignment,
+    check: Verification,
+    weights: Weights,
+    c: int,
+    p: int,
+) -> Explanation:
+    place = market.placement_ids[p]
+    refusal = market.refusals.get((c, p))
+    if refusal is not None:
+        return Explanation(place, refusal[0], rule=refusal[1])
+    occ = check.occupancy
+    if occ.count[p] >= market.capacity[p]:
+        return Explanation(place, Reason.FULL, cutoff=market.candidate_ids[occ.worst[p]])
+    m = market.mentor_of[p]
+    if m >= 0 and occ.mentor_count[m] >= market.mentor_capacity[m]:
+        return Explanation(place, Reason.MENTOR_FULL, mentor=market.mentor_ids[m],
+                           cutoff=market.candidate_ids[occ.mentor_worst[m]])
+    current = assignment[c]
+    for policy, value in zip(market.policies, check.policy_values, strict=True):
+        now = current >= 0 and policy.covers(c, current)
+        after = policy.covers(c, p)
+        if (policy.max is not None and after and not now and value >= policy.max) or (
+            policy.min is not None and now and not after and value <= policy.min
+        ):
+            return Explanation(place, Reason.POLICY, policy=policy.id)
+    gain = pair_weight(market, c, p, weights)
+    if current >= 0:
+        gain -= pair_weight(market, c, current, weights)
+    return Explanation(place, Reason.WELFARE, gain=round(gain, 6))

@@ -1,0 +1,59 @@
+"""The mechanisms by contract name. Each is `solve(market, options) -> Outcome`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matching.encode import Market
+from matching.errors import UnsupportedOption
+from matching.mechanisms.base import Assignment, Outcome, SolveOptions, Weights
+from matching.mechanisms.deferred_acceptance import candidate_proposing, placement_proposing
+from matching.mechanisms.spa import spa_student
+from matching.mechanisms.welfare import SolverFailed, optimal
+
+Mechanism = Callable[[Market, SolveOptions], Outcome]
+
+
+def _stable(market: Market, options: SolveOptions) -> Outcome:
+    """Candidate-optimal stable matching (SPA-student when there are mentors)."""
+    if market.has_mentors:
+        return Outcome(spa_student(market))
+    return Outcome(candidate_proposing(market))
+
+
+def _stable_placement(market: Market, options: SolveOptions) -> Outcome:
+    """Placement-optimal stable matching (placement-proposing deferred acceptance)."""
+    if market.has_mentors:
+        led = sorted({market.mentor_ids[m] for m in market.mentor_of if m >= 0})
+        raise UnsupportedOption(
+            "mechanism stable-placement does not support mentors (placements led by "
+            f"{', '.join(repr(m) for m in led)}); use stable or optimal"
+        )
+    return Outcome(placement_proposing(market))
+
+
+REGISTRY: dict[str, Mechanism] = {
+    "stable": _stable,
+    "stable-placement": _stable_placement,
+    "optimal": optimal,
+}
+
+
+def get(name: str) -> Mechanism:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(REGISTRY)
+        raise UnsupportedOption(f"mechanism: unknown {name!r} (known: {known})") from None
+
+
+__all__ = [
+    "REGISTRY",
+    "Assignment",
+    "Mechanism",
+    "Outcome",
+    "SolveOptions",
+    "SolverFailed",
+    "Weights",
+    "get",
+]

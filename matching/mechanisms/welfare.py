@@ -1,0 +1,254 @@
+"""Welfare-optimal assignment under capacities, eligibility and policies (a MILP).
+
+Binary x[c, p] for every acceptable pair; maximise Σ w(c, p) x[c, p]
+(`matching.objective`) subject to
+
+    Σ_p x[c, p] ≤ 1                    each candidate placed at most once
+    Σ_c x[c, p] ≤ capacity(p)          each placement
+    Σ_{p led by m} Σ_c x[c, p] ≤ capacity(m)   each mentor
+    min ≤ Σ_{(c, p) in group} x[c, p] ≤ max     each policy
+
+With stability `required`, every acceptable pair must not block (the SPA
+definition of Abraham, Irving and Manlove 2007, which is Gale–Shapley's when
+a placement has no mentor). With prefix sums ``T[c, j]`` (c placed at its j-th
+choice or better), ``S[p, i]`` (seats of p held by candidates p ranks above its
+i-th) and ``L[m, i]`` (likewise for mentor m), a pair (c, p) with y = 1 − T is
+blocked from blocking by
+
+    capacity(p) · (y − z − b) ≤ S[p, i]            p is full of better candidates, or
+    capacity(m) · (y − (1 − z) − b) ≤ L[m, i']     m is full of better candidates
+
+(z chooses which holds; without a mentor only the first, with z = 0). b = 1
+marks a blocking pair: fixed to 0 when stability is required; when the
+policies make that impossible (or stability is `relaxed`), the model first
+minimises Σ b and then maximises welfare among the matchings with that few
+blocking pairs, and says so (`Stability.RELAXED`).
+
+Infeasible policies are a status: the deletion filter (Chinneck and Dravnieks
+1991) over the policies finds a minimal conflicting set, and the matching
+returned is the one that violates the policies least (sum of shortfalls and
+excesses), then has the most welfare.
+
+A time limit returns the best matching found, with its gap to the LP bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulp
+
+from matching.encode import Market, PolicyGroup
+from matching.errors import MatchingError
+from matching.mechanisms.base import Outcome, SolveOptions
+from matching.model import Stability, Status
+from matching.objective import pair_weight
+from matching.solvers import SolverStatus, solve
+
+
+class SolverFailed(MatchingError):
+    """The solver found no matching at all within its time limit."""
+
+
+@dataclass
+class _Model:
+    problem: pulp.LpProblem
+    x: dict[tuple[int, int], pulp.LpVariable]
+    welfare: pulp.LpAffineExpression
+    blocking: list[pulp.LpVariable] = field(default_factory=list)
+    slack: list[pulp.LpVariable] = field(default_factory=list)
+
+
+def optimal(market: Market, options: SolveOptions) -> Outcome:
+    policies = market.policies
+    stability = options.stability
+    if stability is Stability.REQUIRED:
+        model = _build(market, options, policies, stability="strict")
+        status = _run(model, options)
+        if status is not SolverStatus.INFEASIBLE:
+            return _outcome(market, model, status, options, Stability.REQUIRED)
+        if not _feasible(market, options, policies):
+            return _infeasible(market, options)
+        stability = Stability.RELAXED
+    if stability is Stability.RELAXED:
+        model = _build(market, options, policies, stability="counted")
+        model.problem.setObjective(-pulp.lpSum(model.blocking))
+        status = _run(model, options)
+        if status is SolverStatus.INFEASIBLE:
+            return _infeasible(market, options)
+        fewest = round(pulp.value(pulp.lpSum(model.blocking)))
+        model.problem += pulp.lpSum(model.blocking) <= fewest, "fewest_blocking"
+        model.problem.setObjective(model.welfare)
+        return _outcome(market, model, _run(model, options), options, Stability.RELAXED)
+    model = _build(market, options, policies, stability=None)
+    status = _run(model, options)
+    if status is SolverStatus.INFEASIBLE:
+        return _infeasible(market, options)
+    return _outcome(market, model, status, options, Stability.IGNORED)
+
+
+def _run(model: _Model, options: SolveOptions) -> SolverStatus:
+    status = solve(model.problem, options.solver, options.time_limit)
+    if status is SolverStatus.NO_SOLUTION:
+        raise SolverFailed(
+            f"solver {options.solver} found no matching within {options.time_limit} s"
+        )
+    return status
+
+
+def _outcome(
+    market: Market,
+    model: _Model,
+    status: SolverStatus,
+    options: SolveOptions,
+    stability: Stability,
+    *,
+    result_status: Status | None = None,
+    conflicts: tuple[str, ...] = (),
+) -> Outcome:
+    assignment = [-1] * market.n_candidates
+    for (c, p), var in model.x.items():
+        if (var.varValue or 0) > 0.5:
+            assignment[c] = p
+    gap = 0.0
+    if status is SolverStatus.FEASIBLE:
+        found = pulp.value(model.problem.objective)
+        gap = _gap(model, options, found)
+    if result_status is None:
+        result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
+    return Outcome(tuple(assignment), result_status, gap, conflicts, options.solver, stability)
+
+
+def _gap(model: _Model, options: SolveOptions, found: float) -> float:
+    """Relative gap between the matching found and the LP relaxation's bound."""
+    for var in model.problem.variables():
+        var.cat = pulp.LpContinuous
+    solve(model.problem, options.solver, options.time_limit)
+    bound = pulp.value(model.problem.objective)
+    return max(0.0, (bound - found) / max(1.0, abs(bound)))
+
+
+def _build(
+    market: Market,
+    options: SolveOptions,
+    policies: Sequence[PolicyGroup],
+    *,
+    stability: str | None,
+    elastic: bool = False,
+) -> _Model:
+    problem = pulp.LpProblem("placement", pulp.LpMaximize)
+    x = {(c, p): pulp.LpVariable(f"x_{c}_{p}", cat=pulp.LpBinary) for c, p in market.pairs()}
+    weights = options.weights
+    welfare = pulp.lpSum(pair_weight(market, c, p, weights) * v for (c, p), v in x.items())
+    model = _Model(problem, x, welfare)
+
+    by_place: list[list[pulp.LpVariable]] = [[] for _ in range(market.n_placements)]
+    for (_, p), var in x.items():
+        by_place[p].append(var)
+    for c, ps in enumerate(market.prefs):
+        if len(ps) > 1:
+            problem += pulp.lpSum(x[(c, p)] for p in ps) <= 1, f"candidate_{c}"
+    for p, vars_ in enumerate(by_place):
+        if len(vars_) > market.capacity[p]:
+            problem += pulp.lpSum(vars_) <= market.capacity[p], f"placement_{p}"
+    for m, cap in enumerate(market.mentor_capacity):
+        led = [v for p, vs in enumerate(by_place) if market.mentor_of[p] == m for v in vs]
+        if len(led) > cap:
+            problem += pulp.lpSum(led) <= cap, f"mentor_{m}"
+    for i, policy in enumerate(policies):
+        total = pulp.lpSum(v for (c, p), v in x.items() if policy.covers(c, p))
+        slack = pulp.LpVariable(f"slack_{i}", lowBound=0) if elastic else 0
+        if elastic:
+            model.slack.append(slack)
+        if policy.min is not None:
+            problem += total + slack >= policy.min, f"floor_{i}"
+        if policy.max is not None:
+            problem += total - slack <= policy.max, f"ceiling_{i}"
+    if stability is not None:
+        _add_stability(market, model, counted=stability == "counted")
+    if elastic:
+        big = sum(max((pair_weight(market, c, p, weights) for p in ps), default=0.0)
+                  for c, ps in enumerate(market.prefs)) + 1.0
+        problem.setObjective(welfare - big * pulp.lpSum(model.slack))
+    else:
+        problem.setObjective(welfare)
+    return model
+
+
+def _prefix(
+    problem: pulp.LpProblem, name: str, terms: Sequence[pulp.LpAffineExpression]
+) -> list[pulp.LpAffineExpression]:
+    """before[i] = Σ terms[:i], as chained continuous variables (linear size)."""
+    before: list[pulp.LpAffineExpression] = [pulp.LpAffineExpression()]
+    for i, term in enumerate(terms[:-1]):
+        var = pulp.LpVariable(f"{name}_{i + 1}", lowBound=0)
+        problem += var == before[-1] + term, f"{name}_{i + 1}"
+        before.append(pulp.LpAffineExpression(var))
+    return before
+
+
+def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
+    problem, x = model.problem, model.x
+    # T: c placed at its j-th acceptable choice or better (inclusive prefix).
+    placed_by: dict[tuple[int, int], pulp.LpAffineExpression] = {}
+    for c, ps in enumerate(market.prefs):
+        before = _prefix(problem, f"T_{c}", [x[(c, p)] for p in ps] + [0])
+        for j, p in enumerate(ps):
+            placed_by[(c, p)] = before[j + 1]
+    # S: seats of p held by candidates p ranks above c.
+    better_at: dict[tuple[int, int], pulp.LpAffineExpression] = {}
+    for p, ranks in enumerate(market.place_rank):
+        order = sorted(ranks, key=ranks.__getitem__)
+        before = _prefix(problem, f"S_{p}", [x[(c, p)] for c in order])
+        for i, c in enumerate(order):
+            better_at[(c, p)] = before[i]
+    # L: seats of mentor m held by candidates m ranks above c.
+    led: list[list[int]] = [[] for _ in market.mentor_ids]
+    for p, m in enumerate(market.mentor_of):
+        if m >= 0:
+            led[m].append(p)
+    better_mentor: dict[tuple[int, int], pulp.LpAffineExpression] = {}
+    for m, ranks in enumerate(market.mentor_rank):
+        order = sorted(ranks, key=ranks.__getitem__)
+        terms = [pulp.lpSum(x[(c, p)] for p in led[m] if (c, p) in x) for c in order]
+        before = _prefix(problem, f"L_{m}", terms)
+        for i, c in enumerate(order):
+            better_mentor[(c, m)] = before[i]
+    for (c, p) in x:
+        y = 1 - placed_by[(c, p)]
+        b: pulp.LpAffineExpression | int = 0
+        if counted:
+            var = pulp.LpVariable(f"b_{c}_{p}", cat=pulp.LpBinary)
+            model.blocking.append(var)
+            b = var
+        cap = market.capacity[p]
+        m = market.mentor_of[p]
+        if m < 0:
+            problem += cap * (y - b) <= better_at[(c, p)], f"stable_{c}_{p}"
+            continue
+        z = pulp.LpVariable(f"z_{c}_{p}", cat=pulp.LpBinary)
+        problem += cap * (y - z - b) <= better_at[(c, p)], f"stable_{c}_{p}"
+        problem += (market.mentor_capacity[m] * (y - (1 - z) - b)
+                    <= better_mentor[(c, m)]), f"stable_mentor_{c}_{p}"
+
+
+def _feasible(market: Market, options: SolveOptions, policies: Sequence[PolicyGroup]) -> bool:
+    model = _build(market, options, policies, stability=None)
+    model.problem.setObjective(pulp.LpAffineExpression())
+    return _run(model, options) is not SolverStatus.INFEASIBLE
+
+
+def _infeasible(market: Market, options: SolveOptions) -> Outcome:
+    """The policies cannot all hold: name a minimal conflicting set and return
+    the matching that violates them least."""
+    kept = list(market.policies)
+    for policy in market.policies:
+        trial = [q for q in kept if q is not policy]
+        if not _feasible(market, options, trial):
+            kept = trial
+    conflicts = tuple(sorted(q.id for q in kept))
+    model = _build(market, options, market.policies, stability=None, elastic=True)
+    status = _run(model, options)
+    return _outcome(market, model, status, options, Stability.IGNORED,
+                    result_status=Status.INFEASIBLE, conflicts=conflicts)

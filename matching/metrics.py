@@ -1,0 +1,57 @@
+"""Summary figures of an assignment: what a coordinator compares runs by."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from matching.encode import Market
+from matching.mechanisms.base import Assignment, Weights
+from matching.model import GroupFill, Metrics, OrgKind
+from matching.objective import welfare
+
+
+def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics:
+    round_ = market.round
+    matched = [c for c, p in enumerate(assignment) if p >= 0]
+    ranks = Counter(market.pref_rank[c][assignment[c]] for c in matched)
+    graph = market.graph
+    parks = sorted(o.id for o in round_.organizations if o.kind is OrgKind.PARK)
+    park_of = [graph.parks_of(p.host) for p in round_.placements]
+    placed_at = Counter(assignment[c] for c in matched)
+    by_park = tuple(
+        (park, GroupFill(
+            sum(placed_at[p] for p in range(market.n_placements) if park in park_of[p]),
+            sum(market.capacity[p] for p in range(market.n_placements) if park in park_of[p]),
+        ))
+        for park in parks
+    )
+    cands = round_.candidates
+
+    def by(key: Callable[[int], str | None]) -> tuple[tuple[str, GroupFill], ...]:
+        return _fills((key(c), assignment[c] >= 0) for c in range(len(cands)))
+
+    return Metrics(
+        matched=len(matched),
+        unmatched=len(assignment) - len(matched),
+        capacity=sum(market.capacity),
+        rank_histogram=tuple(sorted(ranks.items())),
+        mean_rank=round(sum(r * n for r, n in ranks.items()) / len(matched), 6)
+        if matched else None,
+        welfare=welfare(market, assignment, weights),
+        by_park=by_park,
+        by_college=by(lambda c: cands[c].affiliation),
+        by_kind=by(lambda c: cands[c].kind.value),
+        by_tier=by(lambda c: cands[c].tier.value if cands[c].tier is not None else None),
+    )
+
+
+def _fills(rows: Iterable[tuple[str | None, bool]]) -> tuple[tuple[str, GroupFill], ...]:
+    total: Counter[str] = Counter()
+    placed: Counter[str] = Counter()
+    for key, is_placed in rows:
+        if key is None:
+            continue
+        total[key] += 1
+        placed[key] += is_placed
+    return tuple((key, GroupFill(placed[key], total[key])) for key in sorted(total))

@@ -1,0 +1,279 @@
+"""The domain: frozen dataclasses for a placement round and its result.
+
+A `Round` is built only by `matching.io` after validation, so every object
+here may assume its references resolve. Nothing here is ever mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class OrgKind(StrEnum):
+    GOVERNMENT = "government"
+    PARK = "park"
+    ENTERPRISE = "enterprise"
+    COLLEGE = "college"
+    INSTITUTE = "institute"
+    STUDIO = "studio"
+
+
+class Level(StrEnum):
+    """Education levels, lowest first (the order `min_level` compares in)."""
+
+    SECONDARY_VOCATIONAL = "secondary_vocational"
+    HIGHER_VOCATIONAL = "higher_vocational"
+    UNDERGRADUATE = "undergraduate"
+    POSTGRADUATE = "postgraduate"
+
+    @property
+    def order(self) -> int:
+        return list(Level).index(self)
+
+
+class LinkKind(StrEnum):
+    LOCATED_IN = "located_in"
+    GOVERNS = "governs"
+    PARTNERSHIP = "partnership"
+    HOSTED_BY = "hosted_by"
+    AFFILIATED_WITH = "affiliated_with"
+
+
+class CandidateKind(StrEnum):
+    STUDENT = "student"
+    APPRENTICE = "apprentice"
+    PROJECT = "project"
+
+
+class PlacementKind(StrEnum):
+    APPRENTICESHIP = "apprenticeship"
+    INTERNSHIP = "internship"
+    RESEARCH_HOST = "research_host"
+
+
+class Tier(StrEnum):
+    """The four talent tiers of the Changzhou plan."""
+
+    LEADING_SCIENTIST = "leading_scientist"
+    TOP_INNOVATIVE = "top_innovative"
+    YOUNG_RESERVE = "young_reserve"
+    ENGINEERING_TECHNICIAN = "engineering_technician"
+
+
+class PolicyKind(StrEnum):
+    FLOOR = "floor"
+    CEILING = "ceiling"
+
+
+class Stability(StrEnum):
+    """Whether the `optimal` mechanism must return a stable matching: `required`
+    (and, where the policies make that impossible, the fewest blocking pairs,
+    reported as `relaxed`), `relaxed` (fewest blocking pairs from the start)."""
+
+    IGNORED = "ignored"
+    REQUIRED = "required"
+    RELAXED = "relaxed"
+
+
+# A preference list or ranking: groups in order, most preferred first; a group
+# of more than one id is a tie.
+Ranking = tuple[tuple[str, ...], ...]
+
+
+def flatten(ranking: Ranking) -> tuple[str, ...]:
+    return tuple(item for group in ranking for item in group)
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    kind: OrgKind
+    name: str | None = None
+    level: Level | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str
+    target: str
+    kind: LinkKind
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Hard eligibility conditions of a placement."""
+
+    min_level: Level | None = None
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Placement:
+    id: str
+    host: str
+    kind: PlacementKind
+    capacity: int
+    ranking: Ranking | None = None
+    mentor: str | None = None
+    skills: tuple[str, ...] = ()
+    requirements: Requirements = field(default_factory=Requirements)
+
+
+@dataclass(frozen=True)
+class Mentor:
+    id: str
+    capacity: int
+    ranking: Ranking | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    kind: CandidateKind
+    preferences: Ranking
+    college: str | None = None
+    institute: str | None = None
+    tier: Tier | None = None
+    level: Level | None = None
+    skills: tuple[str, ...] = ()
+
+    @property
+    def affiliation(self) -> str | None:
+        """The organization the candidate comes from (college first)."""
+        return self.college if self.college is not None else self.institute
+
+
+# A selector: attribute → accepted values (any of), sorted by attribute.
+Selector = tuple[tuple[str, tuple[str, ...]], ...]
+
+PLACEMENT_ATTRIBUTES = ("governed_by", "host", "id", "kind", "mentor", "park")
+CANDIDATE_ATTRIBUTES = ("college", "governed_by", "id", "institute", "kind", "level", "tier")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A floor (`min`) or ceiling (`max`) on the number of assigned pairs whose
+    placement matches `placements` and whose candidate matches `candidates`."""
+
+    id: str
+    kind: PolicyKind
+    min: int | None = None
+    max: int | None = None
+    placements: Selector = ()
+    candidates: Selector = ()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Round-wide eligibility rules resolved through the consortium graph."""
+
+    max_distance: int | None = None
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    seed: int
+    organizations: tuple[Organization, ...]
+    links: tuple[Link, ...]
+    placements: tuple[Placement, ...]
+    candidates: tuple[Candidate, ...]
+    mentors: tuple[Mentor, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    rules: Rules = field(default_factory=Rules)
+    stability: Stability = Stability.IGNORED
+
+
+# ---------------------------------------------------------------- the result
+
+
+class Status(StrEnum):
+    """How a mechanism ended. The solver backends translate into these."""
+
+    OPTIMAL = "optimal"  # proven optimal (or the unique output of a stable algorithm)
+    TIME_LIMIT = "time_limit"  # best solution found before the limit, with its gap
+    INFEASIBLE = "infeasible"  # the policies cannot all hold; `conflicts` names them
+
+
+class Reason(StrEnum):
+    NOT_ACCEPTABLE = "not_acceptable"
+    INELIGIBLE = "ineligible"
+    FULL = "full"
+    MENTOR_FULL = "mentor_full"
+    POLICY = "policy"
+    WELFARE = "welfare"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a candidate did not get `placement`, which it ranks above its assignment."""
+
+    placement: str
+    reason: Reason
+    cutoff: str | None = None
+    rule: str | None = None
+    mentor: str | None = None
+    policy: str | None = None
+    gain: float | None = None
+
+
+@dataclass(frozen=True)
+class PolicyStatus:
+    id: str
+    satisfied: bool
+    value: int
+    min: int | None
+    max: int | None
+
+
+@dataclass(frozen=True)
+class Result:
+    round: str
+    mechanism: str
+    seed: int
+    status: Status
+    assignments: tuple[tuple[str, str | None], ...]
+    stable: bool
+    blocking_pairs: tuple[tuple[str, str], ...]
+    policies: tuple[PolicyStatus, ...]
+    capacity_violations: tuple[str, ...]
+    metrics: Metrics
+    explanations: tuple[tuple[str, tuple[Explanation, ...]], ...]
+    objective: float
+    gap: float | None = None
+    conflicts: tuple[str, ...] = ()
+    stability: Stability = Stability.IGNORED
+    solver: str | None = None
+    input_hash: str = ""
+
+
+@dataclass(frozen=True)
+class GroupFill:
+    """Matched count against a base (capacity for placements, size for candidates)."""
+
+    matched: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.matched / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class Metrics:
+    matched: int
+    unmatched: int
+    capacity: int
+    rank_histogram: tuple[tuple[int, int], ...]
+    mean_rank: float | None
+    welfare: float
+    by_park: tuple[tuple[str, GroupFill], ...]
+    by_college: tuple[tuple[str, GroupFill], ...]
+    by_kind: tuple[tuple[str, GroupFill], ...]
+    by_tier: tuple[tuple[str, GroupFill], ...]
+
+    @property
+    def fill_rate(self) -> float:
+        return self.matched / self.capacity if self.capacity else 0.0

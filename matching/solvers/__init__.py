@@ -1,0 +1,47 @@
+"""MILP backends behind one interface and one status vocabulary.
+
+A model is built with PuLP (readable, solver-neutral); `solve` runs it with a
+named backend and translates the backend's status into `SolverStatus`:
+
+    ``cbc``    COIN-OR CBC, shipped with PuLP (the default)
+    ``highs``  HiGHS through highspy
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pulp
+
+from matching.errors import UnsupportedOption
+
+BACKENDS = ("cbc", "highs")
+
+
+class SolverStatus(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a solution, stopped by the time limit
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no_solution"  # stopped by the time limit before any solution
+
+
+def _solver(backend: str, time_limit: float | None) -> pulp.LpSolver:
+    match backend:
+        case "cbc":
+            return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1)
+        case "highs":
+            return pulp.HiGHS(msg=False, timeLimit=time_limit)
+    raise UnsupportedOption(f"solver: unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+
+
+def solve(problem: pulp.LpProblem, backend: str, time_limit: float | None) -> SolverStatus:
+    problem.solve(_solver(backend, time_limit))
+    if problem.status == pulp.LpStatusInfeasible:
+        return SolverStatus.INFEASIBLE
+    if problem.sol_status == pulp.LpSolutionOptimal and problem.status == pulp.LpStatusOptimal:
+        return SolverStatus.OPTIMAL
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        return SolverStatus.FEASIBLE
+    if problem.sol_status == pulp.LpSolutionInfeasible:
+        return SolverStatus.INFEASIBLE
+    return SolverStatus.NO_SOLUTION

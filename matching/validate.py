@@ -1,0 +1,542 @@
+"""Turn a raw round document (parsed JSON) into a validated, immutable `Round`.
+
+Every problem is collected in one pass and raised once as `InvalidRound`, each
+naming the field and the id (``candidates['s1'].preferences: unknown placement
+'p9'``). Fields the contract does not know are ignored; fields it knows are
+checked for type, range and reference.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import TypeVar
+
+from matching.errors import InvalidRound, Problem
+from matching.model import (
+    CANDIDATE_ATTRIBUTES,
+    PLACEMENT_ATTRIBUTES,
+    Candidate,
+    CandidateKind,
+    Level,
+    Link,
+    LinkKind,
+    Mentor,
+    Organization,
+    OrgKind,
+    Placement,
+    PlacementKind,
+    Policy,
+    PolicyKind,
+    Ranking,
+    Requirements,
+    Round,
+    Rules,
+    Selector,
+    Stability,
+    Tier,
+    flatten,
+)
+
+MAX_ID_LENGTH = 200
+E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
+
+
+class _Collector:
+    """Accumulates problems; the typed readers return None when a value is bad."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def id_(self, value: object, where: str) -> str | None:
+        if not isinstance(value, str):
+            self.add(where, f"must be a string id, got {_show(value)}")
+            return None
+        if not value:
+            self.add(where, "must be a non-empty id")
+            return None
+        if len(value) > MAX_ID_LENGTH:
+            self.add(where, f"id longer than {MAX_ID_LENGTH} characters")
+            return None
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+            self.add(where, f"id {value!r} contains a control or surrogate character")
+            return None
+        return value
+
+    def text(self, value: object, where: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.add(where, f"must be a string, got {_show(value)}")
+            return None
+        return value
+
+    def enum(self, cls: type[E], value: object, where: str) -> E | None:
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in cls)
+            self.add(where, f"unknown value {_show(value)} (allowed: {allowed})")
+            return None
+
+    def integer(self, value: object, where: str, *, minimum: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(where, f"must be an integer ≥ {minimum}, got {_show(value)}")
+            return None
+        if value < minimum:
+            self.add(where, f"must be an integer ≥ {minimum}, got {value}")
+            return None
+        return value
+
+    def list_(self, value: object, where: str) -> list[object] | None:
+        if not isinstance(value, list):
+            self.add(where, f"must be a list, got {_show(value)}")
+            return None
+        return value
+
+    def strings(self, value: object, where: str) -> tuple[str, ...]:
+        items = self.list_(value, where) if value is not None else []
+        out: list[str] = []
+        for i, item in enumerate(items or []):
+            s = self.text(item, f"{where}[{i}]")
+            if s is not None:
+                out.append(s)
+        return tuple(sorted(set(out)))
+
+    def ranking(self, value: object, where: str) -> Ranking | None:
+        """A list of ids and tie groups (lists of ids), each id at most once."""
+        items = self.list_(value, where)
+        if items is None:
+            return None
+        groups: list[tuple[str, ...]] = []
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            members = item if isinstance(item, list) else [item]
+            if isinstance(item, list) and not item:
+                self.add(f"{where}[{i}]", "empty tie group")
+            group: list[str] = []
+            for j, member in enumerate(members):
+                at = f"{where}[{i}][{j}]" if isinstance(item, list) else f"{where}[{i}]"
+                if isinstance(member, list):
+                    self.add(at, "tie groups cannot be nested")
+                    continue
+                ident = self.id_(member, at)
+                if ident is None:
+                    continue
+                if ident in seen:
+                    self.add(where, f"{ident!r} appears more than once")
+                    continue
+                seen.add(ident)
+                group.append(ident)
+            if group:
+                groups.append(tuple(group))
+        return tuple(groups)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _records(
+    c: _Collector, doc: dict[str, object], key: str, *, required: bool
+) -> list[tuple[str, str, dict[str, object]]]:
+    """(id, path, record) for each well-formed record of a top-level list.
+
+    Duplicate ids are reported and only the first record of an id is kept.
+    """
+    raw = doc.get(key)
+    if raw is None:
+        if required:
+            c.add(key, "missing")
+        return []
+    items = c.list_(raw, key)
+    out: list[tuple[str, str, dict[str, object]]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items or []):
+        if not isinstance(item, dict):
+            c.add(f"{key}[{i}]", f"must be an object, got {_show(item)}")
+            continue
+        ident = c.id_(item.get("id"), f"{key}[{i}].id")
+        if ident is None:
+            continue
+        if ident in seen:
+            c.add(f"{key}[{ident!r}]", "duplicate id")
+            continue
+        seen.add(ident)
+        out.append((ident, f"{key}[{ident!r}]", item))
+    return out
+
+
+def _optional(record: dict[str, object], key: str, read: Callable[[object], T | None]) -> T | None:
+    value = record.get(key)
+    return None if value is None else read(value)
+
+
+def parse_round(doc: object) -> Round:
+    """Validate a parsed round document and build the `Round`, or raise `InvalidRound`."""
+    c = _Collector()
+    if not isinstance(doc, dict):
+        raise InvalidRound([Problem("round", f"must be a JSON object, got {_show(doc)}")])
+    round_id = c.id_(doc.get("id"), "id")
+    seed = 0 if doc.get("seed") is None else c.integer(doc.get("seed"), "seed", minimum=0)
+    stability = Stability.IGNORED
+    if doc.get("stability") is not None:
+        stability = c.enum(Stability, doc.get("stability"), "stability") or Stability.IGNORED
+
+    organizations = _organizations(c, doc)
+    links = _links(c, doc, organizations)
+    mentors = _mentors(c, doc)
+    placements = _placements(c, doc, organizations, mentors)
+    candidates = _candidates(c, doc, organizations)
+    _check_references(c, placements, candidates, mentors)
+    policies = _policies(c, doc, organizations, placements, candidates, mentors)
+    rules = _rules(c, doc)
+
+    if "candidates" in doc and not candidates and not c.problems:
+        c.add("candidates", "the round has no candidates")
+    if "placements" in doc and not placements and not c.problems:
+        c.add("placements", "the round has no placements")
+    if c.problems or round_id is None or seed is None:
+        raise InvalidRound(c.problems)
+    return Round(
+        id=round_id,
+        seed=seed,
+        organizations=tuple(sorted(organizations.values(), key=lambda o: o.id)),
+        links=tuple(sorted(links, key=lambda k: (k.source, k.target, k.kind))),
+        placements=tuple(sorted(placements.values(), key=lambda p: p.id)),
+        candidates=tuple(sorted(candidates.values(), key=lambda x: x.id)),
+        mentors=tuple(sorted(mentors.values(), key=lambda m: m.id)),
+        policies=tuple(sorted(policies, key=lambda p: p.id)),
+        rules=rules,
+        stability=stability,
+    )
+
+
+def _organizations(c: _Collector, doc: dict[str, object]) -> dict[str, Organization]:
+    out: dict[str, Organization] = {}
+    for ident, at, rec in _records(c, doc, "organizations", required=False):
+        kind = c.enum(OrgKind, rec.get("kind"), f"{at}.kind")
+        level = _optional(rec, "level", lambda v, at=at: c.enum(Level, v, f"{at}.level"))
+        name = c.text(rec.get("name"), f"{at}.name")
+        if kind is not None:
+            out[ident] = Organization(ident, kind, name, level)
+    return out
+
+
+def _links(
+    c: _Collector, doc: dict[str, object], orgs: dict[str, Organization]
+) -> list[Link]:
+    raw = doc.get("links")
+    out: list[Link] = []
+    seen: set[tuple[str, str, str]] = set()
+    for i, rec in enumerate((c.list_(raw, "links") or []) if raw is not None else []):
+        at = f"links[{i}]"
+        if not isinstance(rec, dict):
+            c.add(at, f"must be an object, got {_show(rec)}")
+            continue
+        ends = [c.id_(rec.get(end), f"{at}.{end}") for end in ("source", "target")]
+        for end, ident in zip(("source", "target"), ends, strict=True):
+            if ident is not None and ident not in orgs:
+                c.add(f"{at}.{end}", f"unknown organization {ident!r}")
+        kind = c.enum(LinkKind, rec.get("kind"), f"{at}.kind")
+        weight = _weight(c, rec.get("weight", 1.0), f"{at}.weight")
+        source, target = ends
+        if source is None or target is None or kind is None or weight is None:
+            continue
+        if source == target:
+            c.add(at, f"links {source!r} to itself")
+            continue
+        if (source, target, kind) in seen:
+            c.add(at, f"duplicate {kind} link {source!r} → {target!r}")
+            continue
+        seen.add((source, target, kind))
+        out.append(Link(source, target, kind, weight))
+    return out
+
+
+def _weight(c: _Collector, value: object, where: str) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        c.add(where, f"must be a number in (0, 1], got {_show(value)}")
+        return None
+    if not math.isfinite(value) or not 0 < value <= 1:
+        c.add(where, f"must be a finite number in (0, 1], got {_show(value)}")
+        return None
+    return float(value)
+
+
+def _mentors(c: _Collector, doc: dict[str, object]) -> dict[str, Mentor]:
+    out: dict[str, Mentor] = {}
+    for ident, at, rec in _records(c, doc, "mentors", required=False):
+        capacity = c.integer(rec.get("capacity"), f"{at}.capacity", minimum=1)
+        ranking = _optional(rec, "ranking", lambda v, at=at: c.ranking(v, f"{at}.ranking"))
+        if capacity is not None:
+            out[ident] = Mentor(ident, capacity, ranking)
+    return out
+
+
+def _requirements(c: _Collector, value: object, at: str) -> Requirements:
+    if value is None:
+        return Requirements()
+    if not isinstance(value, dict):
+        c.add(at, f"must be an object, got {_show(value)}")
+        return Requirements()
+    level = _optional(value, "min_level", lambda v: c.enum(Level, v, f"{at}.min_level"))
+    return Requirements(level, c.strings(value.get("skills"), f"{at}.skills"))
+
+
+def _placements(
+    c: _Collector,
+    doc: dict[str, object],
+    orgs: dict[str, Organization],
+    mentors: dict[str, Mentor],
+) -> dict[str, Placement]:
+    out: dict[str, Placement] = {}
+    for ident, at, rec in _records(c, doc, "placements", required=True):
+        host = c.id_(rec.get("host"), f"{at}.host")
+        if host is not None and host not in orgs:
+            c.add(f"{at}.host", f"unknown organization {host!r}")
+        kind = c.enum(PlacementKind, rec.get("kind"), f"{at}.kind")
+        capacity = c.integer(rec.get("capacity"), f"{at}.capacity", minimum=1)
+        ranking = _optional(rec, "ranking", lambda v, at=at: c.ranking(v, f"{at}.ranking"))
+        mentor = _optional(rec, "mentor", lambda v, at=at: c.id_(v, f"{at}.mentor"))
+        if mentor is not None and mentor not in mentors:
+            c.add(f"{at}.mentor", f"unknown mentor {mentor!r}")
+        skills = c.strings(rec.get("skills"), f"{at}.skills")
+        requirements = _requirements(c, rec.get("requirements"), f"{at}.requirements")
+        if host is None or kind is None or capacity is None:
+            continue
+        out[ident] = Placement(ident, host, kind, capacity, ranking, mentor, skills, requirements)
+    return out
+
+
+def _candidates(
+    c: _Collector, doc: dict[str, object], orgs: dict[str, Organization]
+) -> dict[str, Candidate]:
+    out: dict[str, Candidate] = {}
+    for ident, at, rec in _records(c, doc, "candidates", required=True):
+        kind = c.enum(CandidateKind, rec.get("kind"), f"{at}.kind")
+        if "preferences" not in rec:
+            c.add(f"{at}.preferences", "missing")
+        preferences = c.ranking(rec.get("preferences", []), f"{at}.preferences")
+        affiliations: dict[str, str | None] = {}
+        for key, org_kind in (("college", OrgKind.COLLEGE), ("institute", OrgKind.INSTITUTE)):
+            org = _optional(rec, key, lambda v, key=key, at=at: c.id_(v, f"{at}.{key}"))
+            if org is not None and (org not in orgs or orgs[org].kind != org_kind):
+                c.add(f"{at}.{key}", f"unknown {org_kind} {org!r}")
+            affiliations[key] = org
+        tier = _optional(rec, "tier", lambda v, at=at: c.enum(Tier, v, f"{at}.tier"))
+        level = _optional(rec, "level", lambda v, at=at: c.enum(Level, v, f"{at}.level"))
+        skills = c.strings(rec.get("skills"), f"{at}.skills")
+        if kind is None or preferences is None:
+            continue
+        out[ident] = Candidate(
+            ident,
+            kind,
+            preferences,
+            affiliations["college"],
+            affiliations["institute"],
+            tier,
+            level,
+            skills,
+        )
+    return out
+
+
+def _check_references(
+    c: _Collector,
+    placements: dict[str, Placement],
+    candidates: dict[str, Candidate],
+    mentors: dict[str, Mentor],
+) -> None:
+    for cand in candidates.values():
+        for pid in flatten(cand.preferences):
+            if pid not in placements:
+                c.add(f"candidates[{cand.id!r}].preferences", f"unknown placement {pid!r}")
+    for _owner, ranking, at in _rankings(placements, mentors):
+        for cid in flatten(ranking):
+            if cid not in candidates:
+                c.add(f"{at}.ranking", f"unknown candidate {cid!r}")
+    for p in placements.values():
+        mentor = mentors.get(p.mentor) if p.mentor is not None else None
+        if mentor is not None and mentor.ranking is not None and p.ranking is not None:
+            _check_agreement(c, p, mentor)
+
+
+def _rankings(
+    placements: dict[str, Placement], mentors: dict[str, Mentor]
+) -> Iterable[tuple[str, Ranking, str]]:
+    for p in placements.values():
+        if p.ranking is not None:
+            yield p.id, p.ranking, f"placements[{p.id!r}]"
+    for m in mentors.values():
+        if m.ranking is not None:
+            yield m.id, m.ranking, f"mentors[{m.id!r}]"
+
+
+def _check_agreement(c: _Collector, p: Placement, mentor: Mentor) -> None:
+    """A mentor-led placement's own ranking must not order two candidates
+    against its mentor's ranking, and may only rank whom the mentor ranks."""
+    assert mentor.ranking is not None and p.ranking is not None
+    mentor_group = {cid: g for g, group in enumerate(mentor.ranking) for cid in group}
+    at = f"placements[{p.id!r}].ranking"
+    previous: tuple[str, int] | None = None
+    for group in p.ranking:
+        for cid in group:
+            if cid not in mentor_group:
+                c.add(at, f"ranks {cid!r}, whom its mentor {mentor.id!r} does not rank")
+        known = [(cid, mentor_group[cid]) for cid in group if cid in mentor_group]
+        if not known:
+            continue
+        best = min(known, key=lambda item: item[1])
+        if previous is not None and best[1] < previous[1]:
+            c.add(
+                at,
+                f"ranks {previous[0]!r} above {best[0]!r}, contradicting mentor "
+                f"{mentor.id!r}'s ranking",
+            )
+        previous = max(known, key=lambda item: item[1])
+
+
+def _selector(
+    c: _Collector,
+    value: object,
+    at: str,
+    allowed: tuple[str, ...],
+    check: Callable[[str, str], str | None],
+) -> Selector:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        c.add(at, f"must be an object, got {_show(value)}")
+        return ()
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for attr in sorted(value):
+        raw = value[attr]
+        if attr not in allowed:
+            c.add(f"{at}.{attr}", f"unknown attribute (allowed: {', '.join(allowed)})")
+            continue
+        items = raw if isinstance(raw, list) else [raw]
+        values: list[str] = []
+        for item in items:
+            ident = c.id_(item, f"{at}.{attr}")
+            if ident is None:
+                continue
+            problem = check(attr, ident)
+            if problem:
+                c.add(f"{at}.{attr}", problem)
+            values.append(ident)
+        out.append((attr, tuple(sorted(set(values)))))
+    return tuple(out)
+
+
+def _policies(
+    c: _Collector,
+    doc: dict[str, object],
+    orgs: dict[str, Organization],
+    placements: dict[str, Placement],
+    candidates: dict[str, Candidate],
+    mentors: dict[str, Mentor],
+) -> list[Policy]:
+    def is_org(kind: OrgKind | None, ident: str, what: str) -> str | None:
+        org = orgs.get(ident)
+        if org is None or (kind is not None and org.kind != kind):
+            return f"unknown {what} {ident!r}"
+        return None
+
+    def enum_problem(cls: type[StrEnum], ident: str) -> str | None:
+        if ident in {m.value for m in cls}:
+            return None
+        return f"unknown value {ident!r} (allowed: {', '.join(m.value for m in cls)})"
+
+    def check_placement(attr: str, ident: str) -> str | None:
+        match attr:
+            case "park":
+                return is_org(OrgKind.PARK, ident, "park")
+            case "host":
+                return is_org(None, ident, "organization")
+            case "governed_by":
+                return is_org(OrgKind.GOVERNMENT, ident, "government")
+            case "kind":
+                return enum_problem(PlacementKind, ident)
+            case "mentor":
+                return None if ident in mentors else f"unknown mentor {ident!r}"
+            case "id":
+                return None if ident in placements else f"unknown placement {ident!r}"
+        raise AssertionError(attr)
+
+    def check_candidate(attr: str, ident: str) -> str | None:
+        match attr:
+            case "college":
+                return is_org(OrgKind.COLLEGE, ident, "college")
+            case "institute":
+                return is_org(OrgKind.INSTITUTE, ident, "institute")
+            case "governed_by":
+                return is_org(OrgKind.GOVERNMENT, ident, "government")
+            case "kind":
+                return enum_problem(CandidateKind, ident)
+            case "tier":
+                return enum_problem(Tier, ident)
+            case "level":
+                return enum_problem(Level, ident)
+            case "id":
+                return None if ident in candidates else f"unknown candidate {ident!r}"
+        raise AssertionError(attr)
+
+    out: list[Policy] = []
+    for ident, at, rec in _records(c, doc, "policies", required=False):
+        kind = c.enum(PolicyKind, rec.get("kind"), f"{at}.kind")
+        low = _optional(rec, "min", lambda v, at=at: c.integer(v, f"{at}.min", minimum=0))
+        high = _optional(rec, "max", lambda v, at=at: c.integer(v, f"{at}.max", minimum=0))
+        if kind is PolicyKind.FLOOR and rec.get("min") is None:
+            c.add(f"{at}.min", "a floor needs min")
+        if kind is PolicyKind.CEILING and rec.get("max") is None:
+            c.add(f"{at}.max", "a ceiling needs max")
+        if low is not None and high is not None and low > high:
+            c.add(at, f"floor min {low} is above ceiling max {high}")
+        sel_p = _selector(c, rec.get("placements"), f"{at}.placements",
+                          PLACEMENT_ATTRIBUTES, check_placement)
+        sel_c = _selector(c, rec.get("candidates"), f"{at}.candidates",
+                          CANDIDATE_ATTRIBUTES, check_candidate)
+        if kind is not None:
+            out.append(Policy(ident, kind, low, high, sel_p, sel_c))
+    _check_floor_above_ceiling(c, out)
+    return out
+
+
+def _check_floor_above_ceiling(c: _Collector, policies: list[Policy]) -> None:
+    """A floor over a group whose ceiling (same selectors) is lower can never hold."""
+    ceilings: dict[tuple[Selector, Selector], Policy] = {}
+    for p in policies:
+        if p.max is not None:
+            key = (p.placements, p.candidates)
+            if key not in ceilings or p.max < (ceilings[key].max or 0):
+                ceilings[key] = p
+    for p in policies:
+        cap = ceilings.get((p.placements, p.candidates))
+        if p.min is not None and cap is not None and cap is not p and cap.max is not None:
+            if p.min > cap.max:
+                c.add(
+                    f"policies[{p.id!r}].min",
+                    f"floor {p.min} is above ceiling {cap.id!r} max {cap.max} on the same group",
+                )
+
+
+def _rules(c: _Collector, doc: dict[str, object]) -> Rules:
+    raw = doc.get("rules")
+    if raw is None:
+        return Rules()
+    if not isinstance(raw, dict):
+        c.add("rules", f"must be an object, got {_show(raw)}")
+        return Rules()
+    distance = _optional(raw, "max_distance",
+                         lambda v: c.integer(v, "rules.max_distance", minimum=0))
+    return Rules(max_distance=distance)
