@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	mkdir -p var
 	$(PY) -m matching compare $(ROUND) --mechanisms stable,optimal
 	$(PY) -m matching solve $(ROUND) --out var/changzhou-2027-result.json
 

@@ -25,9 +25,10 @@ def _stable_placement(market: Market, options: SolveOptions) -> Outcome:
     """Placement-optimal stable matching (placement-proposing deferred acceptance)."""
     if market.has_mentors:
         led = sorted({market.mentor_ids[m] for m in market.mentor_of if m >= 0})
+        named = ", ".join(repr(m) for m in led[:3]) + (" …" if len(led) > 3 else "")
         raise UnsupportedOption(
-            "mechanism stable-placement does not support mentors (placements led by "
-            f"{', '.join(repr(m) for m in led)}); use stable or optimal"
+            f"mechanism stable-placement does not support mentors ({len(led)} lead "
+            f"placements: {named}); use stable or optimal"
         )
     return Outcome(placement_proposing(market))
 
