@@ -58,6 +58,8 @@ class _Model:
     welfare: pulp.LpAffineExpression
     blocking: list[pulp.LpVariable] = field(default_factory=list)
     slack: list[pulp.LpVariable] = field(default_factory=list)
+    # A policy that covers no acceptable pair is a constant: it holds or it cannot.
+    impossible: bool = False
 
 
 def optimal(market: Market, options: SolveOptions) -> Outcome:
@@ -89,6 +91,10 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
 
 
 def _run(model: _Model, options: SolveOptions) -> SolverStatus:
+    if model.impossible:
+        return SolverStatus.INFEASIBLE
+    if not model.problem.variables():
+        return SolverStatus.OPTIMAL
     status = solve(model.problem, options.solver, options.time_limit)
     if status is SolverStatus.NO_SOLUTION:
         raise SolverFailed(
@@ -138,7 +144,8 @@ def _build(
     elastic: bool = False,
 ) -> _Model:
     problem = pulp.LpProblem("placement", pulp.LpMaximize)
-    x = {(c, p): pulp.LpVariable(f"x_{c}_{p}", cat=pulp.LpBinary) for c, p in market.pairs()}
+    x = {(c, p): problem.add_variable(f"x_{c}_{p}", cat=pulp.LpBinary)
+         for c, p in market.pairs()}
     weights = options.weights
     welfare = pulp.lpSum(pair_weight(market, c, p, weights) * v for (c, p), v in x.items())
     model = _Model(problem, x, welfare)
@@ -157,8 +164,12 @@ def _build(
         if len(led) > cap:
             problem += pulp.lpSum(led) <= cap, f"mentor_{m}"
     for i, policy in enumerate(policies):
-        total = pulp.lpSum(v for (c, p), v in x.items() if policy.covers(c, p))
-        slack = pulp.LpVariable(f"slack_{i}", lowBound=0) if elastic else 0
+        covered = [v for (c, p), v in x.items() if policy.covers(c, p)]
+        if not covered and not elastic:
+            model.impossible |= (policy.min or 0) > 0
+            continue
+        total = pulp.lpSum(covered)
+        slack = problem.add_variable(f"slack_{i}", lowBound=0) if elastic else 0
         if elastic:
             model.slack.append(slack)
         if policy.min is not None:
@@ -182,7 +193,7 @@ def _prefix(
     """before[i] = Σ terms[:i], as chained continuous variables (linear size)."""
     before: list[pulp.LpAffineExpression] = [pulp.LpAffineExpression()]
     for i, term in enumerate(terms[:-1]):
-        var = pulp.LpVariable(f"{name}_{i + 1}", lowBound=0)
+        var = problem.add_variable(f"{name}_{i + 1}", lowBound=0)
         problem += var == before[-1] + term, f"{name}_{i + 1}"
         before.append(pulp.LpAffineExpression(var))
     return before
@@ -219,7 +230,7 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
         y = 1 - placed_by[(c, p)]
         b: pulp.LpAffineExpression | int = 0
         if counted:
-            var = pulp.LpVariable(f"b_{c}_{p}", cat=pulp.LpBinary)
+            var = problem.add_variable(f"b_{c}_{p}", cat=pulp.LpBinary)
             model.blocking.append(var)
             b = var
         cap = market.capacity[p]
@@ -227,7 +238,7 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
         if m < 0:
             problem += cap * (y - b) <= better_at[(c, p)], f"stable_{c}_{p}"
             continue
-        z = pulp.LpVariable(f"z_{c}_{p}", cat=pulp.LpBinary)
+        z = problem.add_variable(f"z_{c}_{p}", cat=pulp.LpBinary)
         problem += cap * (y - z - b) <= better_at[(c, p)], f"stable_{c}_{p}"
         problem += (market.mentor_capacity[m] * (y - (1 - z) - b)
                     <= better_mentor[(c, m)]), f"stable_mentor_{c}_{p}"

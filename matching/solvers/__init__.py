@@ -3,7 +3,7 @@
 A model is built with PuLP (readable, solver-neutral); `solve` runs it with a
 named backend and translates the backend's status into `SolverStatus`:
 
-    ``cbc``    COIN-OR CBC, shipped with PuLP (the default)
+    ``cbc``    COIN-OR CBC from the cbcbox wheel (``pulp[cbc]``; the default)
     ``highs``  HiGHS through highspy
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import cbcbox
 import pulp
 
 from matching.errors import UnsupportedOption
@@ -28,7 +29,8 @@ class SolverStatus(StrEnum):
 def _solver(backend: str, time_limit: float | None) -> pulp.LpSolver:
     match backend:
         case "cbc":
-            return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1)
+            return pulp.COIN_CMD(path=cbcbox.cbc_bin_path(), msg=False, timeLimit=time_limit,
+                                 threads=1)
         case "highs":
             return pulp.HiGHS(msg=False, timeLimit=time_limit)
     raise UnsupportedOption(f"solver: unknown backend {backend!r} (known: {', '.join(BACKENDS)})")

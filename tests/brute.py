@@ -1,0 +1,86 @@
+"""Brute force over every matching of a tiny market: the reference the
+mechanisms are tested against. Written apart from `matching.verify`."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+from matching.encode import Market
+from matching.mechanisms.base import Assignment, Weights
+from matching.objective import pair_weight
+
+
+def matchings(market: Market) -> Iterator[Assignment]:
+    """Every assignment of acceptable pairs within placement and mentor capacities."""
+    choices = [[-1, *ps] for ps in market.prefs]
+    for combo in itertools.product(*choices):
+        seats = [0] * market.n_placements
+        mentor_seats = [0] * len(market.mentor_ids)
+        ok = True
+        for p in combo:
+            if p < 0:
+                continue
+            seats[p] += 1
+            m = market.mentor_of[p]
+            if m >= 0:
+                mentor_seats[m] += 1
+                ok &= mentor_seats[m] <= market.mentor_capacity[m]
+            ok &= seats[p] <= market.capacity[p]
+        if ok:
+            yield tuple(combo)
+
+
+def prefers(market: Market, c: int, p: int, q: int) -> bool:
+    """c strictly prefers p to q (q = -1: unmatched)."""
+    order = market.prefs[c]
+    return q < 0 or order.index(p) < order.index(q)
+
+
+def blocking(market: Market, a: Assignment) -> list[tuple[int, int]]:
+    out = []
+    for c in range(market.n_candidates):
+        for p in market.prefs[c]:
+            if not prefers(market, c, p, a[c]):
+                continue
+            rank = market.place_rank[p]
+            at_p = [d for d in range(market.n_candidates) if a[d] == p]
+            p_free = len(at_p) < market.capacity[p]
+            m = market.mentor_of[p]
+            if m < 0:
+                if p_free or any(rank[c] < rank[d] for d in at_p):
+                    out.append((c, p))
+                continue
+            mrank = market.mentor_rank[m]
+            at_m = [d for d in range(market.n_candidates)
+                    if a[d] >= 0 and market.mentor_of[a[d]] == m]
+            m_free = len(at_m) < market.mentor_capacity[m]
+            if p_free and m_free:
+                out.append((c, p))
+            elif p_free and (c in at_m or any(mrank[c] < mrank[d] for d in at_m)):
+                out.append((c, p))
+            elif not p_free and any(rank[c] < rank[d] for d in at_p):
+                out.append((c, p))
+    return out
+
+
+def policies_hold(market: Market, a: Assignment, policies: object = None) -> bool:
+    chosen = market.policies if policies is None else policies
+    for policy in chosen:  # type: ignore[attr-defined]
+        n = sum(1 for c, p in enumerate(a) if p >= 0 and policy.covers(c, p))
+        if (policy.min is not None and n < policy.min) or (policy.max is not None and n > policy.max):
+            return False
+    return True
+
+
+def welfare(market: Market, a: Assignment, weights: Weights | None = None) -> float:
+    w = weights or Weights()
+    return sum(pair_weight(market, c, p, w) for c, p in enumerate(a) if p >= 0)
+
+
+def stable_matchings(market: Market) -> list[Assignment]:
+    return [a for a in matchings(market) if not blocking(market, a)]
+
+
+def position(market: Market, c: int, p: int) -> int:
+    return market.prefs[c].index(p) if p >= 0 else len(market.prefs[c])
