@@ -65,6 +65,8 @@ def parse_json(text: str | bytes) -> object:
     """Parse JSON strictly: duplicate keys are refused; NaN and ±Infinity are
     parsed so that validation can name the field that holds them."""
     try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as exc:
         raise InvalidRound([Problem("round", f"duplicate key {exc.args[0]!r} in an object")]

@@ -50,6 +50,9 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Every id a list declares, valid record or not, so that one bad field
+        # does not also turn every reference to its record into a problem.
+        self.declared: dict[str, set[str]] = {}
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -159,9 +162,11 @@ def _records(
             c.add(key, "missing")
         return []
     items = c.list_(raw, key)
+    if items is None:
+        return []
     out: list[tuple[str, str, dict[str, object]]] = []
     seen: set[str] = set()
-    for i, item in enumerate(items or []):
+    for i, item in enumerate(items):
         if not isinstance(item, dict):
             c.add(f"{key}[{i}]", f"must be an object, got {_show(item)}")
             continue
@@ -173,6 +178,7 @@ def _records(
             continue
         seen.add(ident)
         out.append((ident, f"{key}[{ident!r}]", item))
+    c.declared[key] = seen
     return out
 
 
@@ -201,10 +207,9 @@ def parse_round(doc: object) -> Round:
     policies = _policies(c, doc, organizations, placements, candidates, mentors)
     rules = _rules(c, doc)
 
-    if "candidates" in doc and not candidates and not c.problems:
-        c.add("candidates", "the round has no candidates")
-    if "placements" in doc and not placements and not c.problems:
-        c.add("placements", "the round has no placements")
+    for key in ("candidates", "placements"):
+        if isinstance(doc.get(key), list) and not c.declared.get(key):
+            c.add(key, f"the round has no {key}")
     if c.problems or round_id is None or seed is None:
         raise InvalidRound(c.problems)
     return Round(
@@ -245,7 +250,7 @@ def _links(
             continue
         ends = [c.id_(rec.get(end), f"{at}.{end}") for end in ("source", "target")]
         for end, ident in zip(("source", "target"), ends, strict=True):
-            if ident is not None and ident not in orgs:
+            if ident is not None and ident not in c.declared.get("organizations", orgs):
                 c.add(f"{at}.{end}", f"unknown organization {ident!r}")
         kind = c.enum(LinkKind, rec.get("kind"), f"{at}.kind")
         weight = _weight(c, rec.get("weight", 1.0), f"{at}.weight")
@@ -302,13 +307,13 @@ def _placements(
     out: dict[str, Placement] = {}
     for ident, at, rec in _records(c, doc, "placements", required=True):
         host = c.id_(rec.get("host"), f"{at}.host")
-        if host is not None and host not in orgs:
+        if host is not None and host not in c.declared.get("organizations", orgs):
             c.add(f"{at}.host", f"unknown organization {host!r}")
         kind = c.enum(PlacementKind, rec.get("kind"), f"{at}.kind")
         capacity = c.integer(rec.get("capacity"), f"{at}.capacity", minimum=1)
         ranking = _optional(rec, "ranking", lambda v, at=at: c.ranking(v, f"{at}.ranking"))
         mentor = _optional(rec, "mentor", lambda v, at=at: c.id_(v, f"{at}.mentor"))
-        if mentor is not None and mentor not in mentors:
+        if mentor is not None and mentor not in c.declared.get("mentors", set()):
             c.add(f"{at}.mentor", f"unknown mentor {mentor!r}")
         skills = c.strings(rec.get("skills"), f"{at}.skills")
         requirements = _requirements(c, rec.get("requirements"), f"{at}.requirements")
@@ -357,13 +362,16 @@ def _check_references(
     candidates: dict[str, Candidate],
     mentors: dict[str, Mentor],
 ) -> None:
+    # A list that is missing or not a list declares nothing: its references are not checked.
+    known_placements = c.declared.get("placements")
+    known_candidates = c.declared.get("candidates")
     for cand in candidates.values():
         for pid in flatten(cand.preferences):
-            if pid not in placements:
+            if known_placements is not None and pid not in known_placements:
                 c.add(f"candidates[{cand.id!r}].preferences", f"unknown placement {pid!r}")
     for _owner, ranking, at in _rankings(placements, mentors):
         for cid in flatten(ranking):
-            if cid not in candidates:
+            if known_candidates is not None and cid not in known_candidates:
                 c.add(f"{at}.ranking", f"unknown candidate {cid!r}")
     for p in placements.values():
         mentor = mentors.get(p.mentor) if p.mentor is not None else None
@@ -400,8 +408,8 @@ def _check_agreement(c: _Collector, p: Placement, mentor: Mentor) -> None:
         if previous is not None and best[1] < previous[1]:
             c.add(
                 at,
-                f"ranks {previous[0]!r} above {best[0]!r}, contradicting mentor "
-                f"{mentor.id!r}'s ranking",
+                f"ranks {previous[0]!r} above {best[0]!r}, contradicting the ranking of "
+                f"mentor {mentor.id!r}",
             )
         previous = max(known, key=lambda item: item[1])
 
