@@ -1,7 +1,7 @@
 """The placement engine for industry-education consortia.
 
-    from matching import load, solve
-    result = solve(load("fixtures/rounds/tiny.json"), "stable")
+from matching import load, solve
+result = solve(load("fixtures/rounds/tiny.json"), "stable")
 """
 
 from matching.engine import Timings, solve, solve_timed

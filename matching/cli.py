@@ -25,11 +25,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def solver_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--stability", choices=[s.value for s in Stability],
-                       help="for optimal: ignored, required or relaxed (default: the round's)")
+        p.add_argument(
+            "--stability",
+            choices=[s.value for s in Stability],
+            help="for optimal: ignored, required or relaxed (default: the round's)",
+        )
         p.add_argument("--solver", choices=BACKENDS, default="cbc", help="MILP backend")
-        p.add_argument("--time-limit", type=float, metavar="SECONDS",
-                       help="solver time limit; the best matching found is returned with its gap")
+        p.add_argument(
+            "--time-limit",
+            type=float,
+            metavar="SECONDS",
+            help="solver time limit; the best matching found is returned with its gap",
+        )
 
     solve = sub.add_parser("solve", help="solve a round and write the result document")
     solve.add_argument("round", type=Path, help="round JSON, CSV bundle folder or .zip")
@@ -42,8 +49,11 @@ def _parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="run several mechanisms and show them side by side")
     compare.add_argument("round", type=Path)
-    compare.add_argument("--mechanisms", default="stable,stable-placement,optimal",
-                         help="comma-separated mechanism names")
+    compare.add_argument(
+        "--mechanisms",
+        default="stable,stable-placement,optimal",
+        help="comma-separated mechanism names",
+    )
     solver_options(compare)
 
     convert = sub.add_parser("convert", help="convert between a JSON round and a CSV bundle")
@@ -61,8 +71,7 @@ def report(result: Result, timings: Timings | None = None) -> str:
     m = result.metrics
     lines = [
         f"round {result.round} · mechanism {result.mechanism} · seed {result.seed} · "
-        f"status {result.status.value}"
-        + (f" · gap {result.gap:.4%}" if result.gap else ""),
+        f"status {result.status.value}" + (f" · gap {result.gap:.4%}" if result.gap else ""),
         f"matched {m.matched} of {m.matched + m.unmatched} candidates · "
         f"fill rate {m.fill_rate:.1%} of {m.capacity} seats · "
         f"mean rank {m.mean_rank if m.mean_rank is not None else '-'} · welfare {m.welfare}",
@@ -73,10 +82,15 @@ def report(result: Result, timings: Timings | None = None) -> str:
     if result.conflicts:
         lines.append("policies in conflict: " + ", ".join(result.conflicts))
     for p in result.policies:
-        bound = " ".join(s for s in (f"min {p.min}" if p.min is not None else "",
-                                     f"max {p.max}" if p.max is not None else "") if s)
-        lines.append(f"policy {p.id}: {p.value} ({bound}) "
-                     f"{'met' if p.satisfied else 'NOT MET'}")
+        bound = " ".join(
+            s
+            for s in (
+                f"min {p.min}" if p.min is not None else "",
+                f"max {p.max}" if p.max is not None else "",
+            )
+            if s
+        )
+        lines.append(f"policy {p.id}: {p.value} ({bound}) {'met' if p.satisfied else 'NOT MET'}")
     for park, fill in m.by_park:
         lines.append(f"park {park}: {fill.matched}/{fill.total} seats ({fill.rate:.1%})")
     for kind, fill in m.by_kind:
@@ -84,8 +98,10 @@ def report(result: Result, timings: Timings | None = None) -> str:
     if result.capacity_violations:
         lines.extend("VIOLATION " + v for v in result.capacity_violations)
     if timings is not None:
-        lines.append(f"time: graph {timings.graph:.3f}s · solve {timings.solve:.3f}s · "
-                     f"verify {timings.verify:.3f}s · explain {timings.explain:.3f}s")
+        lines.append(
+            f"time: graph {timings.graph:.3f}s · solve {timings.solve:.3f}s · "
+            f"verify {timings.verify:.3f}s · explain {timings.explain:.3f}s"
+        )
     return "\n".join(lines)
 
 
@@ -107,9 +123,11 @@ def _solve(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     r = io.load(args.round)
     capacity = sum(p.capacity for p in r.placements)
-    print(f"valid: round {r.id} · {len(r.candidates)} candidates · {len(r.placements)} "
-          f"placements ({capacity} seats) · {len(r.mentors)} mentors · "
-          f"{len(r.organizations)} organizations · {len(r.policies)} policies")
+    print(
+        f"valid: round {r.id} · {len(r.candidates)} candidates · {len(r.placements)} "
+        f"placements ({capacity} seats) · {len(r.mentors)} mentors · "
+        f"{len(r.organizations)} organizations · {len(r.policies)} policies"
+    )
     return 0
 
 
@@ -118,8 +136,17 @@ def _compare(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.mechanisms.split(",") if n.strip()]
     for name in names:
         mechanisms.get(name)
-    header = ["mechanism", "status", "matched", "mean rank", "welfare", "blocking",
-              "policies met", "seconds", "rank histogram"]
+    header = [
+        "mechanism",
+        "status",
+        "matched",
+        "mean rank",
+        "welfare",
+        "blocking",
+        "policies met",
+        "seconds",
+        "rank histogram",
+    ]
     rows = [header]
     for name in names:
         start = time.perf_counter()
@@ -130,11 +157,19 @@ def _compare(args: argparse.Namespace) -> int:
             continue
         m = result.metrics
         met = sum(p.satisfied for p in result.policies)
-        rows.append([name, result.status.value, str(m.matched),
-                     f"{m.mean_rank:.3f}" if m.mean_rank is not None else "-",
-                     f"{m.welfare:.2f}", str(len(result.blocking_pairs)),
-                     f"{met}/{len(result.policies)}", f"{time.perf_counter() - start:.2f}",
-                     " ".join(f"{r}:{n}" for r, n in m.rank_histogram)])
+        rows.append(
+            [
+                name,
+                result.status.value,
+                str(m.matched),
+                f"{m.mean_rank:.3f}" if m.mean_rank is not None else "-",
+                f"{m.welfare:.2f}",
+                str(len(result.blocking_pairs)),
+                f"{met}/{len(result.policies)}",
+                f"{time.perf_counter() - start:.2f}",
+                " ".join(f"{r}:{n}" for r, n in m.rank_histogram),
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -153,8 +188,9 @@ def _convert(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"solve": _solve, "validate": _validate, "compare": _compare,
-               "convert": _convert}[args.command]
+    command = {"solve": _solve, "validate": _validate, "compare": _compare, "convert": _convert}[
+        args.command
+    ]
     try:
         return command(args)
     except InvalidRound as exc:

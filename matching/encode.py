@@ -101,8 +101,9 @@ class Market:
                 yield c, p
 
 
-def draw_lottery(seed: int, candidate_ids: Iterable[str], placement_ids: Iterable[str]
-                 ) -> tuple[dict[str, int], dict[str, int]]:
+def draw_lottery(
+    seed: int, candidate_ids: Iterable[str], placement_ids: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
     rng = random.Random(seed)
     cands = sorted(candidate_ids)
     places = sorted(placement_ids)
@@ -127,9 +128,7 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     lottery = tuple(c_lot[c.id] for c in cands)
 
     place_members = [_groups(p.ranking) if p.ranking is not None else None for p in places]
-    mentor_members = [
-        _groups(m.ranking) if m.ranking is not None else None for m in round_.mentors
-    ]
+    mentor_members = [_groups(m.ranking) if m.ranking is not None else None for m in round_.mentors]
     mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
 
     listed: list[tuple[int, ...]] = []
@@ -139,16 +138,23 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     applicants: list[list[int]] = [[] for _ in places]
     for c, cand in enumerate(cands):
         order = sorted(
-            ((g, p_lot[pid], p_index[pid]) for g, group in enumerate(cand.preferences)
-             for pid in group)
+            (
+                (g, p_lot[pid], p_index[pid])
+                for g, group in enumerate(cand.preferences)
+                for pid in group
+            )
         )
         listed.append(tuple(p for _, _, p in order))
         pref_rank.append({p: g + 1 for g, _, p in order})
         ok: list[int] = []
         for _, _, p in order:
-            refusal = _refusal(cand, places[p], place_members[p],
-                               mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None,
-                               graph)
+            refusal = _refusal(
+                cand,
+                places[p],
+                place_members[p],
+                mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None,
+                graph,
+            )
             if refusal is None:
                 ok.append(p)
                 applicants[p].append(c)
@@ -165,8 +171,7 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     for p, placement in enumerate(places):
         if mentor_of[p] >= 0:
             members = mentor_members[mentor_of[p]]
-            groups = {c: members[cands[c].id] if members is not None else 0
-                      for c in applicants[p]}
+            groups = {c: members[cands[c].id] if members is not None else 0 for c in applicants[p]}
         elif place_members[p] is not None:
             members = place_members[p]
             assert members is not None
@@ -174,8 +179,7 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         else:
             groups = _score_groups(graph, placement, [(c, cands[c]) for c in applicants[p]])
         place_group.append(groups)
-    place_rank = tuple({c: g * n + lottery[c] for c, g in groups.items()}
-                       for groups in place_group)
+    place_rank = tuple({c: g * n + lottery[c] for c, g in groups.items()} for groups in place_group)
 
     # A mentor ranks candidates as its placements do (they share its ranking).
     mentor_rank: list[dict[int, int]] = [{} for _ in round_.mentors]
@@ -202,8 +206,9 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         mentor_capacity=tuple(m.capacity for m in round_.mentors),
         mentor_rank=tuple(mentor_rank),
         affinity=affinity,
-        policies=tuple(_resolve(policy, round_, graph, c_index, p_index)
-                       for policy in round_.policies),
+        policies=tuple(
+            _resolve(policy, round_, graph, c_index, p_index) for policy in round_.policies
+        ),
         graph=graph,
     )
 
@@ -241,10 +246,12 @@ def _resolve(
     c_index: dict[str, int],
     p_index: dict[str, int],
 ) -> PolicyGroup:
-    places = _select(policy.placements, round_.placements,
-                     lambda p, attr: _placement_values(p, attr, graph))
-    cands = _select(policy.candidates, round_.candidates,
-                    lambda c, attr: _candidate_values(c, attr, graph))
+    places = _select(
+        policy.placements, round_.placements, lambda p, attr: _placement_values(p, attr, graph)
+    )
+    cands = _select(
+        policy.candidates, round_.candidates, lambda c, attr: _candidate_values(c, attr, graph)
+    )
     return PolicyGroup(
         policy.id,
         policy.min,
@@ -262,7 +269,8 @@ def _select(
     if not selector:
         return None
     return [
-        item.id for item in items
+        item.id
+        for item in items
         if all(set(values(item, attr)) & set(wanted) for attr, wanted in selector)
     ]
 

@@ -57,8 +57,12 @@ def _why(
         return Explanation(place, Reason.FULL, cutoff=market.candidate_ids[occ.worst[p]])
     m = market.mentor_of[p]
     if m >= 0 and occ.mentor_count[m] >= market.mentor_capacity[m]:
-        return Explanation(place, Reason.MENTOR_FULL, mentor=market.mentor_ids[m],
-                           cutoff=market.candidate_ids[occ.mentor_worst[m]])
+        return Explanation(
+            place,
+            Reason.MENTOR_FULL,
+            mentor=market.mentor_ids[m],
+            cutoff=market.candidate_ids[occ.mentor_worst[m]],
+        )
     current = assignment[c]
     for policy, value in zip(market.policies, check.policy_values, strict=True):
         now = current >= 0 and policy.covers(c, current)

@@ -56,9 +56,7 @@ class ConsortiumGraph:
         return frozenset(o for o in self.containers(org) if self._kinds[o] is OrgKind.PARK)
 
     def governments_of(self, org: str) -> frozenset[str]:
-        return frozenset(
-            o for o in self.containers(org) if self._kinds[o] is OrgKind.GOVERNMENT
-        )
+        return frozenset(o for o in self.containers(org) if self._kinds[o] is OrgKind.GOVERNMENT)
 
     def _distances_from(self, org: str) -> dict[str, float]:
         lengths: dict[str, float] = nx.single_source_dijkstra_path_length(

@@ -69,8 +69,9 @@ def parse_json(text: str | bytes) -> object:
             text = text.decode("utf-8")
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKey as exc:
-        raise InvalidRound([Problem("round", f"duplicate key {exc.args[0]!r} in an object")]
-                           ) from None
+        raise InvalidRound(
+            [Problem("round", f"duplicate key {exc.args[0]!r} in an object")]
+        ) from None
     except UnicodeDecodeError as exc:
         raise InvalidRound([Problem("round", f"not UTF-8: {exc.reason}")]) from None
     except json.JSONDecodeError as exc:
@@ -119,38 +120,74 @@ def round_to_dict(r: Round) -> Doc:
     if r.rules.max_distance is not None:
         doc["rules"] = {"max_distance": r.rules.max_distance}
     doc["organizations"] = [
-        clean({"id": o.id, "kind": o.kind.value, "name": o.name,
-               "level": o.level.value if o.level else None})
+        clean(
+            {
+                "id": o.id,
+                "kind": o.kind.value,
+                "name": o.name,
+                "level": o.level.value if o.level else None,
+            }
+        )
         for o in r.organizations
     ]
     doc["links"] = [
-        clean({"source": k.source, "target": k.target, "kind": k.kind.value,
-               "weight": k.weight if k.weight != 1.0 else None})
+        clean(
+            {
+                "source": k.source,
+                "target": k.target,
+                "kind": k.kind.value,
+                "weight": k.weight if k.weight != 1.0 else None,
+            }
+        )
         for k in r.links
     ]
     doc["placements"] = []
     for p in r.placements:
-        rec = clean({"id": p.id, "host": p.host, "kind": p.kind.value, "capacity": p.capacity,
-                     "mentor": p.mentor, "skills": list(p.skills)})
+        rec = clean(
+            {
+                "id": p.id,
+                "host": p.host,
+                "kind": p.kind.value,
+                "capacity": p.capacity,
+                "mentor": p.mentor,
+                "skills": list(p.skills),
+            }
+        )
         if p.ranking is not None:
             rec["ranking"] = _ranking(p.ranking)
-        need = clean({"min_level": p.requirements.min_level.value
-                      if p.requirements.min_level else None,
-                      "skills": list(p.requirements.skills)})
+        need = clean(
+            {
+                "min_level": p.requirements.min_level.value if p.requirements.min_level else None,
+                "skills": list(p.requirements.skills),
+            }
+        )
         if need:
             rec["requirements"] = need
         doc["placements"].append(rec)  # type: ignore[attr-defined]
     if r.mentors:
         doc["mentors"] = [
-            {"id": m.id, "capacity": m.capacity,
-             **({"ranking": _ranking(m.ranking)} if m.ranking is not None else {})}
+            {
+                "id": m.id,
+                "capacity": m.capacity,
+                **({"ranking": _ranking(m.ranking)} if m.ranking is not None else {}),
+            }
             for m in r.mentors
         ]
     doc["candidates"] = [
-        {**clean({"id": c.id, "kind": c.kind.value, "college": c.college,
-                  "institute": c.institute, "tier": c.tier.value if c.tier else None,
-                  "level": c.level.value if c.level else None, "skills": list(c.skills)}),
-         "preferences": _ranking(c.preferences)}
+        {
+            **clean(
+                {
+                    "id": c.id,
+                    "kind": c.kind.value,
+                    "college": c.college,
+                    "institute": c.institute,
+                    "tier": c.tier.value if c.tier else None,
+                    "level": c.level.value if c.level else None,
+                    "skills": list(c.skills),
+                }
+            ),
+            "preferences": _ranking(c.preferences),
+        }
         for c in r.candidates
     ]
     if r.policies:
@@ -173,8 +210,9 @@ def _policy(p: Policy) -> Doc:
 
 def round_hash(r: Round) -> str:
     """SHA-256 of the canonical document: the same for any file order."""
-    canonical = json.dumps(round_to_dict(r), ensure_ascii=False, sort_keys=True,
-                           separators=(",", ":"))
+    canonical = json.dumps(
+        round_to_dict(r), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -188,8 +226,9 @@ def _explanation(e: Explanation) -> Doc:
 
 
 def _fills(rows: Iterable[tuple[str, GroupFill]]) -> Doc:
-    return {key: {"matched": f.matched, "total": f.total, "rate": round(f.rate, 6)}
-            for key, f in rows}
+    return {
+        key: {"matched": f.matched, "total": f.total, "rate": round(f.rate, 6)} for key, f in rows
+    }
 
 
 def metrics_to_dict(m: Metrics) -> Doc:
@@ -235,8 +274,17 @@ def result_to_dict(r: Result) -> Doc:
 
 # ------------------------------------------------------------------ CSV bundles
 
-_FILES = ("round", "organizations", "links", "placements", "mentors", "candidates",
-          "preferences", "rankings", "policies")
+_FILES = (
+    "round",
+    "organizations",
+    "links",
+    "placements",
+    "mentors",
+    "candidates",
+    "preferences",
+    "rankings",
+    "policies",
+)
 
 
 def _frames_from(read: dict[str, bytes]) -> dict[str, list[dict[str, str]]]:
@@ -249,7 +297,7 @@ def _frames_from(read: dict[str, bytes]) -> dict[str, list[dict[str, str]]]:
             df = pd.read_csv(_io.BytesIO(data), dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise InvalidRound([Problem(f"{name}.csv", f"not a readable CSV: {exc}")]) from None
-        frames[name] = df.to_dict("records")
+        frames[name] = [{str(k): str(v) for k, v in row.items()} for row in df.to_dict("records")]
     for required in ("round", "placements", "candidates"):
         if required not in frames:
             raise InvalidRound([Problem(f"{required}.csv", "missing from the bundle")])
@@ -257,17 +305,25 @@ def _frames_from(read: dict[str, bytes]) -> dict[str, list[dict[str, str]]]:
 
 
 def read_csv_bundle(folder: Path) -> Doc:
-    return _doc_from_frames(_frames_from(
-        {name: (folder / f"{name}.csv").read_bytes() for name in _FILES
-         if (folder / f"{name}.csv").is_file()}
-    ))
+    return _doc_from_frames(
+        _frames_from(
+            {
+                name: (folder / f"{name}.csv").read_bytes()
+                for name in _FILES
+                if (folder / f"{name}.csv").is_file()
+            }
+        )
+    )
 
 
 def read_csv_zip(data: bytes) -> Doc:
     try:
         with zipfile.ZipFile(_io.BytesIO(data)) as archive:
-            files = {Path(info.filename).stem: archive.read(info) for info in archive.infolist()
-                     if info.filename.endswith(".csv") and Path(info.filename).stem in _FILES}
+            files = {
+                Path(info.filename).stem: archive.read(info)
+                for info in archive.infolist()
+                if info.filename.endswith(".csv") and Path(info.filename).stem in _FILES
+            }
     except zipfile.BadZipFile as exc:
         raise InvalidRound([Problem("bundle", f"not a zip archive: {exc}")]) from None
     return _doc_from_frames(_frames_from(files))
@@ -295,13 +351,17 @@ def _opt(text: str | None) -> str | None:
     return text or None
 
 
-def _grouped(rows: list[dict[str, str]], key: str, item: str, where: str) -> dict[str, list[object]]:
+def _grouped(
+    rows: list[dict[str, str]], key: str, item: str, where: str
+) -> dict[str, list[object]]:
     """owner → ranking (ties where ranks are equal), from (owner, rank, item) rows."""
     by_owner: dict[str, list[tuple[object, str]]] = {}
     for i, row in enumerate(rows):
         rank = _number(row.get("rank", ""))
         if not isinstance(rank, int):
-            raise InvalidRound([Problem(f"{where}[{i}].rank", f"must be an integer, got {rank!r}")])
+            raise InvalidRound(
+                [Problem(f"{where}.csv line {i + 2}", f"rank must be an integer, got {rank!r}")]
+            )
         by_owner.setdefault(row[key], []).append((rank, row[item]))
     out: dict[str, list[object]] = {}
     for owner, items in by_owner.items():
@@ -329,61 +389,100 @@ def _doc_from_rows(f: dict[str, list[dict[str, str]]]) -> Doc:
     if head.get("max_distance"):
         doc["rules"] = {"max_distance": _number(head["max_distance"])}
     doc["organizations"] = [
-        {"id": r["id"], "kind": r["kind"], "name": _opt(r.get("name")),
-         "level": _opt(r.get("level"))}
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "name": _opt(r.get("name")),
+            "level": _opt(r.get("level")),
+        }
         for r in f.get("organizations", [])
     ]
     doc["links"] = [
-        {"source": r["source"], "target": r["target"], "kind": r["kind"],
-         **({"weight": _number(r["weight"])} if r.get("weight") else {})}
+        {
+            "source": r["source"],
+            "target": r["target"],
+            "kind": r["kind"],
+            **({"weight": _number(r["weight"])} if r.get("weight") else {}),
+        }
         for r in f.get("links", [])
     ]
     rank_rows = f.get("rankings", [])
-    place_rankings = _grouped([r for r in rank_rows if r["owner_kind"] == "placement"],
-                              "owner", "candidate", "rankings")
-    mentor_rankings = _grouped([r for r in rank_rows if r["owner_kind"] == "mentor"],
-                               "owner", "candidate", "rankings")
+    place_rankings = _grouped(
+        [r for r in rank_rows if r["owner_kind"] == "placement"], "owner", "candidate", "rankings"
+    )
+    mentor_rankings = _grouped(
+        [r for r in rank_rows if r["owner_kind"] == "mentor"], "owner", "candidate", "rankings"
+    )
     for i, r in enumerate(rank_rows):
         if r["owner_kind"] not in ("placement", "mentor"):
-            raise InvalidRound([Problem(f"rankings[{i}].owner_kind",
-                                        f"must be placement or mentor, got {r['owner_kind']!r}")])
+            raise InvalidRound(
+                [
+                    Problem(
+                        f"rankings.csv line {i + 2}",
+                        f"owner_kind must be placement or mentor, got {r['owner_kind']!r}",
+                    )
+                ]
+            )
     doc["placements"] = []
     for r in f["placements"]:
-        rec: Doc = {"id": r["id"], "host": r["host"], "kind": r["kind"],
-                    "capacity": _number(r["capacity"]), "mentor": _opt(r.get("mentor")),
-                    "skills": _list(r.get("skills", ""))}
+        rec: Doc = {
+            "id": r["id"],
+            "host": r["host"],
+            "kind": r["kind"],
+            "capacity": _number(r["capacity"]),
+            "mentor": _opt(r.get("mentor")),
+            "skills": _list(r.get("skills", "")),
+        }
         if r.get("ranked", "").lower() in ("true", "1", "yes") or r["id"] in place_rankings:
             rec["ranking"] = place_rankings.get(r["id"], [])
         if r.get("min_level") or r.get("required_skills"):
-            rec["requirements"] = {"min_level": _opt(r.get("min_level")),
-                                   "skills": _list(r.get("required_skills", ""))}
+            rec["requirements"] = {
+                "min_level": _opt(r.get("min_level")),
+                "skills": _list(r.get("required_skills", "")),
+            }
         doc["placements"].append(rec)  # type: ignore[attr-defined]
     doc["mentors"] = [
-        {"id": r["id"], "capacity": _number(r["capacity"]),
-         **({"ranking": mentor_rankings.get(r["id"], [])}
-            if r.get("ranked", "").lower() in ("true", "1", "yes") or r["id"] in mentor_rankings
-            else {})}
+        {
+            "id": r["id"],
+            "capacity": _number(r["capacity"]),
+            **(
+                {"ranking": mentor_rankings.get(r["id"], [])}
+                if r.get("ranked", "").lower() in ("true", "1", "yes") or r["id"] in mentor_rankings
+                else {}
+            ),
+        }
         for r in f.get("mentors", [])
     ]
     prefs = _grouped(f.get("preferences", []), "candidate", "placement", "preferences")
     doc["candidates"] = [
-        {"id": r["id"], "kind": r["kind"], "college": _opt(r.get("college")),
-         "institute": _opt(r.get("institute")), "tier": _opt(r.get("tier")),
-         "level": _opt(r.get("level")), "skills": _list(r.get("skills", "")),
-         "preferences": prefs.get(r["id"], [])}
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "college": _opt(r.get("college")),
+            "institute": _opt(r.get("institute")),
+            "tier": _opt(r.get("tier")),
+            "level": _opt(r.get("level")),
+            "skills": _list(r.get("skills", "")),
+            "preferences": prefs.get(r["id"], []),
+        }
         for r in f["candidates"]
     ]
     policies = []
     for i, r in enumerate(f.get("policies", [])):
-        rec = {"id": r["id"], "kind": r["kind"], "min": _number(r.get("min", "")),
-               "max": _number(r.get("max", ""))}
+        rec = {
+            "id": r["id"],
+            "kind": r["kind"],
+            "min": _number(r.get("min", "")),
+            "max": _number(r.get("max", "")),
+        }
         for key in ("placements", "candidates"):
             if r.get(key):
                 try:
                     rec[key] = json.loads(r[key])
                 except json.JSONDecodeError:
-                    raise InvalidRound([Problem(f"policies[{i}].{key}",
-                                                "must be a JSON object")]) from None
+                    raise InvalidRound(
+                        [Problem(f"policies.csv line {i + 2}", f"{key} must be a JSON object")]
+                    ) from None
         policies.append(rec)
     doc["policies"] = policies
     return doc
@@ -401,40 +500,105 @@ def write_csv_bundle(r: Round, folder: str | Path) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tables: dict[str, tuple[list[str], list[list[object]]]] = {
-        "round": (["id", "seed", "stability", "max_distance"],
-                  [[r.id, r.seed, r.stability.value, r.rules.max_distance]]),
-        "organizations": (["id", "kind", "name", "level"],
-                          [[o.id, o.kind.value, o.name, o.level.value if o.level else None]
-                           for o in r.organizations]),
-        "links": (["source", "target", "kind", "weight"],
-                  [[k.source, k.target, k.kind.value, k.weight] for k in r.links]),
-        "placements": (["id", "host", "kind", "capacity", "mentor", "ranked", "skills",
-                        "min_level", "required_skills"],
-                       [[p.id, p.host, p.kind.value, p.capacity, p.mentor,
-                         "true" if p.ranking is not None else "false", ";".join(p.skills),
-                         p.requirements.min_level.value if p.requirements.min_level else None,
-                         ";".join(p.requirements.skills)] for p in r.placements]),
-        "mentors": (["id", "capacity", "ranked"],
-                    [[m.id, m.capacity, "true" if m.ranking is not None else "false"]
-                     for m in r.mentors]),
-        "candidates": (["id", "kind", "college", "institute", "tier", "level", "skills"],
-                       [[c.id, c.kind.value, c.college, c.institute,
-                         c.tier.value if c.tier else None, c.level.value if c.level else None,
-                         ";".join(c.skills)] for c in r.candidates]),
-        "preferences": (["candidate", "rank", "placement"],
-                        [[c.id, g + 1, pid] for c in r.candidates
-                         for g, group in enumerate(c.preferences) for pid in group]),
-        "rankings": (["owner_kind", "owner", "rank", "candidate"],
-                     [[kind, owner.id, g + 1, cid]
-                      for kind, owners in (("placement", r.placements), ("mentor", r.mentors))
-                      for owner in owners if owner.ranking is not None
-                      for g, group in enumerate(owner.ranking) for cid in group]),
-        "policies": (["id", "kind", "min", "max", "placements", "candidates"],
-                     [[p.id, p.kind.value, p.min, p.max,
-                       json.dumps(_selector(p.placements), ensure_ascii=False)
-                       if p.placements else None,
-                       json.dumps(_selector(p.candidates), ensure_ascii=False)
-                       if p.candidates else None] for p in r.policies]),
+        "round": (
+            ["id", "seed", "stability", "max_distance"],
+            [[r.id, r.seed, r.stability.value, r.rules.max_distance]],
+        ),
+        "organizations": (
+            ["id", "kind", "name", "level"],
+            [
+                [o.id, o.kind.value, o.name, o.level.value if o.level else None]
+                for o in r.organizations
+            ],
+        ),
+        "links": (
+            ["source", "target", "kind", "weight"],
+            [[k.source, k.target, k.kind.value, k.weight] for k in r.links],
+        ),
+        "placements": (
+            [
+                "id",
+                "host",
+                "kind",
+                "capacity",
+                "mentor",
+                "ranked",
+                "skills",
+                "min_level",
+                "required_skills",
+            ],
+            [
+                [
+                    p.id,
+                    p.host,
+                    p.kind.value,
+                    p.capacity,
+                    p.mentor,
+                    "true" if p.ranking is not None else "false",
+                    ";".join(p.skills),
+                    p.requirements.min_level.value if p.requirements.min_level else None,
+                    ";".join(p.requirements.skills),
+                ]
+                for p in r.placements
+            ],
+        ),
+        "mentors": (
+            ["id", "capacity", "ranked"],
+            [[m.id, m.capacity, "true" if m.ranking is not None else "false"] for m in r.mentors],
+        ),
+        "candidates": (
+            ["id", "kind", "college", "institute", "tier", "level", "skills"],
+            [
+                [
+                    c.id,
+                    c.kind.value,
+                    c.college,
+                    c.institute,
+                    c.tier.value if c.tier else None,
+                    c.level.value if c.level else None,
+                    ";".join(c.skills),
+                ]
+                for c in r.candidates
+            ],
+        ),
+        "preferences": (
+            ["candidate", "rank", "placement"],
+            [
+                [c.id, g + 1, pid]
+                for c in r.candidates
+                for g, group in enumerate(c.preferences)
+                for pid in group
+            ],
+        ),
+        "rankings": (
+            ["owner_kind", "owner", "rank", "candidate"],
+            [
+                [kind, owner.id, g + 1, cid]
+                for kind, owners in (("placement", r.placements), ("mentor", r.mentors))
+                for owner in owners
+                if owner.ranking is not None
+                for g, group in enumerate(owner.ranking)
+                for cid in group
+            ],
+        ),
+        "policies": (
+            ["id", "kind", "min", "max", "placements", "candidates"],
+            [
+                [
+                    p.id,
+                    p.kind.value,
+                    p.min,
+                    p.max,
+                    json.dumps(_selector(p.placements), ensure_ascii=False)
+                    if p.placements
+                    else None,
+                    json.dumps(_selector(p.candidates), ensure_ascii=False)
+                    if p.candidates
+                    else None,
+                ]
+                for p in r.policies
+            ],
+        ),
     }
     for name, (columns, rows) in tables.items():
         frame = pd.DataFrame([[_cell(v) for v in row] for row in rows], columns=columns)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from matching.encode import Market
 from matching.mechanisms.base import Assignment, Weights
-from matching.model import GroupFill, Metrics, OrgKind
+from matching.model import Candidate, GroupFill, Metrics, OrgKind
 from matching.objective import welfare
 
 
@@ -20,10 +20,13 @@ def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics
     park_of = [graph.parks_of(p.host) for p in round_.placements]
     placed_at = Counter(assignment[c] for c in matched)
     by_park = tuple(
-        (park, GroupFill(
-            sum(placed_at[p] for p in range(market.n_placements) if park in park_of[p]),
-            sum(market.capacity[p] for p in range(market.n_placements) if park in park_of[p]),
-        ))
+        (
+            park,
+            GroupFill(
+                sum(placed_at[p] for p in range(market.n_placements) if park in park_of[p]),
+                sum(market.capacity[p] for p in range(market.n_placements) if park in park_of[p]),
+            ),
+        )
         for park in parks
     )
     cands = round_.candidates
@@ -37,13 +40,18 @@ def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics
         capacity=sum(market.capacity),
         rank_histogram=tuple(sorted(ranks.items())),
         mean_rank=round(sum(r * n for r, n in ranks.items()) / len(matched), 6)
-        if matched else None,
+        if matched
+        else None,
         welfare=welfare(market, assignment, weights),
         by_park=by_park,
         by_college=by(lambda c: cands[c].affiliation),
         by_kind=by(lambda c: cands[c].kind.value),
-        by_tier=by(lambda c: cands[c].tier.value if cands[c].tier is not None else None),
+        by_tier=by(lambda c: _tier(cands[c])),
     )
+
+
+def _tier(candidate: Candidate) -> str | None:
+    return candidate.tier.value if candidate.tier is not None else None
 
 
 def _fills(rows: Iterable[tuple[str | None, bool]]) -> tuple[tuple[str, GroupFill], ...]:

@@ -82,7 +82,7 @@ class _Collector:
 
     def enum(self, cls: type[E], value: object, where: str) -> E | None:
         try:
-            return cls(value)
+            return cls(value)  # type: ignore[arg-type]  # ValueError for anything not a member
         except ValueError:
             allowed = ", ".join(m.value for m in cls)
             self.add(where, f"unknown value {_show(value)} (allowed: {allowed})")
@@ -182,11 +182,6 @@ def _records(
     return out
 
 
-def _optional(record: dict[str, object], key: str, read: Callable[[object], T | None]) -> T | None:
-    value = record.get(key)
-    return None if value is None else read(value)
-
-
 def parse_round(doc: object) -> Round:
     """Validate a parsed round document and build the `Round`, or raise `InvalidRound`."""
     c = _Collector()
@@ -230,16 +225,14 @@ def _organizations(c: _Collector, doc: dict[str, object]) -> dict[str, Organizat
     out: dict[str, Organization] = {}
     for ident, at, rec in _records(c, doc, "organizations", required=False):
         kind = c.enum(OrgKind, rec.get("kind"), f"{at}.kind")
-        level = _optional(rec, "level", lambda v, at=at: c.enum(Level, v, f"{at}.level"))
+        level = None if (v := rec.get("level")) is None else c.enum(Level, v, f"{at}.level")
         name = c.text(rec.get("name"), f"{at}.name")
         if kind is not None:
             out[ident] = Organization(ident, kind, name, level)
     return out
 
 
-def _links(
-    c: _Collector, doc: dict[str, object], orgs: dict[str, Organization]
-) -> list[Link]:
+def _links(c: _Collector, doc: dict[str, object], orgs: dict[str, Organization]) -> list[Link]:
     raw = doc.get("links")
     out: list[Link] = []
     seen: set[tuple[str, str, str]] = set()
@@ -282,7 +275,7 @@ def _mentors(c: _Collector, doc: dict[str, object]) -> dict[str, Mentor]:
     out: dict[str, Mentor] = {}
     for ident, at, rec in _records(c, doc, "mentors", required=False):
         capacity = c.integer(rec.get("capacity"), f"{at}.capacity", minimum=1)
-        ranking = _optional(rec, "ranking", lambda v, at=at: c.ranking(v, f"{at}.ranking"))
+        ranking = None if (v := rec.get("ranking")) is None else c.ranking(v, f"{at}.ranking")
         if capacity is not None:
             out[ident] = Mentor(ident, capacity, ranking)
     return out
@@ -294,7 +287,7 @@ def _requirements(c: _Collector, value: object, at: str) -> Requirements:
     if not isinstance(value, dict):
         c.add(at, f"must be an object, got {_show(value)}")
         return Requirements()
-    level = _optional(value, "min_level", lambda v: c.enum(Level, v, f"{at}.min_level"))
+    level = None if (v := value.get("min_level")) is None else c.enum(Level, v, f"{at}.min_level")
     return Requirements(level, c.strings(value.get("skills"), f"{at}.skills"))
 
 
@@ -311,8 +304,8 @@ def _placements(
             c.add(f"{at}.host", f"unknown organization {host!r}")
         kind = c.enum(PlacementKind, rec.get("kind"), f"{at}.kind")
         capacity = c.integer(rec.get("capacity"), f"{at}.capacity", minimum=1)
-        ranking = _optional(rec, "ranking", lambda v, at=at: c.ranking(v, f"{at}.ranking"))
-        mentor = _optional(rec, "mentor", lambda v, at=at: c.id_(v, f"{at}.mentor"))
+        ranking = None if (v := rec.get("ranking")) is None else c.ranking(v, f"{at}.ranking")
+        mentor = None if (v := rec.get("mentor")) is None else c.id_(v, f"{at}.mentor")
         if mentor is not None and mentor not in c.declared.get("mentors", set()):
             c.add(f"{at}.mentor", f"unknown mentor {mentor!r}")
         skills = c.strings(rec.get("skills"), f"{at}.skills")
@@ -334,12 +327,12 @@ def _candidates(
         preferences = c.ranking(rec.get("preferences", []), f"{at}.preferences")
         affiliations: dict[str, str | None] = {}
         for key, org_kind in (("college", OrgKind.COLLEGE), ("institute", OrgKind.INSTITUTE)):
-            org = _optional(rec, key, lambda v, key=key, at=at: c.id_(v, f"{at}.{key}"))
+            org = None if (v := rec.get(key)) is None else c.id_(v, f"{at}.{key}")
             if org is not None and (org not in orgs or orgs[org].kind != org_kind):
                 c.add(f"{at}.{key}", f"unknown {org_kind} {org!r}")
             affiliations[key] = org
-        tier = _optional(rec, "tier", lambda v, at=at: c.enum(Tier, v, f"{at}.tier"))
-        level = _optional(rec, "level", lambda v, at=at: c.enum(Level, v, f"{at}.level"))
+        tier = None if (v := rec.get("tier")) is None else c.enum(Tier, v, f"{at}.tier")
+        level = None if (v := rec.get("level")) is None else c.enum(Level, v, f"{at}.level")
         skills = c.strings(rec.get("skills"), f"{at}.skills")
         if kind is None or preferences is None:
             continue
@@ -502,18 +495,20 @@ def _policies(
     out: list[Policy] = []
     for ident, at, rec in _records(c, doc, "policies", required=False):
         kind = c.enum(PolicyKind, rec.get("kind"), f"{at}.kind")
-        low = _optional(rec, "min", lambda v, at=at: c.integer(v, f"{at}.min", minimum=0))
-        high = _optional(rec, "max", lambda v, at=at: c.integer(v, f"{at}.max", minimum=0))
+        low = None if (v := rec.get("min")) is None else c.integer(v, f"{at}.min", minimum=0)
+        high = None if (v := rec.get("max")) is None else c.integer(v, f"{at}.max", minimum=0)
         if kind is PolicyKind.FLOOR and rec.get("min") is None:
             c.add(f"{at}.min", "a floor needs min")
         if kind is PolicyKind.CEILING and rec.get("max") is None:
             c.add(f"{at}.max", "a ceiling needs max")
         if low is not None and high is not None and low > high:
             c.add(at, f"floor min {low} is above ceiling max {high}")
-        sel_p = _selector(c, rec.get("placements"), f"{at}.placements",
-                          PLACEMENT_ATTRIBUTES, check_placement)
-        sel_c = _selector(c, rec.get("candidates"), f"{at}.candidates",
-                          CANDIDATE_ATTRIBUTES, check_candidate)
+        sel_p = _selector(
+            c, rec.get("placements"), f"{at}.placements", PLACEMENT_ATTRIBUTES, check_placement
+        )
+        sel_c = _selector(
+            c, rec.get("candidates"), f"{at}.candidates", CANDIDATE_ATTRIBUTES, check_candidate
+        )
         if kind is not None:
             out.append(Policy(ident, kind, low, high, sel_p, sel_c))
     _check_floor_above_ceiling(c, out)
@@ -530,12 +525,13 @@ def _check_floor_above_ceiling(c: _Collector, policies: list[Policy]) -> None:
                 ceilings[key] = p
     for p in policies:
         cap = ceilings.get((p.placements, p.candidates))
-        if p.min is not None and cap is not None and cap is not p and cap.max is not None:
-            if p.min > cap.max:
-                c.add(
-                    f"policies[{p.id!r}].min",
-                    f"floor {p.min} is above ceiling {cap.id!r} max {cap.max} on the same group",
-                )
+        if p.min is None or cap is None or cap is p or cap.max is None:
+            continue
+        if p.min > cap.max:
+            c.add(
+                f"policies[{p.id!r}].min",
+                f"floor {p.min} is above ceiling {cap.id!r} max {cap.max} on the same group",
+            )
 
 
 def _rules(c: _Collector, doc: dict[str, object]) -> Rules:
@@ -545,6 +541,6 @@ def _rules(c: _Collector, doc: dict[str, object]) -> Rules:
     if not isinstance(raw, dict):
         c.add("rules", f"must be an object, got {_show(raw)}")
         return Rules()
-    distance = _optional(raw, "max_distance",
-                         lambda v: c.integer(v, "rules.max_distance", minimum=0))
+    v = raw.get("max_distance")
+    distance = None if v is None else c.integer(v, "rules.max_distance", minimum=0)
     return Rules(max_distance=distance)

@@ -102,16 +102,20 @@ def _capacity_violations(market: Market, assignment: Assignment, occ: Occupancy)
     out: list[str] = []
     for c, p in enumerate(assignment):
         if p >= 0 and p not in market.prefs[c]:
-            out.append(f"candidate {market.candidate_ids[c]!r} placed at "
-                       f"{market.placement_ids[p]!r}, which is not acceptable")
+            out.append(
+                f"candidate {market.candidate_ids[c]!r} placed at "
+                f"{market.placement_ids[p]!r}, which is not acceptable"
+            )
     for p, n in enumerate(occ.count):
         if n > market.capacity[p]:
-            out.append(f"placement {market.placement_ids[p]!r} holds {n} > capacity "
-                       f"{market.capacity[p]}")
+            out.append(
+                f"placement {market.placement_ids[p]!r} holds {n} > capacity {market.capacity[p]}"
+            )
     for m, n in enumerate(occ.mentor_count):
         if n > market.mentor_capacity[m]:
-            out.append(f"mentor {market.mentor_ids[m]!r} holds {n} > capacity "
-                       f"{market.mentor_capacity[m]}")
+            out.append(
+                f"mentor {market.mentor_ids[m]!r} holds {n} > capacity {market.mentor_capacity[m]}"
+            )
     return out
 
 

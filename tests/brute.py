@@ -52,14 +52,15 @@ def blocking(market: Market, a: Assignment) -> list[tuple[int, int]]:
                     out.append((c, p))
                 continue
             mrank = market.mentor_rank[m]
-            at_m = [d for d in range(market.n_candidates)
-                    if a[d] >= 0 and market.mentor_of[a[d]] == m]
+            at_m = [
+                d for d in range(market.n_candidates) if a[d] >= 0 and market.mentor_of[a[d]] == m
+            ]
             m_free = len(at_m) < market.mentor_capacity[m]
-            if p_free and m_free:
-                out.append((c, p))
-            elif p_free and (c in at_m or any(mrank[c] < mrank[d] for d in at_m)):
-                out.append((c, p))
-            elif not p_free and any(rank[c] < rank[d] for d in at_p):
+            if (
+                (p_free and m_free)
+                or (p_free and (c in at_m or any(mrank[c] < mrank[d] for d in at_m)))
+                or (not p_free and any(rank[c] < rank[d] for d in at_p))
+            ):
                 out.append((c, p))
     return out
 
@@ -68,7 +69,9 @@ def policies_hold(market: Market, a: Assignment, policies: object = None) -> boo
     chosen = market.policies if policies is None else policies
     for policy in chosen:  # type: ignore[attr-defined]
         n = sum(1 for c, p in enumerate(a) if p >= 0 and policy.covers(c, p))
-        if (policy.min is not None and n < policy.min) or (policy.max is not None and n > policy.max):
+        if (policy.min is not None and n < policy.min) or (
+            policy.max is not None and n > policy.max
+        ):
             return False
     return True
 

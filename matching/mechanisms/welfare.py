@@ -131,7 +131,7 @@ def _gap(model: _Model, options: SolveOptions, found: float) -> float:
     for var in model.problem.variables():
         var.cat = pulp.LpContinuous
     solve(model.problem, options.solver, options.time_limit)
-    bound = pulp.value(model.problem.objective)
+    bound = float(pulp.value(model.problem.objective))
     return max(0.0, (bound - found) / max(1.0, abs(bound)))
 
 
@@ -144,8 +144,7 @@ def _build(
     elastic: bool = False,
 ) -> _Model:
     problem = pulp.LpProblem("placement", pulp.LpMaximize)
-    x = {(c, p): problem.add_variable(f"x_{c}_{p}", cat=pulp.LpBinary)
-         for c, p in market.pairs()}
+    x = {(c, p): problem.add_variable(f"x_{c}_{p}", cat=pulp.LpBinary) for c, p in market.pairs()}
     weights = options.weights
     welfare = pulp.lpSum(pair_weight(market, c, p, weights) * v for (c, p), v in x.items())
     model = _Model(problem, x, welfare)
@@ -179,8 +178,13 @@ def _build(
     if stability is not None:
         _add_stability(market, model, counted=stability == "counted")
     if elastic:
-        big = sum(max((pair_weight(market, c, p, weights) for p in ps), default=0.0)
-                  for c, ps in enumerate(market.prefs)) + 1.0
+        big = (
+            sum(
+                max((pair_weight(market, c, p, weights) for p in ps), default=0.0)
+                for c, ps in enumerate(market.prefs)
+            )
+            + 1.0
+        )
         problem.setObjective(welfare - big * pulp.lpSum(model.slack))
     else:
         problem.setObjective(welfare)
@@ -226,7 +230,7 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
         before = _prefix(problem, f"L_{m}", terms)
         for i, c in enumerate(order):
             better_mentor[(c, m)] = before[i]
-    for (c, p) in x:
+    for c, p in x:
         y = 1 - placed_by[(c, p)]
         b: pulp.LpAffineExpression | int = 0
         if counted:
@@ -240,8 +244,10 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
             continue
         z = problem.add_variable(f"z_{c}_{p}", cat=pulp.LpBinary)
         problem += cap * (y - z - b) <= better_at[(c, p)], f"stable_{c}_{p}"
-        problem += (market.mentor_capacity[m] * (y - (1 - z) - b)
-                    <= better_mentor[(c, m)]), f"stable_mentor_{c}_{p}"
+        problem += (
+            (market.mentor_capacity[m] * (y - (1 - z) - b) <= better_mentor[(c, m)]),
+            f"stable_mentor_{c}_{p}",
+        )
 
 
 def _feasible(market: Market, options: SolveOptions, policies: Sequence[PolicyGroup]) -> bool:
@@ -261,5 +267,12 @@ def _infeasible(market: Market, options: SolveOptions) -> Outcome:
     conflicts = tuple(sorted(q.id for q in kept))
     model = _build(market, options, market.policies, stability=None, elastic=True)
     status = _run(model, options)
-    return _outcome(market, model, status, options, Stability.IGNORED,
-                    result_status=Status.INFEASIBLE, conflicts=conflicts)
+    return _outcome(
+        market,
+        model,
+        status,
+        options,
+        Stability.IGNORED,
+        result_status=Status.INFEASIBLE,
+        conflicts=conflicts,
+    )

@@ -29,8 +29,9 @@ class SolverStatus(StrEnum):
 def _solver(backend: str, time_limit: float | None) -> pulp.LpSolver:
     match backend:
         case "cbc":
-            return pulp.COIN_CMD(path=cbcbox.cbc_bin_path(), msg=False, timeLimit=time_limit,
-                                 threads=1)
+            return pulp.COIN_CMD(
+                path=cbcbox.cbc_bin_path(), msg=False, timeLimit=time_limit, threads=1
+            )
         case "highs":
             return pulp.HiGHS(msg=False, timeLimit=time_limit)
     raise UnsupportedOption(f"solver: unknown backend {backend!r} (known: {', '.join(BACKENDS)})")

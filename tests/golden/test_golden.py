@@ -21,18 +21,35 @@ def test_hospitals_residents_both_optimal_stable_matchings() -> None:
     # Candidate-proposing: r1, r2, r5 ask h1 (ranks r1 > r2 > r5, keeps r1, r2);
     # r3, r4 ask h2 (keeps both); r5 then asks h2, which ranks r3, r4 above r5.
     assert assignments("gale-shapley-hospitals.json") == {
-        "r1": "h1", "r2": "h1", "r3": "h2", "r4": "h2", "r5": None}
+        "r1": "h1",
+        "r2": "h1",
+        "r3": "h2",
+        "r4": "h2",
+        "r5": None,
+    }
     # Placement-proposing: h1 offers r3, r1; h2 offers r1, r2. r1 keeps h1 and
     # refuses h2, which offers r3 (who trades h1 up for h2), and so on.
     assert assignments("gale-shapley-hospitals.json", "stable-placement") == {
-        "r1": "h1", "r2": "h1", "r3": "h2", "r4": "h2", "r5": None}
+        "r1": "h1",
+        "r2": "h1",
+        "r3": "h2",
+        "r4": "h2",
+        "r5": None,
+    }
 
 
 def test_spa_example_after_abraham_irving_manlove_2007() -> None:
     # Three lecturers offering eight projects to seven students; the instance
     # has a single stable matching (checked by enumeration in test_brute_force).
     assert assignments("spa-aim-2007.json") == {
-        "s1": "p1", "s2": "p5", "s3": "p4", "s4": "p2", "s5": None, "s6": None, "s7": "p3"}
+        "s1": "p1",
+        "s2": "p5",
+        "s3": "p4",
+        "s4": "p2",
+        "s5": None,
+        "s6": None,
+        "s7": "p3",
+    }
 
 
 def test_contract_example_with_explanations() -> None:
@@ -43,7 +60,8 @@ def test_contract_example_with_explanations() -> None:
     assert [(e.placement, e.reason) for e in explanations["s2"]] == [("p3", Reason.NOT_ACCEPTABLE)]
     # s3 wanted p1; p1 (ranked by studio-wang: s2, s1, s3) is full with s2 and s1.
     assert [(e.placement, e.reason, e.cutoff) for e in explanations["s3"]] == [
-        ("p1", Reason.FULL, "s1")]
+        ("p1", Reason.FULL, "s1")
+    ]
     assert result.stable and not result.blocking_pairs
 
 

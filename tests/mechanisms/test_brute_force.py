@@ -49,10 +49,19 @@ def test_stable_placement_is_the_placement_optimal_stable_matching(doc: Doc) -> 
 
 def test_stable_placement_refuses_mentors() -> None:
     doc = {
-        "id": "m", "organizations": [{"id": "e", "kind": "enterprise"}], "links": [],
+        "id": "m",
+        "organizations": [{"id": "e", "kind": "enterprise"}],
+        "links": [],
         "mentors": [{"id": "studio-wang", "capacity": 1, "ranking": ["s"]}],
-        "placements": [{"id": "p", "host": "e", "kind": "apprenticeship", "capacity": 1,
-                        "mentor": "studio-wang"}],
+        "placements": [
+            {
+                "id": "p",
+                "host": "e",
+                "kind": "apprenticeship",
+                "capacity": 1,
+                "mentor": "studio-wang",
+            }
+        ],
         "candidates": [{"id": "s", "kind": "apprentice", "preferences": ["p"]}],
     }
     with pytest.raises(UnsupportedOption, match="stable-placement does not support mentors"):
@@ -88,8 +97,9 @@ def test_optimal_with_stability_required(doc: Doc) -> None:
         assert result.status.value == "infeasible"
         return
     fewest = min(len(brute.blocking(market, a)) for a in feasible)
-    best = max(brute.welfare(market, a) for a in feasible
-               if len(brute.blocking(market, a)) == fewest)
+    best = max(
+        brute.welfare(market, a) for a in feasible if len(brute.blocking(market, a)) == fewest
+    )
     assert len(result.blocking_pairs) == fewest
     assert result.stable == (fewest == 0)
     assert result.stability is (Stability.REQUIRED if fewest == 0 else Stability.RELAXED)

@@ -35,107 +35,237 @@ def place(doc: dict[str, Any], i: int = 0) -> dict[str, Any]:
 
 
 CASES: list[tuple[str, Callable[[dict[str, Any]], object], list[str]]] = [
-    ("unknown placement in preferences",
-     lambda d: cand(d).__setitem__("preferences", ["p1", "zz"]),
-     ["candidates['s1'].preferences: unknown placement 'zz'"]),
-    ("unknown candidate in a ranking",
-     lambda d: place(d, 2).__setitem__("ranking", ["s3", "ghost"]),
-     ["placements['p3'].ranking: unknown candidate 'ghost'"]),
-    ("unknown candidate in a mentor's ranking",
-     lambda d: d["mentors"][0]["ranking"].append("ghost"),
-     ["mentors['studio-wang'].ranking: unknown candidate 'ghost'"]),
-    ("unknown host", lambda d: place(d).__setitem__("host", "ent-nowhere"),
-     ["placements['p1'].host: unknown organization 'ent-nowhere'"]),
-    ("unknown mentor", lambda d: place(d).__setitem__("mentor", "studio-li"),
-     ["placements['p1'].mentor: unknown mentor 'studio-li'"]),
-    ("unknown college", lambda d: cand(d).__setitem__("college", "col-x"),
-     ["candidates['s1'].college: unknown college 'col-x'"]),
-    ("college that is not a college", lambda d: cand(d).__setitem__("college", "ri-001"),
-     ["candidates['s1'].college: unknown college 'ri-001'"]),
-    ("unknown link end", lambda d: d["links"][0].__setitem__("target", "park-mars"),
-     ["links[0].target: unknown organization 'park-mars'"]),
-    ("duplicate candidate id", lambda d: d["candidates"].append(dict(cand(d))),
-     ["candidates['s1']: duplicate id"]),
-    ("duplicate placement id", lambda d: d["placements"].append(dict(place(d, 1))),
-     ["placements['p2']: duplicate id"]),
-    ("id twice in one preference list",
-     lambda d: cand(d).__setitem__("preferences", ["p1", ["p2", "p1"]]),
-     ["candidates['s1'].preferences: 'p1' appears more than once"]),
-    ("id twice in one ranking", lambda d: place(d, 2).__setitem__("ranking", ["s3", "s3"]),
-     ["placements['p3'].ranking: 's3' appears more than once"]),
-    ("zero capacity", lambda d: place(d).__setitem__("capacity", 0),
-     ["placements['p1'].capacity: must be an integer ≥ 1, got 0"]),
-    ("fractional capacity", lambda d: place(d).__setitem__("capacity", 2.5),
-     ["placements['p1'].capacity: must be an integer ≥ 1, got 2.5"]),
-    ("boolean capacity", lambda d: place(d).__setitem__("capacity", True),
-     ["placements['p1'].capacity: must be an integer ≥ 1, got True"]),
-    ("string capacity", lambda d: place(d).__setitem__("capacity", "2"),
-     ["placements['p1'].capacity: must be an integer ≥ 1, got '2'"]),
-    ("NaN capacity", lambda d: place(d).__setitem__("capacity", float("nan")),
-     ["placements['p1'].capacity: must be an integer ≥ 1, got nan"]),
-    ("infinite weight", lambda d: d["links"][2].__setitem__("weight", float("inf")),
-     ["links[2].weight: must be a finite number in (0, 1], got inf"]),
-    ("mentor capacity", lambda d: d["mentors"][0].__setitem__("capacity", -1),
-     ["mentors['studio-wang'].capacity: must be an integer ≥ 1, got -1"]),
-    ("floor above its ceiling", lambda d: d["policies"].append(
-        {"id": "c2", "kind": "ceiling", "candidates": {"college": "col-czcit"}, "max": 1}),
-     ["policies['czcit-floor'].min: floor 2 is above ceiling 'c2' max 1 on the same group"]),
-    ("one policy with min above max", lambda d: d["policies"][0].__setitem__("min", 500),
-     ["policies['jintan-cap']: floor min 500 is above ceiling max 400"]),
-    ("floor without min", lambda d: d["policies"][1].pop("min"),
-     ["policies['czcit-floor'].min: a floor needs min"]),
-    ("unknown policy attribute", lambda d: d["policies"][0].__setitem__(
-        "placements", {"city": "x"}),
-     ["policies['jintan-cap'].placements.city: unknown attribute "
-      "(allowed: governed_by, host, id, kind, mentor, park)"]),
-    ("unknown park in a policy", lambda d: d["policies"][0].__setitem__(
-        "placements", {"park": "park-mars"}),
-     ["policies['jintan-cap'].placements.park: unknown park 'park-mars'"]),
-    ("mentor-led ranking contradicting its mentor",
-     lambda d: place(d).__setitem__("ranking", ["s1", "s2"]),
-     ["placements['p1'].ranking: ranks 's1' above 's2', contradicting the ranking of "
-      "mentor 'studio-wang'"]),
-    ("mentor-led ranking naming whom the mentor does not rank",
-     lambda d: d["mentors"][0].__setitem__("ranking", ["s2", "s1"]),
-     ["placements['p1'].ranking: ranks 's3', whom its mentor 'studio-wang' does not rank"]),
-    ("unknown candidate kind", lambda d: cand(d).__setitem__("kind", "teacher"),
-     ["candidates['s1'].kind: unknown value 'teacher' (allowed: student, apprentice, project)"]),
-    ("unknown placement kind", lambda d: place(d).__setitem__("kind", "job"),
-     ["placements['p1'].kind: unknown value 'job' "
-      "(allowed: apprenticeship, internship, research_host)"]),
-    ("unknown organization kind", lambda d: d["organizations"][0].__setitem__("kind", "army"),
-     ["organizations['gov-cz'].kind: unknown value 'army' "
-      "(allowed: government, park, enterprise, college, institute, studio)"]),
-    ("unknown college level", lambda d: d["organizations"][4].__setitem__("level", "phd"),
-     ["organizations['col-czcit'].level: unknown value 'phd' "
-      "(allowed: secondary_vocational, higher_vocational, undergraduate, postgraduate)"]),
-    ("empty round", lambda d: d.update(candidates=[], placements=[], mentors=[]),
-     ["candidates: the round has no candidates", "placements: the round has no placements"]),
-    ("missing preferences", lambda d: cand(d).pop("preferences"),
-     ["candidates['s1'].preferences: missing"]),
-    ("empty id", lambda d: cand(d).__setitem__("id", ""),
-     ["candidates[0].id: must be a non-empty id",
-      # nothing declares s1 any more, so the rankings that name it are wrong too
-      "placements['p1'].ranking: unknown candidate 's1'",
-      "placements['p3'].ranking: unknown candidate 's1'",
-      "mentors['studio-wang'].ranking: unknown candidate 's1'"]),
-    ("id too long", lambda d: place(d, 3).__setitem__("id", "p" * 201),
-     ["placements[3].id: id longer than 200 characters",
-      "candidates['rp7'].preferences: unknown placement 'p9'"]),
-    ("control character in an id", lambda d: cand(d, 3).__setitem__("id", "rp\x007"),
-     ["candidates[3].id: id 'rp\\x007' contains a control or surrogate character"]),
-    ("lone surrogate in an id", lambda d: cand(d, 3).__setitem__("id", "rp\ud8007"),
-     ["candidates[3].id: id 'rp\\ud8007' contains a control or surrogate character"]),
-    ("nested tie group", lambda d: cand(d).__setitem__("preferences", [["p1", ["p2"]]]),
-     ["candidates['s1'].preferences[0][1]: tie groups cannot be nested"]),
-    ("empty tie group", lambda d: cand(d).__setitem__("preferences", ["p1", []]),
-     ["candidates['s1'].preferences[1]: empty tie group"]),
-    ("seed not an integer", lambda d: d.__setitem__("seed", "abc"),
-     ["seed: must be an integer ≥ 0, got 'abc'"]),
-    ("candidates not a list", lambda d: d.__setitem__("candidates", {"s1": {}}),
-     ["candidates: must be a list, got {'s1': {}}"]),
-    ("negative max distance", lambda d: d.__setitem__("rules", {"max_distance": -1}),
-     ["rules.max_distance: must be an integer ≥ 0, got -1"]),
+    (
+        "unknown placement in preferences",
+        lambda d: cand(d).__setitem__("preferences", ["p1", "zz"]),
+        ["candidates['s1'].preferences: unknown placement 'zz'"],
+    ),
+    (
+        "unknown candidate in a ranking",
+        lambda d: place(d, 2).__setitem__("ranking", ["s3", "ghost"]),
+        ["placements['p3'].ranking: unknown candidate 'ghost'"],
+    ),
+    (
+        "unknown candidate in a mentor's ranking",
+        lambda d: d["mentors"][0]["ranking"].append("ghost"),
+        ["mentors['studio-wang'].ranking: unknown candidate 'ghost'"],
+    ),
+    (
+        "unknown host",
+        lambda d: place(d).__setitem__("host", "ent-nowhere"),
+        ["placements['p1'].host: unknown organization 'ent-nowhere'"],
+    ),
+    (
+        "unknown mentor",
+        lambda d: place(d).__setitem__("mentor", "studio-li"),
+        ["placements['p1'].mentor: unknown mentor 'studio-li'"],
+    ),
+    (
+        "unknown college",
+        lambda d: cand(d).__setitem__("college", "col-x"),
+        ["candidates['s1'].college: unknown college 'col-x'"],
+    ),
+    (
+        "college that is not a college",
+        lambda d: cand(d).__setitem__("college", "ri-001"),
+        ["candidates['s1'].college: unknown college 'ri-001'"],
+    ),
+    (
+        "unknown link end",
+        lambda d: d["links"][0].__setitem__("target", "park-mars"),
+        ["links[0].target: unknown organization 'park-mars'"],
+    ),
+    (
+        "duplicate candidate id",
+        lambda d: d["candidates"].append(dict(cand(d))),
+        ["candidates['s1']: duplicate id"],
+    ),
+    (
+        "duplicate placement id",
+        lambda d: d["placements"].append(dict(place(d, 1))),
+        ["placements['p2']: duplicate id"],
+    ),
+    (
+        "id twice in one preference list",
+        lambda d: cand(d).__setitem__("preferences", ["p1", ["p2", "p1"]]),
+        ["candidates['s1'].preferences: 'p1' appears more than once"],
+    ),
+    (
+        "id twice in one ranking",
+        lambda d: place(d, 2).__setitem__("ranking", ["s3", "s3"]),
+        ["placements['p3'].ranking: 's3' appears more than once"],
+    ),
+    (
+        "zero capacity",
+        lambda d: place(d).__setitem__("capacity", 0),
+        ["placements['p1'].capacity: must be an integer ≥ 1, got 0"],
+    ),
+    (
+        "fractional capacity",
+        lambda d: place(d).__setitem__("capacity", 2.5),
+        ["placements['p1'].capacity: must be an integer ≥ 1, got 2.5"],
+    ),
+    (
+        "boolean capacity",
+        lambda d: place(d).__setitem__("capacity", True),
+        ["placements['p1'].capacity: must be an integer ≥ 1, got True"],
+    ),
+    (
+        "string capacity",
+        lambda d: place(d).__setitem__("capacity", "2"),
+        ["placements['p1'].capacity: must be an integer ≥ 1, got '2'"],
+    ),
+    (
+        "NaN capacity",
+        lambda d: place(d).__setitem__("capacity", float("nan")),
+        ["placements['p1'].capacity: must be an integer ≥ 1, got nan"],
+    ),
+    (
+        "infinite weight",
+        lambda d: d["links"][2].__setitem__("weight", float("inf")),
+        ["links[2].weight: must be a finite number in (0, 1], got inf"],
+    ),
+    (
+        "mentor capacity",
+        lambda d: d["mentors"][0].__setitem__("capacity", -1),
+        ["mentors['studio-wang'].capacity: must be an integer ≥ 1, got -1"],
+    ),
+    (
+        "floor above its ceiling",
+        lambda d: d["policies"].append(
+            {"id": "c2", "kind": "ceiling", "candidates": {"college": "col-czcit"}, "max": 1}
+        ),
+        ["policies['czcit-floor'].min: floor 2 is above ceiling 'c2' max 1 on the same group"],
+    ),
+    (
+        "one policy with min above max",
+        lambda d: d["policies"][0].__setitem__("min", 500),
+        ["policies['jintan-cap']: floor min 500 is above ceiling max 400"],
+    ),
+    (
+        "floor without min",
+        lambda d: d["policies"][1].pop("min"),
+        ["policies['czcit-floor'].min: a floor needs min"],
+    ),
+    (
+        "unknown policy attribute",
+        lambda d: d["policies"][0].__setitem__("placements", {"city": "x"}),
+        [
+            "policies['jintan-cap'].placements.city: unknown attribute "
+            "(allowed: governed_by, host, id, kind, mentor, park)"
+        ],
+    ),
+    (
+        "unknown park in a policy",
+        lambda d: d["policies"][0].__setitem__("placements", {"park": "park-mars"}),
+        ["policies['jintan-cap'].placements.park: unknown park 'park-mars'"],
+    ),
+    (
+        "mentor-led ranking contradicting its mentor",
+        lambda d: place(d).__setitem__("ranking", ["s1", "s2"]),
+        [
+            "placements['p1'].ranking: ranks 's1' above 's2', contradicting the ranking of "
+            "mentor 'studio-wang'"
+        ],
+    ),
+    (
+        "mentor-led ranking naming whom the mentor does not rank",
+        lambda d: d["mentors"][0].__setitem__("ranking", ["s2", "s1"]),
+        ["placements['p1'].ranking: ranks 's3', whom its mentor 'studio-wang' does not rank"],
+    ),
+    (
+        "unknown candidate kind",
+        lambda d: cand(d).__setitem__("kind", "teacher"),
+        ["candidates['s1'].kind: unknown value 'teacher' (allowed: student, apprentice, project)"],
+    ),
+    (
+        "unknown placement kind",
+        lambda d: place(d).__setitem__("kind", "job"),
+        [
+            "placements['p1'].kind: unknown value 'job' "
+            "(allowed: apprenticeship, internship, research_host)"
+        ],
+    ),
+    (
+        "unknown organization kind",
+        lambda d: d["organizations"][0].__setitem__("kind", "army"),
+        [
+            "organizations['gov-cz'].kind: unknown value 'army' "
+            "(allowed: government, park, enterprise, college, institute, studio)"
+        ],
+    ),
+    (
+        "unknown college level",
+        lambda d: d["organizations"][4].__setitem__("level", "phd"),
+        [
+            "organizations['col-czcit'].level: unknown value 'phd' "
+            "(allowed: secondary_vocational, higher_vocational, undergraduate, postgraduate)"
+        ],
+    ),
+    (
+        "empty round",
+        lambda d: d.update(candidates=[], placements=[], mentors=[]),
+        ["candidates: the round has no candidates", "placements: the round has no placements"],
+    ),
+    (
+        "missing preferences",
+        lambda d: cand(d).pop("preferences"),
+        ["candidates['s1'].preferences: missing"],
+    ),
+    (
+        "empty id",
+        lambda d: cand(d).__setitem__("id", ""),
+        [
+            "candidates[0].id: must be a non-empty id",
+            # nothing declares s1 any more, so the rankings that name it are wrong too
+            "placements['p1'].ranking: unknown candidate 's1'",
+            "placements['p3'].ranking: unknown candidate 's1'",
+            "mentors['studio-wang'].ranking: unknown candidate 's1'",
+        ],
+    ),
+    (
+        "id too long",
+        lambda d: place(d, 3).__setitem__("id", "p" * 201),
+        [
+            "placements[3].id: id longer than 200 characters",
+            "candidates['rp7'].preferences: unknown placement 'p9'",
+        ],
+    ),
+    (
+        "control character in an id",
+        lambda d: cand(d, 3).__setitem__("id", "rp\x007"),
+        ["candidates[3].id: id 'rp\\x007' contains a control or surrogate character"],
+    ),
+    (
+        "lone surrogate in an id",
+        lambda d: cand(d, 3).__setitem__("id", "rp\ud8007"),
+        ["candidates[3].id: id 'rp\\ud8007' contains a control or surrogate character"],
+    ),
+    (
+        "nested tie group",
+        lambda d: cand(d).__setitem__("preferences", [["p1", ["p2"]]]),
+        ["candidates['s1'].preferences[0][1]: tie groups cannot be nested"],
+    ),
+    (
+        "empty tie group",
+        lambda d: cand(d).__setitem__("preferences", ["p1", []]),
+        ["candidates['s1'].preferences[1]: empty tie group"],
+    ),
+    (
+        "seed not an integer",
+        lambda d: d.__setitem__("seed", "abc"),
+        ["seed: must be an integer ≥ 0, got 'abc'"],
+    ),
+    (
+        "candidates not a list",
+        lambda d: d.__setitem__("candidates", {"s1": {}}),
+        ["candidates: must be a list, got {'s1': {}}"],
+    ),
+    (
+        "negative max distance",
+        lambda d: d.__setitem__("rules", {"max_distance": -1}),
+        ["rules.max_distance: must be an integer ≥ 0, got -1"],
+    ),
 ]
 
 
@@ -159,17 +289,21 @@ def test_valid_unicode_and_spaces_in_ids() -> None:
     doc = copy.deepcopy(BASE)
     doc["organizations"].append({"id": "常州信息", "kind": "college"})
     doc["candidates"].append(
-        {"id": "Group 3", "kind": "student", "college": "常州信息", "preferences": ["p2"]})
+        {"id": "Group 3", "kind": "student", "college": "常州信息", "preferences": ["p2"]}
+    )
     r = parse_round(doc)
     assert any(c.id == "Group 3" for c in r.candidates)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('{"id": "a", "id": "b"}', "round: duplicate key 'id' in an object"),
-    ('{"id": ', "round: not valid JSON: Expecting value at line 1 column 8"),
-    (b"\xff\xfe", "round: not UTF-8: invalid start byte"),
-    ("[" * 100_000, "round: JSON nested too deeply"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"id": "a", "id": "b"}', "round: duplicate key 'id' in an object"),
+        ('{"id": ', "round: not valid JSON: Expecting value at line 1 column 8"),
+        (b"\xff\xfe", "round: not UTF-8: invalid start byte"),
+        ("[" * 100_000, "round: JSON nested too deeply"),
+    ],
+)
 def test_json_level_problems(text: str | bytes, message: str) -> None:
     with pytest.raises(InvalidRound) as caught:
         parse_json(text)
@@ -181,4 +315,5 @@ def test_nan_literal_is_named_at_its_field() -> None:
     with pytest.raises(InvalidRound) as caught:
         parse_round(parse_json(text))
     assert [str(p) for p in caught.value.problems] == [
-        "placements['p1'].capacity: must be an integer ≥ 1, got nan"]
+        "placements['p1'].capacity: must be an integer ≥ 1, got nan"
+    ]

@@ -1,0 +1,88 @@
+"""Properties of every mechanism on random rounds larger than brute force can reach."""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matching import io, parse_round, solve
+from matching.encode import encode
+from tests.properties import check_explanations
+from tests.strategies import rounds
+
+MEDIUM = rounds(max_candidates=25, max_placements=8, max_capacity=4)
+MENTORED = rounds(max_candidates=25, max_placements=8, max_capacity=4, mentors=True)
+POLICED = rounds(max_candidates=12, max_placements=5, max_capacity=3, mentors=True, policies=True)
+
+
+def _shuffled(doc: dict[str, Any], seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    out = copy.deepcopy(doc)
+    for key in ("organizations", "links", "placements", "candidates", "mentors", "policies"):
+        if key in out:
+            rng.shuffle(out[key])
+    return out
+
+
+@given(MEDIUM)
+def test_stable_results_have_no_blocking_pair_and_respect_capacities(doc: dict[str, Any]) -> None:
+    for mechanism in ("stable", "stable-placement"):
+        result = solve(parse_round(doc), mechanism)
+        assert result.stable and not result.blocking_pairs
+        assert not result.capacity_violations
+
+
+@given(MENTORED)
+def test_spa_results_are_stable_and_respect_mentor_capacities(doc: dict[str, Any]) -> None:
+    result = solve(parse_round(doc), "stable")
+    assert result.stable
+    assert not result.capacity_violations
+
+
+@given(POLICED)
+def test_optimal_respects_policies_or_says_infeasible(doc: dict[str, Any]) -> None:
+    result = solve(parse_round(doc), "optimal")
+    assert not result.capacity_violations
+    if result.status.value == "infeasible":
+        assert result.conflicts
+    else:
+        assert all(p.satisfied for p in result.policies)
+
+
+@given(MENTORED, st.integers(0, 1000))
+def test_file_order_does_not_matter(doc: dict[str, Any], shuffle_seed: int) -> None:
+    a = parse_round(doc)
+    b = parse_round(_shuffled(doc, shuffle_seed))
+    assert a == b
+    assert io.round_hash(a) == io.round_hash(b)
+    assert io.dumps(io.result_to_dict(solve(a))) == io.dumps(io.result_to_dict(solve(b)))
+
+
+@given(MEDIUM)
+def test_same_seed_same_bytes(doc: dict[str, Any]) -> None:
+    first = io.dumps(io.result_to_dict(solve(parse_round(doc), "stable")))
+    again = io.dumps(io.result_to_dict(solve(parse_round(copy.deepcopy(doc)), "stable")))
+    assert first == again
+
+
+@given(MENTORED)
+def test_explanations_check_out_for_stable(doc: dict[str, Any]) -> None:
+    r = parse_round(doc)
+    check_explanations.check(doc, encode(r), solve(r, "stable"))
+
+
+@given(POLICED)
+def test_explanations_check_out_for_optimal(doc: dict[str, Any]) -> None:
+    r = parse_round(doc)
+    check_explanations.check(doc, encode(r), solve(r, "optimal"))
+
+
+@given(MEDIUM)
+def test_every_candidate_is_in_the_result(doc: dict[str, Any]) -> None:
+    result = solve(parse_round(doc))
+    assert sorted(c for c, _ in result.assignments) == sorted(c["id"] for c in doc["candidates"])
+    assert result.metrics.matched + result.metrics.unmatched == len(doc["candidates"])

@@ -1,0 +1,117 @@
+"""The command line contract, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROUNDS = Path(__file__).parents[2] / "fixtures" / "rounds"
+EXAMPLE = ROUNDS / "contract-example.json"
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "matching", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_solve_writes_the_result_document(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    run = cli("solve", EXAMPLE, "--out", out)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text())
+    assert result["round"] == "contract-example"
+    assert result["mechanism"] == "stable"
+    assert result["seed"] == 20270301
+    assert set(result["assignments"]) == {"s1", "s2", "s3", "rp7"}
+    assert result["stable"] is True and result["blocking_pairs"] == []
+    assert {p["id"] for p in result["policies"]} == {"jintan-cap", "czcit-floor"}
+    assert set(result["metrics"]) >= {"matched", "unmatched", "rank_histogram"}
+    assert "matched 4 of 4 candidates" in run.stdout
+
+
+def test_solve_without_out_prints_json_on_stdout_and_the_report_on_stderr() -> None:
+    run = cli("solve", EXAMPLE, "--mechanism", "optimal")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["mechanism"] == "optimal"
+    assert "mechanism optimal" in run.stderr
+
+
+def test_same_round_same_seed_same_bytes(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    cli("solve", EXAMPLE, "--out", a)
+    cli("solve", EXAMPLE, "--out", b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_invalid_round_exits_2_with_one_line_per_problem_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    doc = json.loads(EXAMPLE.read_text())
+    doc["candidates"][0]["preferences"] = ["p1", "zz"]
+    doc["placements"][1]["capacity"] = 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    out = tmp_path / "result.json"
+    run = cli("solve", bad, "--out", out)
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "invalid round: placements['p2'].capacity: must be an integer ≥ 1, got 0",
+        "invalid round: candidates['s1'].preferences: unknown placement 'zz'",
+    ]
+    assert not out.exists()
+    assert run.stdout == ""
+
+
+def test_unreadable_file_exits_2(tmp_path: Path) -> None:
+    run = cli("solve", tmp_path / "missing.json")
+    assert run.returncode == 2
+    assert run.stderr.startswith("invalid round: round: cannot read")
+
+
+def test_stable_placement_with_mentors_is_refused_clearly() -> None:
+    run = cli("solve", EXAMPLE, "--mechanism", "stable-placement")
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "error: mechanism stable-placement does not support mentors (1 lead placements: "
+        "'studio-wang'); use stable or optimal"
+    )
+
+
+def test_unknown_mechanism_is_a_usage_error() -> None:
+    run = cli("solve", EXAMPLE, "--mechanism", "lottery")
+    assert run.returncode == 2
+    assert "invalid choice: 'lottery'" in run.stderr
+
+
+def test_validate() -> None:
+    run = cli("validate", EXAMPLE)
+    assert run.returncode == 0
+    assert run.stdout.startswith("valid: round contract-example · 4 candidates")
+
+
+def test_compare_shows_mechanisms_side_by_side() -> None:
+    run = cli("compare", ROUNDS / "gale-shapley-hospitals.json")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].split()[:3] == ["mechanism", "status", "matched"]
+    assert [line.split()[0] for line in lines[1:]] == ["stable", "stable-placement", "optimal"]
+
+
+@pytest.mark.parametrize("target", ["bundle", "round.json"])
+def test_convert_round_trips(tmp_path: Path, target: str) -> None:
+    first = tmp_path / target
+    assert cli("convert", EXAMPLE, first).returncode == 0
+    back = tmp_path / "back.json"
+    assert cli("convert", first, back).returncode == 0
+    a = cli("solve", EXAMPLE)
+    b = cli("solve", back)
+    assert json.loads(a.stdout) == json.loads(b.stdout)
