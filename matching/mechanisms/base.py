@@ -24,7 +24,7 @@ class Weights:
 class SolveOptions:
     stability: Stability = Stability.IGNORED
     solver: str = "cbc"
-    time_limit: float | None = None
+    time_limit: float | None = 300.0
     weights: Weights = field(default_factory=Weights)
 
 

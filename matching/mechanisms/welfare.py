@@ -41,10 +41,13 @@ import pulp
 
 from matching.encode import Market, PolicyGroup
 from matching.errors import MatchingError
-from matching.mechanisms.base import Outcome, SolveOptions
+from matching.mechanisms.base import Assignment, Outcome, SolveOptions
+from matching.mechanisms.deferred_acceptance import candidate_proposing
+from matching.mechanisms.spa import spa_student
 from matching.model import Stability, Status
 from matching.objective import pair_weight
 from matching.solvers import SolverStatus, solve
+from matching.verify import blocking_pairs, occupancy, policy_values
 
 
 class SolverFailed(MatchingError):
@@ -56,7 +59,9 @@ class _Model:
     problem: pulp.LpProblem
     x: dict[tuple[int, int], pulp.LpVariable]
     welfare: pulp.LpAffineExpression
-    blocking: list[pulp.LpVariable] = field(default_factory=list)
+    blocking: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
+    switch: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
+    warm: bool = False
     slack: list[pulp.LpVariable] = field(default_factory=list)
     # A policy that covers no acceptable pair is a constant: it holds or it cannot.
     impossible: bool = False
@@ -66,28 +71,99 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
     policies = market.policies
     stability = options.stability
     if stability is Stability.REQUIRED:
-        model = _build(market, options, policies, stability="strict")
-        status = _run(model, options)
-        if status is not SolverStatus.INFEASIBLE:
+        stable = spa_student(market) if market.has_mentors else candidate_proposing(market)
+        if _holds(market, stable):
+            model = _build(market, options, policies, stability="strict")
+            _start(market, model, stable)
+            status = _run(model, options)
+            if status is SolverStatus.NO_SOLUTION:
+                return _unimproved(stable, options, Stability.REQUIRED)
             return _outcome(market, model, status, options, Stability.REQUIRED)
-        if not _feasible(market, options, policies):
-            return _infeasible(market, options)
+        if not _stability_invariant_violation(market, stable):
+            model = _build(market, options, policies, stability="strict")
+            status = _run(model, options)
+            if status not in (SolverStatus.INFEASIBLE, SolverStatus.NO_SOLUTION):
+                return _outcome(market, model, status, options, Stability.REQUIRED)
         stability = Stability.RELAXED
-    if stability is Stability.RELAXED:
-        model = _build(market, options, policies, stability="counted")
-        model.problem.setObjective(-pulp.lpSum(model.blocking))
-        status = _run(model, options)
-        if status is SolverStatus.INFEASIBLE:
-            return _infeasible(market, options)
-        fewest = round(pulp.value(pulp.lpSum(model.blocking)))
-        model.problem += pulp.lpSum(model.blocking) <= fewest, "fewest_blocking"
-        model.problem.setObjective(model.welfare)
-        return _outcome(market, model, _run(model, options), options, Stability.RELAXED)
-    model = _build(market, options, policies, stability=None)
-    status = _run(model, options)
+    base = _build(market, options, policies, stability=None)
+    status = _run(base, options)
     if status is SolverStatus.INFEASIBLE:
         return _infeasible(market, options)
-    return _outcome(market, model, status, options, Stability.IGNORED)
+    if stability is Stability.IGNORED:
+        return _outcome(market, base, status, options, Stability.IGNORED)
+    # Fewest blocking pairs, then most welfare; the welfare-optimal matching
+    # (feasible for the policies) is the first incumbent.
+    start = _assignment(market, base)
+    model = _build(market, options, policies, stability="counted")
+    _start(market, model, start)
+    blocking = pulp.lpSum(model.blocking.values())
+    model.problem.setObjective(-blocking)
+    first = _run(model, options)
+    if first is SolverStatus.NO_SOLUTION:
+        return _unimproved(start, options, Stability.RELAXED)
+    fewest = round(pulp.value(blocking))
+    model.problem += blocking <= fewest, "fewest_blocking"
+    model.problem.setObjective(model.welfare)
+    second = _run(model, options)
+    if SolverStatus.NO_SOLUTION in (first, second):
+        return _unimproved(_assignment(market, model), options, Stability.RELAXED)
+    if SolverStatus.FEASIBLE in (first, second):
+        second = SolverStatus.FEASIBLE
+    return _outcome(market, model, second, options, Stability.RELAXED)
+
+
+def _unimproved(assignment: Assignment, options: SolveOptions, stability: Stability) -> Outcome:
+    """The solver hit its time limit before improving on (or bounding) the
+    matching it started from: return that matching, with no gap known."""
+    return Outcome(assignment, Status.TIME_LIMIT, None, (), options.solver, stability)
+
+
+def _holds(market: Market, assignment: Assignment) -> bool:
+    return all(
+        (g.min is None or v >= g.min) and (g.max is None or v <= g.max)
+        for g, v in zip(market.policies, policy_values(market, assignment), strict=True)
+    )
+
+
+def _stability_invariant_violation(market: Market, stable: Assignment) -> bool:
+    """Whether a policy that `stable` breaks is broken by every stable matching.
+
+    Every stable matching places the same candidates (Roth 1984; for SPA,
+    Abraham, Irving and Manlove 2007, Theorem 3.2), so a policy over candidates
+    alone has the same value in all of them; without mentors every placement
+    also fills the same number of seats (Roth 1986), so a policy over
+    placements alone does too."""
+    for g, v in zip(market.policies, policy_values(market, stable), strict=True):
+        broken = (g.min is not None and v < g.min) or (g.max is not None and v > g.max)
+        if broken and (g.placements is None or (g.candidates is None and not market.has_mentors)):
+            return True
+    return False
+
+
+def _assignment(market: Market, model: _Model) -> Assignment:
+    assignment = [-1] * market.n_candidates
+    for (c, p), var in model.x.items():
+        if (var.varValue or 0) > 0.5:
+            assignment[c] = p
+    return tuple(assignment)
+
+
+def _start(market: Market, model: _Model, assignment: Assignment) -> None:
+    """Give the solver `assignment` as its first incumbent: x, and for a
+    counted model the blocking indicators b and the mentor switches z that
+    make it feasible."""
+    for (c, p), var in model.x.items():
+        var.setInitialValue(1 if assignment[c] == p else 0)
+    blocking = set(blocking_pairs(market, assignment, occupancy(market, assignment)))
+    occ = occupancy(market, assignment)
+    for pair, var in model.blocking.items():
+        var.setInitialValue(1 if pair in blocking else 0)
+    for (c, p), var in model.switch.items():
+        full = occ.count[p] >= market.capacity[p]
+        better = full and market.place_rank[p][c] < market.place_rank[p][occ.worst[p]]
+        # z = 0 needs p full of candidates it ranks above c; otherwise rely on the mentor.
+        var.setInitialValue(0 if full and not better else 1)
+    model.warm = True
 
 
 def _run(model: _Model, options: SolveOptions) -> SolverStatus:
@@ -95,8 +171,8 @@ def _run(model: _Model, options: SolveOptions) -> SolverStatus:
         return SolverStatus.INFEASIBLE
     if not model.problem.variables():
         return SolverStatus.OPTIMAL
-    status = solve(model.problem, options.solver, options.time_limit)
-    if status is SolverStatus.NO_SOLUTION:
+    status = solve(model.problem, options.solver, options.time_limit, warm_start=model.warm)
+    if status is SolverStatus.NO_SOLUTION and not model.warm:
         raise SolverFailed(
             f"solver {options.solver} found no matching within {options.time_limit} s"
         )
@@ -113,17 +189,14 @@ def _outcome(
     result_status: Status | None = None,
     conflicts: tuple[str, ...] = (),
 ) -> Outcome:
-    assignment = [-1] * market.n_candidates
-    for (c, p), var in model.x.items():
-        if (var.varValue or 0) > 0.5:
-            assignment[c] = p
+    assignment = _assignment(market, model)
     gap = 0.0
     if status is SolverStatus.FEASIBLE:
         found = pulp.value(model.problem.objective)
         gap = _gap(model, options, found)
     if result_status is None:
         result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
-    return Outcome(tuple(assignment), result_status, gap, conflicts, options.solver, stability)
+    return Outcome(assignment, result_status, gap, conflicts, options.solver, stability)
 
 
 def _gap(model: _Model, options: SolveOptions, found: float) -> float:
@@ -235,7 +308,7 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
         b: pulp.LpAffineExpression | int = 0
         if counted:
             var = problem.add_variable(f"b_{c}_{p}", cat=pulp.LpBinary)
-            model.blocking.append(var)
+            model.blocking[(c, p)] = var
             b = var
         cap = market.capacity[p]
         m = market.mentor_of[p]
@@ -243,6 +316,7 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
             problem += cap * (y - b) <= better_at[(c, p)], f"stable_{c}_{p}"
             continue
         z = problem.add_variable(f"z_{c}_{p}", cat=pulp.LpBinary)
+        model.switch[(c, p)] = z
         problem += cap * (y - z - b) <= better_at[(c, p)], f"stable_{c}_{p}"
         problem += (
             (market.mentor_capacity[m] * (y - (1 - z) - b) <= better_mentor[(c, m)]),

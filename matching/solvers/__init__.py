@@ -26,19 +26,26 @@ class SolverStatus(StrEnum):
     NO_SOLUTION = "no_solution"  # stopped by the time limit before any solution
 
 
-def _solver(backend: str, time_limit: float | None) -> pulp.LpSolver:
+def _solver(backend: str, time_limit: float | None, warm_start: bool) -> pulp.LpSolver:
     match backend:
         case "cbc":
             return pulp.COIN_CMD(
-                path=cbcbox.cbc_bin_path(), msg=False, timeLimit=time_limit, threads=1
+                path=cbcbox.cbc_bin_path(),
+                msg=False,
+                timeLimit=time_limit,
+                threads=1,
+                warmStart=warm_start,
             )
         case "highs":
-            return pulp.HiGHS(msg=False, timeLimit=time_limit)
+            return pulp.HiGHS(msg=False, timeLimit=time_limit, warmStart=warm_start)
     raise UnsupportedOption(f"solver: unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
 
 
-def solve(problem: pulp.LpProblem, backend: str, time_limit: float | None) -> SolverStatus:
-    problem.solve(_solver(backend, time_limit))
+def solve(
+    problem: pulp.LpProblem, backend: str, time_limit: float | None, *, warm_start: bool = False
+) -> SolverStatus:
+    """Solve `problem` in place; with `warm_start`, from the variables' initial values."""
+    problem.solve(_solver(backend, time_limit, warm_start))
     if problem.status == pulp.LpStatusInfeasible:
         return SolverStatus.INFEASIBLE
     if problem.sol_status == pulp.LpSolutionOptimal and problem.status == pulp.LpStatusOptimal:
