@@ -1,8 +1,10 @@
 """The placement engine for industry-education consortia.
 
 from matching import load, solve
-result = solve(load("fixtures/rounds/tiny.json"), "stable")
+result = solve(load("fixtures/rounds/contract-example.json"), "stable")
 """
+
+from importlib.metadata import PackageNotFoundError, version
 
 from matching.engine import Timings, solve, solve_timed
 from matching.errors import InvalidRound, MatchingError, Problem, UnsupportedOption
@@ -10,6 +12,11 @@ from matching.io import load, result_to_dict, round_to_dict
 from matching.mechanisms import REGISTRY, SolveOptions, Weights
 from matching.model import Result, Round, Stability, Status
 from matching.validate import parse_round
+
+try:
+    __version__ = version("consortium-matching")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
 
 __all__ = [
     "REGISTRY",
@@ -24,6 +31,7 @@ __all__ = [
     "Timings",
     "UnsupportedOption",
     "Weights",
+    "__version__",
     "load",
     "parse_round",
     "result_to_dict",

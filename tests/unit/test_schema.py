@@ -22,8 +22,9 @@ def test_committed_schema_is_current() -> None:
     assert round_schema() == SCHEMA, "run: python -m matching.schema > docs/round.schema.json"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "fixtures" / "rounds").glob("*.json")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "fixtures" / "rounds").glob("*.json")), ids=lambda p: p.name
+)
 def test_fixtures_fit_the_schema(path: Path) -> None:
     jsonschema.validate(json.loads(path.read_text()), SCHEMA)
 

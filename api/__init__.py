@@ -1,0 +1,1 @@
+"""The HTTP service through which a consortium runs its placement rounds."""

@@ -1,0 +1,29 @@
+"""Settings from the environment. DATABASE_URL defaults to an embedded SQLite file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE = "sqlite:///var/consortium.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default_factory=lambda: os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
+    )
+    # A worker holds a run for this long without a heartbeat before another may take it.
+    lease_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("RUN_LEASE_SECONDS", "60"))
+    )
+    max_body_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+    )
+
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix) :])
+        return None

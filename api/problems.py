@@ -1,0 +1,100 @@
+"""Errors as RFC 9457 problem details (application/problem+json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matching.errors import InvalidRound, UnsupportedOption
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+
+@dataclass
+class Problem(Exception):
+    status: int
+    detail: str
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, f"{what} not found")
+
+
+def conflict(detail: str) -> Problem:
+    return Problem(409, detail)
+
+
+def invalid(errors: list[dict[str, str]], detail: str = "the request is not valid") -> Problem:
+    return Problem(422, detail, errors)
+
+
+def response(
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(
+        body, status_code=status, media_type="application/problem+json", headers=headers
+    )
+
+
+def _field(loc: tuple[object, ...], request: Request) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    ident = request.path_params.get("item") or request.path_params.get("round")
+    prefix = f"[{ident!r}]" if ident else ""
+    return prefix + ("." if prefix and parts else "") + ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return response(exc.status, exc.detail, exc.errors, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e["loc"]), request), "message": e["msg"]} for e in exc.errors()
+        ]
+        return response(422, "the request is not valid", errors)
+
+    @app.exception_handler(InvalidRound)
+    async def _invalid_round(request: Request, exc: InvalidRound) -> JSONResponse:
+        errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+        return response(422, "the round is not valid", errors)
+
+    @app.exception_handler(UnsupportedOption)
+    async def _unsupported(request: Request, exc: UnsupportedOption) -> JSONResponse:
+        return response(422, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return response(exc.status_code, str(exc.detail))

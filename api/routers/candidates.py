@@ -1,0 +1,135 @@
+"""Colleges and institutes register their candidates and preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import CurrentActor, SessionDep, require
+from api.problems import conflict, invalid, not_found
+from api.schemas import CandidateIn
+from api.storage import repository as repo
+from api.storage import tables as t
+
+router = APIRouter(prefix="/rounds/{round}/candidates", tags=["colleges"])
+
+
+def candidate_out(c: t.Candidate) -> dict[str, Any]:
+    out = {
+        "id": c.id,
+        "kind": c.kind,
+        "college": c.college,
+        "institute": c.institute,
+        "tier": c.tier,
+        "level": c.level,
+        "skills": c.skills,
+        "preferences": c.preferences,
+        "version": c.version,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def applicant_out(c: t.Candidate, mine: set[str]) -> dict[str, Any]:
+    """What an enterprise sees of an applicant: who, and which of its placements."""
+    applied = [
+        p
+        for item in c.preferences
+        for p in (item if isinstance(item, list) else [item])
+        if p in mine
+    ]
+    out = {
+        "id": c.id,
+        "kind": c.kind,
+        "college": c.college,
+        "institute": c.institute,
+        "tier": c.tier,
+        "level": c.level,
+        "skills": c.skills,
+        "applied_to": applied,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+@router.get("")
+def list_candidates(round: str, actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
+    """Coordinators see every candidate; a college or institute its own; an
+    enterprise the candidates who applied to its placements."""
+    r = repo.get_round(session, actor.consortium, round)
+    if actor.role == "college":
+        return [candidate_out(c) for c in repo.candidates(session, r, actor.organization)]
+    if actor.role == "coordinator":
+        return [candidate_out(c) for c in repo.candidates(session, r)]
+    mine = {p.id for p in repo.placements(session, r, actor.organization)}
+    out = [applicant_out(c, mine) for c in repo.candidates(session, r)]
+    return [c for c in out if c["applied_to"]]
+
+
+@router.put("/{item}")
+def put_candidate(
+    round: str,
+    item: str,
+    body: CandidateIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+) -> dict[str, Any]:
+    require(actor, "college")
+    r = repo.get_round(session, actor.consortium, round)
+    if r.state != "open":
+        raise conflict(f"round {round!r} is {r.state}; candidates change only while open")
+    at = f"candidates[{item!r}].preferences"
+    known = {p.id for p in repo.placements(session, r)}
+    seen: set[str] = set()
+    errors = []
+    for entry in body.preferences:
+        for pid in entry if isinstance(entry, list) else [entry]:
+            if pid in seen:
+                errors.append({"field": at, "message": f"{pid!r} appears more than once"})
+            elif pid not in known:
+                errors.append({"field": at, "message": f"unknown placement {pid!r}"})
+            seen.add(pid)
+    if errors:
+        raise invalid(errors)
+    affiliation = {
+        "college": actor.organization if actor.kind == "college" else None,
+        "institute": actor.organization if actor.kind == "institute" else None,
+    }
+    values = {
+        "kind": body.kind.value,
+        "tier": body.tier.value if body.tier else None,
+        "level": body.level.value if body.level else None,
+        "skills": body.skills,
+        "preferences": body.preferences,
+    }
+    c = repo.candidate(session, r, item)
+    if c is None:
+        c = t.Candidate(
+            consortium_id=r.consortium_id,
+            round_id=r.id,
+            id=item,
+            version=1,
+            **affiliation,
+            **values,
+        )
+        session.add(c)
+        response.status_code = status.HTTP_201_CREATED
+    elif actor.organization not in (c.college, c.institute):
+        raise not_found(f"candidate {item!r}")
+    else:
+        for key, value in values.items():
+            setattr(c, key, value)
+        c.version += 1
+    return candidate_out(c)
+
+
+@router.delete("/{item}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_candidate(round: str, item: str, actor: CurrentActor, session: SessionDep) -> None:
+    require(actor, "college")
+    r = repo.get_round(session, actor.consortium, round)
+    if r.state != "open":
+        raise conflict(f"round {round!r} is {r.state}; candidates change only while open")
+    c = repo.candidate(session, r, item)
+    if c is None or actor.organization not in (c.college, c.institute):
+        raise not_found(f"candidate {item!r}")
+    session.delete(c)

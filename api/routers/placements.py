@@ -1,0 +1,141 @@
+"""Enterprises post, edit and withdraw their placements and rank applicants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from sqlalchemy.orm import Session
+
+from api.deps import Actor, CurrentActor, SessionDep, require
+from api.problems import conflict, invalid, not_found
+from api.schemas import PlacementIn, RankingIn
+from api.storage import repository as repo
+from api.storage import tables as t
+
+router = APIRouter(prefix="/rounds/{round}/placements", tags=["enterprises"])
+
+
+def placement_out(p: t.Placement, *, with_ranking: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": p.id,
+        "host": p.host,
+        "kind": p.kind,
+        "capacity": p.capacity,
+        "skills": p.skills,
+        "requirements": p.requirements,
+        "version": p.version,
+    }
+    if p.mentor is not None:
+        out["mentor"] = p.mentor
+    if with_ranking and p.ranking is not None:
+        out["ranking"] = p.ranking
+    return out
+
+
+def _open_round(session: Session, actor: Actor, round_id: str) -> t.Round:
+    r = repo.get_round(session, actor.consortium, round_id)
+    if r.state != "open":
+        raise conflict(f"round {round_id!r} is {r.state}; placements change only while open")
+    return r
+
+
+def _own(session: Session, r: t.Round, actor: Actor, pid: str) -> t.Placement:
+    p = repo.placement(session, r, pid)
+    if p is None or p.host != actor.organization:
+        raise not_found(f"placement {pid!r}")
+    return p
+
+
+def _check_candidates(session: Session, r: t.Round, ranking: list[Any], where: str) -> None:
+    known = {c.id for c in repo.candidates(session, r)}
+    seen: set[str] = set()
+    errors = []
+    for item in ranking:
+        for cid in item if isinstance(item, list) else [item]:
+            if cid in seen:
+                errors.append({"field": where, "message": f"{cid!r} appears more than once"})
+            elif cid not in known:
+                errors.append({"field": where, "message": f"unknown candidate {cid!r}"})
+            seen.add(cid)
+    if errors:
+        raise invalid(errors)
+
+
+@router.get("")
+def list_placements(round: str, actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
+    """Coordinators see every placement; colleges see every placement but no
+    ranking; an enterprise sees its own."""
+    r = repo.get_round(session, actor.consortium, round)
+    host = actor.organization if actor.role == "enterprise" else None
+    return [
+        placement_out(p, with_ranking=actor.role != "college")
+        for p in repo.placements(session, r, host)
+    ]
+
+
+@router.put("/{item}")
+def put_placement(
+    round: str,
+    item: str,
+    body: PlacementIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+) -> dict[str, Any]:
+    require(actor, "enterprise")
+    r = _open_round(session, actor, round)
+    at = f"placements[{item!r}]"
+    if (
+        body.mentor is not None
+        and session.get(t.Mentor, (r.consortium_id, r.id, body.mentor)) is None
+    ):
+        raise invalid([{"field": f"{at}.mentor", "message": f"unknown mentor {body.mentor!r}"}])
+    if body.ranking is not None:
+        _check_candidates(session, r, body.ranking, f"{at}.ranking")
+    values = {
+        "kind": body.kind.value,
+        "capacity": body.capacity,
+        "mentor": body.mentor,
+        "skills": body.skills,
+        "ranking": body.ranking,
+        "requirements": body.requirements.model_dump(mode="json", exclude_none=True),
+    }
+    p = repo.placement(session, r, item)
+    if p is None:
+        p = t.Placement(
+            consortium_id=r.consortium_id,
+            round_id=r.id,
+            id=item,
+            host=actor.organization,
+            version=1,
+            **values,
+        )
+        session.add(p)
+        response.status_code = status.HTTP_201_CREATED
+    else:
+        p = _own(session, r, actor, item)
+        for key, value in values.items():
+            setattr(p, key, value)
+        p.version += 1
+    return placement_out(p, with_ranking=True)
+
+
+@router.delete("/{item}", status_code=status.HTTP_204_NO_CONTENT)
+def withdraw_placement(round: str, item: str, actor: CurrentActor, session: SessionDep) -> None:
+    require(actor, "enterprise")
+    r = _open_round(session, actor, round)
+    session.delete(_own(session, r, actor, item))
+
+
+@router.put("/{item}/ranking")
+def rank_applicants(
+    round: str, item: str, body: RankingIn, actor: CurrentActor, session: SessionDep
+) -> dict[str, Any]:
+    require(actor, "enterprise")
+    r = _open_round(session, actor, round)
+    p = _own(session, r, actor, item)
+    _check_candidates(session, r, body.ranking, f"placements[{item!r}].ranking")
+    p.ranking = body.ranking
+    p.version += 1
+    return placement_out(p, with_ranking=True)

@@ -1,0 +1,217 @@
+"""Solves, results, publication, and the assignments each audience may see."""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import json
+from datetime import UTC
+from typing import Any
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
+
+from api.deps import Actor, CurrentActor, SessionDep, require
+from api.problems import Problem, conflict
+from api.schemas import RunIn
+from api.storage import repository as repo
+from api.storage import tables as t
+from matching import __version__
+
+router = APIRouter(prefix="/rounds/{round}", tags=["runs"])
+
+
+def run_out(run: t.Run) -> dict[str, Any]:
+    end = run.finished_at or (repo.now() if run.status == "running" else None)
+    start = run.started_at
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if end is not None and end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    return {
+        "id": run.id,
+        "round": run.round_id,
+        "status": run.status,
+        "progress": run.progress,
+        "mechanism": run.mechanism,
+        "options": run.options,
+        "seed": run.seed,
+        "input_hash": run.input_hash,
+        "engine_version": run.engine_version,
+        "attempt": run.attempt,
+        "error": run.error,
+        "created_at": run.created_at.isoformat(),
+        "elapsed_seconds": round((end - start).total_seconds(), 3) if start and end else None,
+    }
+
+
+@router.post("/runs", status_code=status.HTTP_202_ACCEPTED)
+def start_run(
+    round: str, body: RunIn, actor: CurrentActor, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    """Queue a solve of the round's frozen snapshot; a worker picks it up. The
+    same options while such a run is queued or running return that run."""
+    require(actor, "coordinator")
+    r = repo.get_round(session, actor.consortium, round)
+    if r.state != "closed":
+        raise conflict(f"round {round!r} is {r.state}; close it before solving")
+    options = body.model_dump(mode="json", exclude={"mechanism"})
+    if options["stability"] is None:
+        options["stability"] = r.stability
+    running = repo.active_run(session, r, body.mechanism, options)
+    if running is not None:
+        response.status_code = status.HTTP_200_OK
+        return run_out(running)
+    run = repo.new_run(session, r, body.mechanism, options, __version__)
+    session.flush()
+    return run_out(run)
+
+
+@router.get("/runs")
+def list_runs(round: str, actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
+    require(actor, "coordinator")
+    r = repo.get_round(session, actor.consortium, round)
+    return [run_out(run) for run in repo.runs(session, r)]
+
+
+@router.get("/runs/{run}")
+def get_run(round: str, run: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+    require(actor, "coordinator")
+    r = repo.get_round(session, actor.consortium, round)
+    return run_out(repo.get_run(session, r, run))
+
+
+def _result(session: Session, r: t.Round, run_id: str) -> dict[str, Any]:
+    run = repo.get_run(session, r, run_id)
+    document = repo.run_result(session, run.id)
+    if run.status != "solved" or document is None:
+        raise conflict(f"run {run_id!r} is {run.status}")
+    result: dict[str, Any] = json.loads(document)
+    return result
+
+
+@router.get("/runs/{run}/result")
+def get_result(round: str, run: str, actor: CurrentActor, session: SessionDep) -> Response:
+    require(actor, "coordinator")
+    r = repo.get_round(session, actor.consortium, round)
+    repo.get_run(session, r, run)
+    _result(session, r, run)
+    return Response(repo.run_result(session, run), media_type="application/json")
+
+
+@router.post("/runs/{run}/publish")
+def publish(round: str, run: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+    require(actor, "coordinator")
+    r = repo.get_round(session, actor.consortium, round)
+    if r.state != "closed":
+        raise conflict(f"round {round!r} is {r.state}; only a closed round can be published")
+    _result(session, r, run)
+    r.state, r.published_run = "published", run
+    return {"round": r.id, "state": r.state, "published_run": run}
+
+
+@router.get("/compare")
+def compare(
+    round: str,
+    actor: CurrentActor,
+    session: SessionDep,
+    runs: str = Query(description="comma-separated run ids"),
+) -> dict[str, Any]:
+    require(actor, "coordinator")
+    r = repo.get_round(session, actor.consortium, round)
+    ids = [x for x in runs.split(",") if x]
+    if len(ids) < 2:
+        raise Problem(
+            422, "name at least two runs", [{"field": "runs", "message": "at least two run ids"}]
+        )
+    results = {i: _result(session, r, i) for i in ids}
+    first = results[ids[0]]["assignments"]
+    return {
+        "runs": [
+            {
+                "run": i,
+                "mechanism": res["mechanism"],
+                "status": res["status"],
+                "stability": res["stability"],
+                "objective": res["objective"],
+                "matched": res["metrics"]["matched"],
+                "mean_rank": res["metrics"]["mean_rank"],
+                "rank_histogram": res["metrics"]["rank_histogram"],
+                "blocking_pairs": len(res["blocking_pairs"]),
+                "policies_met": sum(p["satisfied"] for p in res["policies"]),
+                "policies": len(res["policies"]),
+                "differs_from_first": sum(
+                    1 for c, p in res["assignments"].items() if first.get(c) != p
+                ),
+            }
+            for i, res in results.items()
+        ]
+    }
+
+
+def _rows(session: Session, r: t.Round, actor: Actor) -> list[dict[str, Any]]:
+    result = _result(session, r, r.published_run or "")
+    hosts = {p.id: p.host for p in repo.placements(session, r)}
+    cands = {c.id: c for c in repo.candidates(session, r)}
+    explanations = result["explanations"]
+    rows = []
+    for cid, pid in result["assignments"].items():
+        c = cands.get(cid)
+        affiliation = (c.college or c.institute) if c is not None else None
+        if actor.role == "college" and affiliation != actor.organization:
+            continue
+        if actor.role == "enterprise" and (pid is None or hosts.get(pid) != actor.organization):
+            continue
+        row: dict[str, Any] = {
+            "candidate": cid,
+            "placement": pid,
+            "host": hosts.get(pid) if pid else None,
+            "affiliation": affiliation,
+        }
+        if actor.role != "enterprise":
+            row["explanations"] = explanations.get(cid, [])
+        rows.append(row)
+    return rows
+
+
+@router.get("/assignments", response_model=None)
+def assignments(
+    round: str,
+    actor: CurrentActor,
+    session: SessionDep,
+    format: str = Query("json", pattern="^(json|csv)$"),
+) -> Any:
+    """The published assignments the caller may see: a college its own
+    candidates (with the reasons for every better choice not obtained), an
+    enterprise who is coming to its placements, the coordinator everyone."""
+    r = repo.get_round(session, actor.consortium, round)
+    if r.state != "published" or r.published_run is None:
+        raise conflict(f"round {round!r} has no published result yet")
+    rows = _rows(session, r, actor)
+    if format == "json":
+        return {"round": r.id, "run": r.published_run, "assignments": rows}
+    out = _io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["candidate", "affiliation", "placement", "host", "reasons"])
+    for row in rows:
+        reasons = "; ".join(
+            f"{e['placement']}: {e['reason']}"
+            + "".join(
+                f" {k} {e[k]}" for k in ("cutoff", "rule", "mentor", "policy", "gain") if k in e
+            )
+            for e in row.get("explanations", [])
+        )
+        writer.writerow(
+            [
+                row["candidate"],
+                row["affiliation"] or "",
+                row["placement"] or "",
+                row["host"] or "",
+                reasons,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{r.id}-assignments.csv"'},
+    )

@@ -1,0 +1,93 @@
+"""Request and response bodies. Bodies use the round contract's field names and
+refuse fields they do not know (a body cannot set its own host, college,
+consortium, status or version)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+
+from matching.model import (
+    CandidateKind,
+    Level,
+    LinkKind,
+    OrgKind,
+    PlacementKind,
+    Stability,
+    Tier,
+)
+
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+RankingItem = Id | Annotated[list[Id], Field(min_length=1)]
+Ranking = Annotated[list[RankingItem], Field(max_length=100_000)]
+Skills = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrganizationIn(Body):
+    id: Id
+    kind: OrgKind
+    name: Annotated[str, Field(max_length=400)] | None = None
+    level: Level | None = None
+
+
+class LinkIn(Body):
+    source: Id
+    target: Id
+    kind: LinkKind
+    weight: Annotated[StrictFloat | StrictInt, Field(gt=0, le=1)] = 1.0
+
+
+class TokenIn(Body):
+    organization: Id
+
+
+class TokenOut(BaseModel):
+    token: str
+    organization: str
+    role: str
+
+
+class RoundIn(Body):
+    id: Id
+    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
+    rules: dict[str, Any] = Field(default_factory=dict)
+    stability: Stability = Stability.IGNORED
+    policies: Annotated[list[dict[str, Any]], Field(max_length=1000)] = Field(default_factory=list)
+
+
+class RequirementsIn(Body):
+    min_level: Level | None = None
+    skills: Skills = Field(default_factory=list)
+
+
+class PlacementIn(Body):
+    kind: PlacementKind
+    capacity: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    mentor: Id | None = None
+    skills: Skills = Field(default_factory=list)
+    requirements: RequirementsIn = Field(default_factory=RequirementsIn)
+    ranking: Ranking | None = None
+
+
+class RankingIn(Body):
+    ranking: Ranking
+
+
+class CandidateIn(Body):
+    kind: CandidateKind
+    tier: Tier | None = None
+    level: Level | None = None
+    skills: Skills = Field(default_factory=list)
+    preferences: Annotated[list[RankingItem], Field(max_length=1000)]
+
+
+class RunIn(Body):
+    mechanism: Literal["stable", "stable-placement", "optimal"] = "stable"
+    stability: Stability | None = None
+    solver: Literal["cbc", "highs"] = "cbc"
+    time_limit: Annotated[StrictFloat | StrictInt, Field(gt=0, le=3600)] = 300

@@ -1,0 +1,395 @@
+"""Query functions: every read and write of the service's tables. Routes call
+these; nothing else builds queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from api.problems import not_found
+from api.storage import tables as t
+from matching import io
+from matching.model import Round
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ----------------------------------------------------------- consortium graph
+
+
+def organizations(s: Session, consortium: str) -> Sequence[t.Organization]:
+    return s.scalars(
+        select(t.Organization)
+        .where(t.Organization.consortium_id == consortium)
+        .order_by(t.Organization.id)
+    ).all()
+
+
+def organization(s: Session, consortium: str, org: str) -> t.Organization | None:
+    return s.get(t.Organization, (consortium, org))
+
+
+def links(s: Session, consortium: str) -> Sequence[t.Link]:
+    return s.scalars(
+        select(t.Link)
+        .where(t.Link.consortium_id == consortium)
+        .order_by(t.Link.source, t.Link.target, t.Link.kind)
+    ).all()
+
+
+def add_token(s: Session, consortium: str, org: str, role: str, token_hash: str) -> None:
+    s.add(
+        t.Token(
+            consortium_id=consortium,
+            organization_id=org,
+            role=role,
+            token_hash=token_hash,
+            created_at=now(),
+        )
+    )
+
+
+# ----------------------------------------------------------------- rounds
+
+
+def rounds(s: Session, consortium: str) -> Sequence[t.Round]:
+    return s.scalars(
+        select(t.Round)
+        .where(t.Round.consortium_id == consortium)
+        .order_by(t.Round.created_at, t.Round.id)
+    ).all()
+
+
+def get_round(s: Session, consortium: str, round_id: str) -> t.Round:
+    row = s.get(t.Round, (consortium, round_id))
+    if row is None:
+        raise not_found(f"round {round_id!r}")
+    return row
+
+
+def placements(s: Session, r: t.Round, host: str | None = None) -> Sequence[t.Placement]:
+    q = select(t.Placement).where(
+        t.Placement.consortium_id == r.consortium_id, t.Placement.round_id == r.id
+    )
+    if host is not None:
+        q = q.where(t.Placement.host == host)
+    return s.scalars(q.order_by(t.Placement.id)).all()
+
+
+def placement(s: Session, r: t.Round, pid: str) -> t.Placement | None:
+    return s.get(t.Placement, (r.consortium_id, r.id, pid))
+
+
+def mentors(s: Session, r: t.Round) -> Sequence[t.Mentor]:
+    return s.scalars(
+        select(t.Mentor)
+        .where(t.Mentor.consortium_id == r.consortium_id, t.Mentor.round_id == r.id)
+        .order_by(t.Mentor.id)
+    ).all()
+
+
+def candidates(s: Session, r: t.Round, affiliation: str | None = None) -> Sequence[t.Candidate]:
+    q = select(t.Candidate).where(
+        t.Candidate.consortium_id == r.consortium_id, t.Candidate.round_id == r.id
+    )
+    if affiliation is not None:
+        q = q.where(or_(t.Candidate.college == affiliation, t.Candidate.institute == affiliation))
+    return s.scalars(q.order_by(t.Candidate.id)).all()
+
+
+def candidate(s: Session, r: t.Round, cid: str) -> t.Candidate | None:
+    return s.get(t.Candidate, (r.consortium_id, r.id, cid))
+
+
+def round_document(s: Session, r: t.Round) -> dict[str, Any]:
+    """The round as a contract document, from the current rows. References to
+    withdrawn placements and deleted candidates are dropped."""
+    places = placements(s, r)
+    cands = candidates(s, r)
+    place_ids = {p.id for p in places}
+    cand_ids = {c.id for c in cands}
+
+    def keep(ranking: list[Any] | None, known: set[str]) -> list[Any] | None:
+        if ranking is None:
+            return None
+        out: list[Any] = []
+        for item in ranking:
+            group = [x for x in (item if isinstance(item, list) else [item]) if x in known]
+            if group:
+                out.append(group[0] if len(group) == 1 else group)
+        return out
+
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if v is not None}
+
+    return {
+        "id": r.id,
+        "seed": r.seed,
+        "stability": r.stability,
+        "rules": r.rules,
+        "organizations": [
+            clean({"id": o.id, "kind": o.kind, "name": o.name, "level": o.level})
+            for o in organizations(s, r.consortium_id)
+        ],
+        "links": [
+            {"source": k.source, "target": k.target, "kind": k.kind, "weight": k.weight}
+            for k in links(s, r.consortium_id)
+        ],
+        "placements": [
+            clean(
+                {
+                    "id": p.id,
+                    "host": p.host,
+                    "kind": p.kind,
+                    "capacity": p.capacity,
+                    "mentor": p.mentor,
+                    "skills": p.skills,
+                    "requirements": p.requirements or None,
+                    "ranking": keep(p.ranking, cand_ids),
+                }
+            )
+            for p in places
+        ],
+        "mentors": [
+            clean({"id": m.id, "capacity": m.capacity, "ranking": keep(m.ranking, cand_ids)})
+            for m in mentors(s, r)
+        ],
+        "candidates": [
+            clean(
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "college": c.college,
+                    "institute": c.institute,
+                    "tier": c.tier,
+                    "level": c.level,
+                    "skills": c.skills,
+                    "preferences": keep(c.preferences, place_ids),
+                }
+            )
+            for c in cands
+        ],
+        "policies": r.policies,
+    }
+
+
+def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
+    """Make the round's placements, mentors, candidates, policies and seed those of `doc`,
+    adding its organizations and links to the consortium."""
+    full = io.round_to_dict(doc)
+    known = {o.id for o in organizations(s, r.consortium_id)}
+    for o in doc.organizations:
+        if o.id not in known:
+            s.add(
+                t.Organization(
+                    consortium_id=r.consortium_id,
+                    id=o.id,
+                    kind=o.kind.value,
+                    name=o.name,
+                    level=o.level.value if o.level else None,
+                )
+            )
+    s.flush()
+    have = {(k.source, k.target, k.kind) for k in links(s, r.consortium_id)}
+    for k in doc.links:
+        if (k.source, k.target, k.kind.value) not in have:
+            s.add(
+                t.Link(
+                    consortium_id=r.consortium_id,
+                    source=k.source,
+                    target=k.target,
+                    kind=k.kind.value,
+                    weight=k.weight,
+                )
+            )
+    for table in (t.Placement, t.Mentor, t.Candidate):
+        s.execute(
+            delete(table).where(table.consortium_id == r.consortium_id, table.round_id == r.id)
+        )
+    for p in full["placements"]:  # type: ignore[attr-defined]
+        s.add(
+            t.Placement(
+                consortium_id=r.consortium_id,
+                round_id=r.id,
+                id=p["id"],
+                host=p["host"],
+                kind=p["kind"],
+                capacity=p["capacity"],
+                ranking=p.get("ranking"),
+                mentor=p.get("mentor"),
+                skills=p.get("skills", []),
+                requirements=p.get("requirements", {}),
+            )
+        )
+    for m in full.get("mentors", []):  # type: ignore[attr-defined]
+        s.add(
+            t.Mentor(
+                consortium_id=r.consortium_id,
+                round_id=r.id,
+                id=m["id"],
+                capacity=m["capacity"],
+                ranking=m.get("ranking"),
+            )
+        )
+    for c in full["candidates"]:  # type: ignore[attr-defined]
+        s.add(
+            t.Candidate(
+                consortium_id=r.consortium_id,
+                round_id=r.id,
+                id=c["id"],
+                kind=c["kind"],
+                college=c.get("college"),
+                institute=c.get("institute"),
+                tier=c.get("tier"),
+                level=c.get("level"),
+                skills=c.get("skills", []),
+                preferences=c["preferences"],
+            )
+        )
+    r.seed = doc.seed
+    r.stability = doc.stability.value
+    r.rules = full.get("rules", {})  # type: ignore[assignment]
+    r.policies = full.get("policies", [])  # type: ignore[assignment]
+
+
+def store_snapshot(s: Session, doc: Round) -> str:
+    digest = io.round_hash(doc)
+    if s.get(t.Snapshot, digest) is None:
+        s.add(t.Snapshot(hash=digest, document=io.dumps(io.round_to_dict(doc))))
+    return digest
+
+
+def snapshot(s: Session, digest: str) -> str | None:
+    row = s.get(t.Snapshot, digest)
+    return row.document if row is not None else None
+
+
+# ------------------------------------------------------------------- runs
+
+
+def new_run(
+    s: Session, r: t.Round, mechanism: str, options: dict[str, Any], engine_version: str
+) -> t.Run:
+    run = t.Run(
+        id=uuid.uuid4().hex,
+        consortium_id=r.consortium_id,
+        round_id=r.id,
+        mechanism=mechanism,
+        options=options,
+        seed=r.seed,
+        input_hash=r.snapshot_hash or "",
+        engine_version=engine_version,
+        status="queued",
+        attempt=0,
+        created_at=now(),
+    )
+    s.add(run)
+    return run
+
+
+def active_run(s: Session, r: t.Round, mechanism: str, options: dict[str, Any]) -> t.Run | None:
+    for run in s.scalars(
+        select(t.Run).where(
+            t.Run.consortium_id == r.consortium_id,
+            t.Run.round_id == r.id,
+            t.Run.mechanism == mechanism,
+            t.Run.status.in_(("queued", "running")),
+        )
+    ):
+        if run.options == options:
+            return run
+    return None
+
+
+def runs(s: Session, r: t.Round) -> Sequence[t.Run]:
+    return s.scalars(
+        select(t.Run)
+        .where(t.Run.consortium_id == r.consortium_id, t.Run.round_id == r.id)
+        .order_by(t.Run.created_at)
+    ).all()
+
+
+def get_run(s: Session, r: t.Round, run_id: str) -> t.Run:
+    run = s.get(t.Run, run_id)
+    if run is None or run.consortium_id != r.consortium_id or run.round_id != r.id:
+        raise not_found(f"run {run_id!r}")
+    return run
+
+
+def run_result(s: Session, run_id: str) -> str | None:
+    row = s.get(t.RunResult, run_id)
+    return row.document if row is not None else None
+
+
+def claim_next_run(s: Session, worker: str, lease: float) -> t.Run | None:
+    """Take the oldest queued run, or a running one whose lease has expired.
+
+    Compare-and-set on (status, attempt): of several workers racing for the
+    same run, exactly one update matches; the others try the next run."""
+    moment = now()
+    candidates_ = s.execute(
+        select(t.Run.id, t.Run.attempt, t.Run.status)
+        .where(
+            or_(
+                t.Run.status == "queued", (t.Run.status == "running") & (t.Run.lease_until < moment)
+            )
+        )
+        .order_by(t.Run.created_at)
+        .limit(10)
+    ).all()
+    for run_id, attempt, status in candidates_:
+        claimed = s.execute(
+            update(t.Run)
+            .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == status)
+            .values(
+                status="running",
+                attempt=attempt + 1,
+                worker=worker,
+                lease_until=moment + timedelta(seconds=lease),
+                started_at=moment,
+                progress="claimed",
+                error=None,
+            )
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return s.get(t.Run, run_id)
+    return None
+
+
+def heartbeat(s: Session, run_id: str, attempt: int, lease: float, progress: str) -> bool:
+    done = s.execute(
+        update(t.Run)
+        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == "running")
+        .values(lease_until=now() + timedelta(seconds=lease), progress=progress)
+    )
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def finish_run(
+    s: Session, run_id: str, attempt: int, *, document: str | None, error: str | None
+) -> bool:
+    """Write the outcome and the result in the caller's transaction, fenced by
+    the attempt: a worker that lost its lease cannot overwrite the new holder."""
+    done = s.execute(
+        update(t.Run)
+        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == "running")
+        .values(
+            status="solved" if error is None else "failed",
+            finished_at=now(),
+            error=error,
+            progress=None,
+            lease_until=None,
+        )
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if document is not None:
+        s.add(t.RunResult(run_id=run_id, document=document))
+    return True

@@ -1,0 +1,165 @@
+"""The database tables (SQLAlchemy 2). Schema changes go through Alembic
+migrations in `migrations/`; a test checks that the two agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = String(200)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Consortium(Base):
+    __tablename__ = "consortia"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(400))
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(400))
+    level: Mapped[str | None] = mapped_column(String(40))
+    __table_args__ = (ForeignKeyConstraint(["consortium_id"], ["consortia.id"]),)
+
+
+class Link(Base):
+    __tablename__ = "links"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    source: Mapped[str] = mapped_column(ID, primary_key=True)
+    target: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    weight: Mapped[float] = mapped_column(default=1.0)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["consortium_id", "source"], ["organizations.consortium_id", "organizations.id"]
+        ),
+        ForeignKeyConstraint(
+            ["consortium_id", "target"], ["organizations.consortium_id", "organizations.id"]
+        ),
+    )
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    consortium_id: Mapped[str] = mapped_column(ID)
+    organization_id: Mapped[str] = mapped_column(ID)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["consortium_id", "organization_id"],
+            ["organizations.consortium_id", "organizations.id"],
+        ),
+    )
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))  # draft, open, closed, published
+    rules: Mapped[dict[str, Any]]
+    stability: Mapped[str] = mapped_column(String(20), default="ignored")
+    policies: Mapped[list[Any]]
+    snapshot_hash: Mapped[str | None] = mapped_column(String(64))  # frozen at close
+    published_run: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (ForeignKeyConstraint(["consortium_id"], ["consortia.id"]),)
+
+
+class Snapshot(Base):
+    """A frozen round document, by the hash of its canonical form: what runs solve."""
+
+    __tablename__ = "snapshots"
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+
+
+def _round_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["consortium_id", "round_id"], ["rounds.consortium_id", "rounds.id"]
+    )
+
+
+class Placement(Base):
+    __tablename__ = "placements"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    host: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(40))
+    capacity: Mapped[int] = mapped_column(Integer)
+    ranking: Mapped[list[Any] | None]
+    mentor: Mapped[str | None] = mapped_column(ID)
+    skills: Mapped[list[Any]]
+    requirements: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (_round_fk(),)
+
+
+class Mentor(Base):
+    __tablename__ = "mentors"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    ranking: Mapped[list[Any] | None]
+    __table_args__ = (_round_fk(),)
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    college: Mapped[str | None] = mapped_column(ID)
+    institute: Mapped[str | None] = mapped_column(ID)
+    tier: Mapped[str | None] = mapped_column(String(40))
+    level: Mapped[str | None] = mapped_column(String(40))
+    skills: Mapped[list[Any]]
+    preferences: Mapped[list[Any]]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (_round_fk(),)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    consortium_id: Mapped[str] = mapped_column(ID)
+    round_id: Mapped[str] = mapped_column(ID)
+    mechanism: Mapped[str] = mapped_column(String(40))
+    options: Mapped[dict[str, Any]]
+    seed: Mapped[int] = mapped_column(Integer)
+    input_hash: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # queued running solved failed
+    progress: Mapped[str | None] = mapped_column(String(200))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_round_fk(), UniqueConstraint("id"))
+
+
+class RunResult(Base):
+    __tablename__ = "run_results"
+    run_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+    __table_args__ = (ForeignKeyConstraint(["run_id"], ["runs.id"]),)

@@ -1,0 +1,116 @@
+"""A fresh app and database per test, on SQLite and (where reachable) PostgreSQL.
+
+PostgreSQL is the machine's local server (127.0.0.1:5432, database `test`). In
+CI (CI=true) an unreachable server fails the tests; elsewhere they skip."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.config import Settings
+from api.demo import create_consortium
+from api.main import create_app
+
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _reset_postgres() -> None:
+    engine = create_engine(POSTGRES)
+    try:
+        with engine.begin() as c:
+            c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            c.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    try:
+        _reset_postgres()
+    except Exception as exc:  # the server is not there
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL unreachable in CI: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    return POSTGRES
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, lease_seconds=30, max_body_bytes=8 * 1024 * 1024)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app) as c:
+        yield c
+    app.state.engine.dispose()
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class World:
+    """Two consortia; in the first, a coordinator, two enterprises, two colleges
+    and an institute, each with a token; in the second, a coordinator."""
+
+    client: TestClient
+    coordinator: dict[str, str]
+    hengbang: dict[str, str]
+    qianhong: dict[str, str]
+    czcit: dict[str, str]
+    czu: dict[str, str]
+    institute: dict[str, str]
+    other: dict[str, str]
+    settings: Settings
+
+
+@pytest.fixture
+def world(client: TestClient, settings: Settings) -> World:
+    coordinator = auth(create_consortium(settings, "changzhou", "Changzhou", "gov-cz", "City"))
+    other = auth(create_consortium(settings, "suzhou", "Suzhou", "gov-sz", "Suzhou City"))
+    orgs = [
+        {"id": "park-jintan", "kind": "park"},
+        {"id": "ent-hengbang", "kind": "enterprise", "name": "Hengbang"},
+        {"id": "ent-qianhong", "kind": "enterprise", "name": "Qianhong"},
+        {"id": "col-czcit", "kind": "college", "level": "higher_vocational"},
+        {"id": "col-czu", "kind": "college", "level": "undergraduate"},
+        {"id": "ri-001", "kind": "institute"},
+    ]
+    for org in orgs:
+        assert client.post("/organizations", json=org, headers=coordinator).status_code == 201
+    client.post(
+        "/links",
+        json={"source": "ent-hengbang", "target": "park-jintan", "kind": "located_in"},
+        headers=coordinator,
+    )
+    client.post("/organizations", json={"id": "ent-suzhou", "kind": "enterprise"}, headers=other)
+
+    def token(org: str) -> dict[str, str]:
+        answer = client.post("/tokens", json={"organization": org}, headers=coordinator)
+        assert answer.status_code == 201, answer.text
+        return auth(answer.json()["token"])
+
+    return World(
+        client,
+        coordinator,
+        token("ent-hengbang"),
+        token("ent-qianhong"),
+        token("col-czcit"),
+        token("col-czu"),
+        token("ri-001"),
+        other,
+        settings,
+    )
