@@ -150,7 +150,6 @@ def upgrade() -> None:
             ["rounds.consortium_id", "rounds.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("id"),
     )
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_runs_status"), ["status"], unique=False)
