@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ROUND ?= fixtures/rounds/changzhou-2027.json
 
-.PHONY: install run test bench bench-quick lint fmt typecheck fixtures clean
+.PHONY: install run report test bench bench-quick lint fmt typecheck fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	mkdir -p var
+	$(PY) -m api demo --round $(ROUND)
+
+report: $(STAMP)
 	mkdir -p var
 	$(PY) -m matching compare $(ROUND) --mechanisms stable,optimal
 	$(PY) -m matching solve $(ROUND) --out var/changzhou-2027-result.json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -21,13 +21,18 @@ from matching import __version__
 router = APIRouter(prefix="/rounds/{round}", tags=["runs"])
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every one stored here is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 def run_out(run: t.Run) -> dict[str, Any]:
-    end = run.finished_at or (repo.now() if run.status == "running" else None)
-    start = run.started_at
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    if end is not None and end.tzinfo is None:
-        end = end.replace(tzinfo=UTC)
+    end = _utc(run.finished_at) or (repo.now() if run.status == "running" else None)
+    start = _utc(run.started_at)
+    created = _utc(run.created_at)
+    assert created is not None
     return {
         "id": run.id,
         "round": run.round_id,
@@ -40,7 +45,7 @@ def run_out(run: t.Run) -> dict[str, Any]:
         "engine_version": run.engine_version,
         "attempt": run.attempt,
         "error": run.error,
-        "created_at": run.created_at.isoformat(),
+        "created_at": created.isoformat(),
         "elapsed_seconds": round((end - start).total_seconds(), 3) if start and end else None,
     }
 
