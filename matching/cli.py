@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matching import io, mechanisms
-from matching.engine import Timings, solve_timed
+from matching.engine import Timings, paused_gc, solve_timed
 from matching.errors import InvalidRound, MatchingError, UnsupportedOption
-from matching.mechanisms.base import SolveOptions
+from matching.mechanisms.base import SOLVERS, SolveOptions
 from matching.model import Result, Round, Stability
-from matching.solvers import BACKENDS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
             choices=[s.value for s in Stability],
             help="for optimal: ignored, required or relaxed (default: the round's)",
         )
-        p.add_argument("--solver", choices=BACKENDS, default="cbc", help="MILP backend")
+        p.add_argument("--solver", choices=SOLVERS, default="cbc", help="MILP backend")
         p.add_argument(
             "--time-limit",
             type=float,
@@ -106,7 +105,8 @@ def report(result: Result, timings: Timings | None = None) -> str:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    round_ = io.load(args.round)
+    with paused_gc():
+        round_ = io.load(args.round)
     result, timings = solve_timed(round_, args.mechanism, _options(args, round_))
     document = io.dumps(io.result_to_dict(result))
     if args.out is None:

@@ -78,7 +78,6 @@ class Market:
     place_groups: tuple[int, ...]
     mentor_capacity: tuple[int, ...]
     mentor_rank: tuple[dict[int, int], ...]
-    affinity: dict[tuple[int, int], float]
     policies: tuple[PolicyGroup, ...]
     graph: ConsortiumGraph
 
@@ -93,6 +92,10 @@ class Market:
     @property
     def has_mentors(self) -> bool:
         return any(m >= 0 for m in self.mentor_of)
+
+    def affinity(self, c: int, p: int) -> float:
+        """Graph affinity of candidate c for placement p (cached per college and host)."""
+        return self.graph.affinity(self.round.candidates[c], self.round.placements[p])
 
     def pairs(self) -> Iterable[tuple[int, int]]:
         """Every acceptable pair, candidates in index order, placements in preference order."""
@@ -131,6 +134,17 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     mentor_members = [_groups(m.ranking) if m.ranking is not None else None for m in round_.mentors]
     mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
 
+    # Whom each placement accepts (None: anybody): its ranking's and its mentor's members.
+    accepts: list[set[str] | dict[str, int] | None] = []
+    for p in range(len(places)):
+        mine = place_members[p]
+        theirs = mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None
+        accepts.append(
+            mine if theirs is None else theirs if mine is None else set(mine) & set(theirs)
+        )
+    checked = [
+        graph.has_rules or bool(p.requirements.min_level or p.requirements.skills) for p in places
+    ]
     listed: list[tuple[int, ...]] = []
     prefs: list[tuple[int, ...]] = []
     pref_rank: list[dict[int, int]] = []
@@ -148,25 +162,18 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         pref_rank.append({p: g + 1 for g, _, p in order})
         ok: list[int] = []
         for _, _, p in order:
-            refusal = _refusal(
-                cand,
-                places[p],
-                place_members[p],
-                mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None,
-                graph,
-            )
-            if refusal is None:
-                ok.append(p)
-                applicants[p].append(c)
+            accepted = accepts[p]
+            if accepted is None or cand.id in accepted:
+                rule = graph.ineligibility(cand, places[p]) if checked[p] else None
+                if rule is None:
+                    ok.append(p)
+                    applicants[p].append(c)
+                else:
+                    refusals[(c, p)] = (Reason.INELIGIBLE, rule)
             else:
-                refusals[(c, p)] = refusal
+                refusals[(c, p)] = (Reason.NOT_ACCEPTABLE, None)
         prefs.append(tuple(ok))
 
-    affinity = {
-        (c, p): graph.affinity(cands[c], places[p])
-        for p, group in enumerate(applicants)
-        for c in group
-    }
     place_group: list[dict[int, int]] = []
     for p, placement in enumerate(places):
         if mentor_of[p] >= 0:
@@ -205,29 +212,11 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         place_groups=tuple(max(g.values(), default=0) + 1 for g in place_group),
         mentor_capacity=tuple(m.capacity for m in round_.mentors),
         mentor_rank=tuple(mentor_rank),
-        affinity=affinity,
         policies=tuple(
             _resolve(policy, round_, graph, c_index, p_index) for policy in round_.policies
         ),
         graph=graph,
     )
-
-
-def _refusal(
-    cand: Candidate,
-    placement: Placement,
-    ranked: dict[str, int] | None,
-    mentor_ranked: dict[str, int] | None,
-    graph: ConsortiumGraph,
-) -> tuple[Reason, str | None] | None:
-    if ranked is not None and cand.id not in ranked:
-        return Reason.NOT_ACCEPTABLE, None
-    if mentor_ranked is not None and cand.id not in mentor_ranked:
-        return Reason.NOT_ACCEPTABLE, None
-    rule = graph.ineligibility(cand, placement)
-    if rule is not None:
-        return Reason.INELIGIBLE, rule
-    return None
 
 
 def _score_groups(

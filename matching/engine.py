@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from matching import mechanisms
@@ -30,8 +33,29 @@ class Timings:
         return self.graph + self.solve + self.verify + self.explain
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Hold the cyclic garbage collector while building millions of small,
+    acyclic objects (it would otherwise rescan them over and over; about a
+    quarter of the time on large rounds). Reference counting still frees memory."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def solve_timed(
     round_: Round, mechanism: str = "stable", options: SolveOptions | None = None
+) -> tuple[Result, Timings]:
+    with paused_gc():
+        return _solve_timed(round_, mechanism, options)
+
+
+def _solve_timed(
+    round_: Round, mechanism: str, options: SolveOptions | None
 ) -> tuple[Result, Timings]:
     options = options or SolveOptions(stability=round_.stability)
     run = mechanisms.get(mechanism)

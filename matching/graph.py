@@ -48,6 +48,9 @@ class ConsortiumGraph:
         self.containers = cache(self._containers)
         self._distances = cache(self._distances_from)
         self._hops = cache(self._hops_from)
+        self._affinity = cache(self._affinity_between)
+        # Without requirements or a distance rule nothing is ineligible: skip the checks.
+        self.has_rules = self.rules.max_distance is not None
 
     def _containers(self, org: str) -> frozenset[str]:
         return frozenset(nx.descendants(self.containment, org))
@@ -70,9 +73,10 @@ class ConsortiumGraph:
 
     def affinity(self, candidate: Candidate, placement: Placement) -> float:
         source = candidate.affiliation
-        if source is None:
-            return 0.0
-        distance = self._distances(source).get(placement.host)
+        return 0.0 if source is None else self._affinity(source, placement.host)
+
+    def _affinity_between(self, source: str, host: str) -> float:
+        distance = self._distances(source).get(host)
         if distance is None:
             return 0.0
         return 1.0 if distance <= 1.0 else 1.0 / distance
@@ -86,6 +90,8 @@ class ConsortiumGraph:
     def ineligibility(self, candidate: Candidate, placement: Placement) -> str | None:
         """The first eligibility rule the pair breaks, as a checkable string, or None."""
         need = placement.requirements
+        if need.min_level is None and not need.skills and not self.has_rules:
+            return None
         if need.min_level is not None:
             level = self.level_of(candidate)
             if level is None or level.order < need.min_level.order:

@@ -27,8 +27,6 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import pandas as pd
-
 from matching.errors import InvalidRound, Problem
 from matching.model import (
     Explanation,
@@ -83,7 +81,9 @@ def parse_json(text: str | bytes) -> object:
 
 
 def dumps(doc: object) -> str:
-    return json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    """Compact JSON (the C encoder: indenting would switch to the pure-Python one,
+    which costs more than the solve on large rounds)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def load(path: str | Path) -> Round:
@@ -288,6 +288,8 @@ _FILES = (
 
 
 def _frames_from(read: dict[str, bytes]) -> dict[str, list[dict[str, str]]]:
+    import pandas as pd  # only CSV bundles need it: keep it off the JSON path
+
     frames: dict[str, list[dict[str, str]]] = {}
     for name in _FILES:
         data = read.get(name)
@@ -497,6 +499,8 @@ def _cell(value: object) -> object:
 
 
 def write_csv_bundle(r: Round, folder: str | Path) -> None:
+    import pandas as pd
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tables: dict[str, tuple[list[str], list[list[object]]]] = {

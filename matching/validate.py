@@ -9,7 +9,7 @@ checked for type, range and reference.
 from __future__ import annotations
 
 import math
-import unicodedata
+import re
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import TypeVar
@@ -67,7 +67,7 @@ class _Collector:
         if len(value) > MAX_ID_LENGTH:
             self.add(where, f"id longer than {MAX_ID_LENGTH} characters")
             return None
-        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        if _BAD_CHARACTER.search(value):
             self.add(where, f"id {value!r} contains a control or surrogate character")
             return None
         return value
@@ -117,6 +117,8 @@ class _Collector:
         items = self.list_(value, where)
         if items is None:
             return None
+        if _plain_ids(items):
+            return tuple((item,) for item in items)  # type: ignore[misc]
         groups: list[tuple[str, ...]] = []
         seen: set[str] = set()
         for i, item in enumerate(items):
@@ -140,6 +142,22 @@ class _Collector:
             if group:
                 groups.append(tuple(group))
         return tuple(groups)
+
+
+# Unicode categories Cc (controls) and Cs (surrogates).
+_BAD_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _plain_ids(items: list[object]) -> bool:
+    """The common case, checked at C speed: distinct valid ids and no tie groups."""
+    if not all(type(item) is str for item in items):
+        return False
+    ids: list[str] = items  # type: ignore[assignment]
+    return (
+        len(set(ids)) == len(ids)
+        and (not ids or (min(map(len, ids)) > 0 and max(map(len, ids)) <= MAX_ID_LENGTH))
+        and not _BAD_CHARACTER.search("".join(ids))
+    )
 
 
 def _show(value: object) -> str:

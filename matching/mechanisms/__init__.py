@@ -9,7 +9,6 @@ from matching.errors import UnsupportedOption
 from matching.mechanisms.base import Assignment, Outcome, SolveOptions, Weights
 from matching.mechanisms.deferred_acceptance import candidate_proposing, placement_proposing
 from matching.mechanisms.spa import spa_student
-from matching.mechanisms.welfare import SolverFailed, optimal
 
 Mechanism = Callable[[Market, SolveOptions], Outcome]
 
@@ -33,10 +32,17 @@ def _stable_placement(market: Market, options: SolveOptions) -> Outcome:
     return Outcome(placement_proposing(market))
 
 
+def _optimal(market: Market, options: SolveOptions) -> Outcome:
+    """Welfare-optimal assignment under policies (a MILP; PuLP is imported only here)."""
+    from matching.mechanisms.welfare import optimal
+
+    return optimal(market, options)
+
+
 REGISTRY: dict[str, Mechanism] = {
     "stable": _stable,
     "stable-placement": _stable_placement,
-    "optimal": optimal,
+    "optimal": _optimal,
 }
 
 
@@ -54,7 +60,6 @@ __all__ = [
     "Mechanism",
     "Outcome",
     "SolveOptions",
-    "SolverFailed",
     "Weights",
     "get",
 ]

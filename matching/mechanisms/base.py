@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from matching.model import Stability, Status
 
+# The MILP backends by name (see matching.solvers).
+SOLVERS = ("cbc", "highs")
+
 # assignment[c] is the placement index of candidate c, or -1 when unmatched.
 Assignment = tuple[int, ...]
 

@@ -15,8 +15,9 @@ import cbcbox
 import pulp
 
 from matching.errors import UnsupportedOption
+from matching.mechanisms.base import SOLVERS
 
-BACKENDS = ("cbc", "highs")
+BACKENDS = SOLVERS
 
 
 class SolverStatus(StrEnum):

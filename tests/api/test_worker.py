@@ -22,8 +22,9 @@ def _queue(w: World, n: int) -> list[str]:
     w.client.post("/rounds/r1/close", headers=w.coordinator)
     ids = []
     for i in range(n):
-        answer = w.client.post("/rounds/r1/runs", json={"time_limit": 100 + i},
-                               headers=w.coordinator)
+        answer = w.client.post(
+            "/rounds/r1/runs", json={"time_limit": 100 + i}, headers=w.coordinator
+        )
         assert answer.status_code == 202
         ids.append(answer.json()["id"])
     return ids
@@ -52,8 +53,9 @@ def test_concurrent_workers_claim_each_run_once(world: World) -> None:
 
 def test_same_options_while_queued_return_the_queued_run(world: World) -> None:
     (run,) = _queue(world, 1)
-    again = world.client.post("/rounds/r1/runs", json={"time_limit": 100},
-                              headers=world.coordinator)
+    again = world.client.post(
+        "/rounds/r1/runs", json={"time_limit": 100}, headers=world.coordinator
+    )
     assert again.status_code == 200 and again.json()["id"] == run
 
 
@@ -65,8 +67,11 @@ def test_a_lapsed_lease_is_claimed_again_and_the_late_write_is_refused(world: Wo
     assert first is not None and first.attempt == 1
     assert claim(factory, "other", 30) is None  # held
     with transaction(factory) as s:  # the paused worker's lease runs out
-        s.execute(update(t.Run).where(t.Run.id == run)
-                  .values(lease_until=repo.now() - timedelta(seconds=1)))
+        s.execute(
+            update(t.Run)
+            .where(t.Run.id == run)
+            .values(lease_until=repo.now() - timedelta(seconds=1))
+        )
     second = claim(factory, "other", 30)
     assert second is not None and second.id == run and second.attempt == 2
     assert execute(factory, second, 30) is True

@@ -34,15 +34,29 @@ def _free_port() -> int:
 
 @pytest.fixture
 def service(database_url: str) -> Iterator[tuple[str, str]]:  # noqa: F811
-    token = create_consortium(Settings(database_url=database_url), "changzhou", "Changzhou",
-                              "gov-cz", "Changzhou Municipal Government")
+    token = create_consortium(
+        Settings(database_url=database_url),
+        "changzhou",
+        "Changzhou",
+        "gov-cz",
+        "Changzhou Municipal Government",
+    )
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
-    server = subprocess.Popen([sys.executable, "-m", "api", "serve", "--port", str(port)],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([sys.executable, "-m", "api", "worker"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "api", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -75,12 +89,14 @@ def _wait(client: httpx.Client, path: str) -> dict[str, object]:
 def test_a_whole_round_through_real_processes(service: tuple[str, str]) -> None:
     url, token = service
     start = time.monotonic()
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=120) as c:
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
         assert c.post("/rounds", json={"id": "cz-2027", "seed": 20270301}).status_code == 201
         assert c.post("/rounds/cz-2027/open").status_code == 200
-        imported = c.post("/rounds/cz-2027/import", content=ROUND.read_bytes(),
-                          headers={"Content-Type": "application/json"})
+        imported = c.post(
+            "/rounds/cz-2027/import",
+            content=ROUND.read_bytes(),
+            headers={"Content-Type": "application/json"},
+        )
         assert imported.status_code == 200, imported.text
         assert imported.json()["counts"]["candidates"] == 5000
         assert c.post("/rounds/cz-2027/close").status_code == 200
@@ -97,8 +113,9 @@ def test_a_whole_round_through_real_processes(service: tuple[str, str]) -> None:
         assert result["stable"] and len(result["assignments"]) == 5000
         assert c.post(f"/rounds/cz-2027/runs/{runs['stable']}/publish").status_code == 200
         college = c.post("/tokens", json={"organization": "col-czcit"}).json()["token"]
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {college}"},
-                      timeout=60) as c:
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {college}"}, timeout=60
+    ) as c:
         text = c.get("/rounds/cz-2027/assignments", params={"format": "csv"}).text
     elapsed = time.monotonic() - start
     rows = list(csv.DictReader(io.StringIO(text)))
