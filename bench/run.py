@@ -42,12 +42,14 @@ class Case:
     variant: str = ""  # "", "mentors", "policies"
     stability: str = "ignored"
     time_limit: float = 300.0
+    solver: str = "cbc"
 
     @property
     def name(self) -> str:
         extra = f"+{self.variant}" if self.variant else ""
         stab = "+stability" if self.stability != "ignored" else ""
-        return f"{self.mechanism}{extra}{stab}"
+        solver = f" [{self.solver}]" if self.mechanism == "optimal" else ""
+        return f"{self.mechanism}{extra}{stab}{solver}"
 
 
 @dataclass
@@ -68,7 +70,11 @@ def cases(quick: bool) -> list[Case]:
     for size in ("S", "M") if quick else ("S", "M", "L", "XL"):
         out += [Case(size, "stable"), Case(size, "stable-placement")]
         if not quick or size == "S":
-            out.append(Case(size, "optimal", "policies", time_limit=120))
+            solvers = ("cbc", "highspy") if size in ("S", "M") else ("highspy",)
+            out += [
+                Case(size, "optimal", "policies", time_limit=120, solver=solver)
+                for solver in solvers
+            ]
         if size == ("M" if quick else "L"):
             out.append(Case(size, "stable", "mentors"))
         if size == "M" and not quick:
@@ -363,7 +369,12 @@ def main() -> None:
         # the library on XL: extrapolated past 15 minutes (../shared/peer-figures.md)
         if case == Case(case.size, "stable") and case.size in ("S", "M", "L"):
             rows.append(peer_matching(case.size, 1, args.timeout, staged))
-        if case.mechanism == "optimal" and case.stability == "ignored" and case.size in ("S", "M"):
+        if (
+            case.mechanism == "optimal"
+            and case.stability == "ignored"
+            and case.size in ("S", "M")
+            and case.solver == "cbc"
+        ):
             for backend in ("cbc", "highs"):
                 rows.append(peer_pulp(case.size, backend, args.timeout, staged))
     for row in rows:

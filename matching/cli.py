@@ -7,9 +7,11 @@ invalid document or option (nothing written); 1 when the solver fails.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from matching import io, mechanisms
@@ -104,10 +106,27 @@ def report(result: Result, timings: Timings | None = None) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send whatever solver libraries print (HiGHS prints a banner from C++,
+    straight to file descriptor 1) to standard error, so that standard output
+    carries the result document alone."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _solve(args: argparse.Namespace) -> int:
     with paused_gc():
         round_ = io.load(args.round)
-    result, timings = solve_timed(round_, args.mechanism, _options(args, round_))
+    with _stdout_to_stderr():
+        result, timings = solve_timed(round_, args.mechanism, _options(args, round_))
     document = io.dumps(io.result_to_dict(result))
     if args.out is None:
         sys.stdout.write(document)
@@ -151,7 +170,8 @@ def _compare(args: argparse.Namespace) -> int:
     for name in names:
         start = time.perf_counter()
         try:
-            result, _ = solve_timed(round_, name, _options(args, round_))
+            with _stdout_to_stderr():
+                result, _ = solve_timed(round_, name, _options(args, round_))
         except UnsupportedOption as exc:
             rows.append([name, "n/a", "", "", "", "", "", "", str(exc).split(";")[0]])
             continue

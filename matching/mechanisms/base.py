@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from matching.model import Stability, Status
 
-# The MILP backends by name (see matching.solvers).
-SOLVERS = ("cbc", "highs")
+# The MILP backends by name: PuLP with CBC or HiGHS (matching.solvers), and
+# HiGHS fed sparse arrays directly (matching.solvers.highs_direct; models
+# without stability rows, which otherwise go to PuLP with HiGHS).
+SOLVERS = ("cbc", "highs", "highspy")
 
 # assignment[c] is the placement index of candidate c, or -1 when unmatched.
 Assignment = tuple[int, ...]

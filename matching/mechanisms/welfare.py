@@ -85,15 +85,14 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
             if status not in (SolverStatus.INFEASIBLE, SolverStatus.NO_SOLUTION):
                 return _outcome(market, model, status, options, Stability.REQUIRED)
         stability = Stability.RELAXED
-    base = _build(market, options, policies, stability=None)
-    status = _run(base, options)
+    status, start, gap = _plain(market, options, policies)
     if status is SolverStatus.INFEASIBLE:
         return _infeasible(market, options)
     if stability is Stability.IGNORED:
-        return _outcome(market, base, status, options, Stability.IGNORED)
+        result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
+        return Outcome(start, result_status, gap, (), options.solver, Stability.IGNORED)
     # Fewest blocking pairs, then most welfare; the welfare-optimal matching
     # (feasible for the policies) is the first incumbent.
-    start = _assignment(market, base)
     model = _build(market, options, policies, stability="counted")
     _start(market, model, start)
     blocking = pulp.lpSum(model.blocking.values())
@@ -110,6 +109,42 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
     if SolverStatus.FEASIBLE in (first, second):
         second = SolverStatus.FEASIBLE
     return _outcome(market, model, second, options, Stability.RELAXED)
+
+
+def _plain(
+    market: Market,
+    options: SolveOptions,
+    policies: Sequence[PolicyGroup],
+    *,
+    elastic: bool = False,
+    feasibility_only: bool = False,
+) -> tuple[SolverStatus, Assignment, float | None]:
+    """The model without stability rows: status, assignment and gap."""
+    if options.solver == "highspy":
+        from matching.solvers.highs_direct import solve_plain
+
+        out = solve_plain(
+            market,
+            options.weights,
+            policies,
+            time_limit=options.time_limit,
+            elastic=elastic,
+            feasibility_only=feasibility_only,
+        )
+        if out.status is SolverStatus.NO_SOLUTION:
+            raise SolverFailed(f"solver highspy found no matching within {options.time_limit} s")
+        return out.status, out.assignment, out.gap
+    model = _build(market, options, policies, stability=None, elastic=elastic)
+    if feasibility_only:
+        model.problem.setObjective(pulp.LpAffineExpression())
+    status = _run(model, options)
+    if status is SolverStatus.INFEASIBLE:
+        return status, (-1,) * market.n_candidates, None
+    assignment = _assignment(market, model)
+    gap = 0.0
+    if status is SolverStatus.FEASIBLE:
+        gap = _gap(model, options, pulp.value(model.problem.objective))
+    return status, assignment, gap
 
 
 def _unimproved(assignment: Assignment, options: SolveOptions, stability: Stability) -> Outcome:
@@ -171,7 +206,8 @@ def _run(model: _Model, options: SolveOptions) -> SolverStatus:
         return SolverStatus.INFEASIBLE
     if not model.problem.variables():
         return SolverStatus.OPTIMAL
-    status = solve(model.problem, options.solver, options.time_limit, warm_start=model.warm)
+    backend = "highs" if options.solver == "highspy" else options.solver
+    status = solve(model.problem, backend, options.time_limit, warm_start=model.warm)
     if status is SolverStatus.NO_SOLUTION and not model.warm:
         raise SolverFailed(
             f"solver {options.solver} found no matching within {options.time_limit} s"
@@ -203,7 +239,11 @@ def _gap(model: _Model, options: SolveOptions, found: float) -> float:
     """Relative gap between the matching found and the LP relaxation's bound."""
     for var in model.problem.variables():
         var.cat = pulp.LpContinuous
-    solve(model.problem, options.solver, options.time_limit)
+    solve(
+        model.problem,
+        "highs" if options.solver == "highspy" else options.solver,
+        options.time_limit,
+    )
     bound = float(pulp.value(model.problem.objective))
     return max(0.0, (bound - found) / max(1.0, abs(bound)))
 
@@ -325,9 +365,8 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
 
 
 def _feasible(market: Market, options: SolveOptions, policies: Sequence[PolicyGroup]) -> bool:
-    model = _build(market, options, policies, stability=None)
-    model.problem.setObjective(pulp.LpAffineExpression())
-    return _run(model, options) is not SolverStatus.INFEASIBLE
+    status, _, _ = _plain(market, options, policies, feasibility_only=True)
+    return status is not SolverStatus.INFEASIBLE
 
 
 def _infeasible(market: Market, options: SolveOptions) -> Outcome:
@@ -339,14 +378,5 @@ def _infeasible(market: Market, options: SolveOptions) -> Outcome:
         if not _feasible(market, options, trial):
             kept = trial
     conflicts = tuple(sorted(q.id for q in kept))
-    model = _build(market, options, market.policies, stability=None, elastic=True)
-    status = _run(model, options)
-    return _outcome(
-        market,
-        model,
-        status,
-        options,
-        Stability.IGNORED,
-        result_status=Status.INFEASIBLE,
-        conflicts=conflicts,
-    )
+    _, assignment, gap = _plain(market, options, market.policies, elastic=True)
+    return Outcome(assignment, Status.INFEASIBLE, gap, conflicts, options.solver, Stability.IGNORED)

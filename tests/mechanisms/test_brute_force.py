@@ -68,10 +68,11 @@ def test_stable_placement_refuses_mentors() -> None:
         result_of(doc, "stable-placement")
 
 
-@given(rounds(mentors=True, policies=True, max_candidates=4))
-def test_optimal_equals_the_enumerated_optimum_under_policies(doc: Doc) -> None:
+@pytest.mark.parametrize("solver", ["cbc", "highspy"])
+@given(doc=rounds(mentors=True, policies=True, max_candidates=4))
+def test_optimal_equals_the_enumerated_optimum_under_policies(solver: str, doc: Doc) -> None:
     market = market_of(doc)
-    result = result_of(doc, "optimal")
+    result = result_of(doc, "optimal", solver=solver)
     feasible = [a for a in brute.matchings(market) if brute.policies_hold(market, a)]
     if not feasible:
         assert result.status.value == "infeasible"
@@ -110,5 +111,5 @@ def test_optimal_with_stability_required(doc: Doc) -> None:
 def test_optimal_without_policies_never_beats_brute_force_and_highs_agrees(doc: Doc) -> None:
     market = market_of(doc)
     best = max(brute.welfare(market, a) for a in brute.matchings(market))
-    for solver in ("cbc", "highs"):
+    for solver in ("cbc", "highs", "highspy"):
         assert result_of(doc, "optimal", solver=solver).objective == pytest.approx(best, abs=1e-5)

@@ -45,6 +45,13 @@ def test_solve_without_out_prints_json_on_stdout_and_the_report_on_stderr() -> N
     assert "mechanism optimal" in run.stderr
 
 
+@pytest.mark.parametrize("solver", ["cbc", "highs", "highspy"])
+def test_standard_output_is_the_document_alone_whatever_the_solver_prints(solver: str) -> None:
+    run = cli("solve", EXAMPLE, "--mechanism", "optimal", "--solver", solver)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["solver"] == solver
+
+
 def test_same_round_same_seed_same_bytes(tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     cli("solve", EXAMPLE, "--out", a)

@@ -1,0 +1,150 @@
+"""The welfare model without stability rows, built directly as a sparse matrix
+and handed to HiGHS (highspy) with presolve off.
+
+The model is a bipartite b-matching with side constraints (policies): one
+binary column per acceptable pair, a row per candidate, per placement, per
+mentor and per policy bound. Building it as arrays skips the modelling layer,
+which dominates on large rounds; HiGHS's presolve is turned off because on
+these models it costs more than it saves (see ../shared/peer-figures.md: the
+same optimum, several times faster).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from matching.encode import Market, PolicyGroup
+from matching.mechanisms.base import Assignment, Weights
+from matching.objective import pair_weight
+from matching.solvers import SolverStatus
+
+
+@dataclass(frozen=True)
+class DirectOutcome:
+    status: SolverStatus
+    assignment: Assignment
+    gap: float | None
+
+
+def solve_plain(
+    market: Market,
+    weights: Weights,
+    policies: Sequence[PolicyGroup],
+    *,
+    time_limit: float | None,
+    elastic: bool = False,
+    feasibility_only: bool = False,
+) -> DirectOutcome:
+    pairs = list(market.pairs())
+    n_pairs = len(pairs)
+    cands = np.fromiter((c for c, _ in pairs), dtype=np.int64, count=n_pairs)
+    places = np.fromiter((p for _, p in pairs), dtype=np.int64, count=n_pairs)
+    cost = np.zeros(n_pairs + (len(policies) if elastic else 0))
+    if not feasibility_only:
+        cost[:n_pairs] = [pair_weight(market, c, p, weights) for c, p in pairs]
+    if elastic:
+        cost[n_pairs:] = -(float(cost[:n_pairs].sum()) + 1.0)
+
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    row = 0
+
+    def add_rows(keys: np.ndarray, caps: Sequence[float]) -> None:
+        nonlocal row
+        rows.append(keys + row)
+        cols.append(np.arange(n_pairs))
+        vals.append(np.ones(n_pairs))
+        lower.extend([-highspy.kHighsInf] * len(caps))
+        upper.extend(caps)
+        row += len(caps)
+
+    add_rows(cands, [1.0] * market.n_candidates)
+    add_rows(places, [float(c) for c in market.capacity])
+    if market.mentor_ids:
+        mentor = np.asarray(market.mentor_of)[places]
+        led = mentor >= 0
+        rows.append(mentor[led] + row)
+        cols.append(np.flatnonzero(led))
+        vals.append(np.ones(int(led.sum())))
+        lower.extend([-highspy.kHighsInf] * len(market.mentor_ids))
+        upper.extend(float(c) for c in market.mentor_capacity)
+        row += len(market.mentor_ids)
+    for i, g in enumerate(policies):
+        covered = np.flatnonzero([g.covers(c, p) for c, p in pairs]) if n_pairs else np.array([])
+        for bound, sign in ((g.min, 1.0), (g.max, -1.0)):
+            if bound is None:
+                continue
+            members = covered.astype(np.int64)
+            rows.append(np.full(len(members), row))
+            cols.append(members)
+            vals.append(np.ones(len(members)))
+            if elastic:  # floor: Σ + s ≥ min; ceiling: Σ − s ≤ max
+                rows.append(np.array([row]))
+                cols.append(np.array([n_pairs + i]))
+                vals.append(np.array([sign]))
+            lower.append(float(bound) if sign > 0 else -highspy.kHighsInf)
+            upper.append(highspy.kHighsInf if sign > 0 else float(bound))
+            row += 1
+
+    n_cols = len(cost)
+    matrix = sparse.csc_matrix(
+        (
+            np.concatenate(vals) if vals else np.array([]),
+            (
+                np.concatenate(rows) if rows else np.array([], dtype=np.int64),
+                np.concatenate(cols) if cols else np.array([], dtype=np.int64),
+            ),
+        ),
+        shape=(row, n_cols),
+    )
+    if n_cols == 0:
+        feasible = all(lo <= 0 for lo in lower)
+        status = SolverStatus.OPTIMAL if feasible else SolverStatus.INFEASIBLE
+        return DirectOutcome(status, (-1,) * market.n_candidates, 0.0)
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, row
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.concatenate([np.ones(n_pairs), np.full(n_cols - n_pairs, highspy.kHighsInf)])
+    lp.row_lower_ = np.array(lower)
+    lp.row_upper_ = np.array(upper)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_pairs + [
+        highspy.HighsVarType.kContinuous
+    ] * (n_cols - n_pairs)
+
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("threads", 1)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    h.passModel(lp)
+    h.run()
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == highspy.kSolutionStatusFeasible
+    if model_status == highspy.HighsModelStatus.kInfeasible:
+        return DirectOutcome(SolverStatus.INFEASIBLE, (-1,) * market.n_candidates, None)
+    if not has_solution:
+        return DirectOutcome(SolverStatus.NO_SOLUTION, (-1,) * market.n_candidates, None)
+    values = np.asarray(h.getSolution().col_value[:n_pairs])
+    assignment = [-1] * market.n_candidates
+    for k in np.flatnonzero(values > 0.5):
+        assignment[int(cands[k])] = int(places[k])
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        return DirectOutcome(SolverStatus.OPTIMAL, tuple(assignment), 0.0)
+    return DirectOutcome(SolverStatus.FEASIBLE, tuple(assignment), float(info.mip_gap))
