@@ -107,19 +107,17 @@ def measure(case: Case, repeats: int, timeout: float) -> tuple[Row, Row]:
     path = round_file(case.size, case.variant)
     staged = Row(case.size, case.name)
     whole = Row(case.size, f"{case.name} (CLI)")
+    options = [
+        "--stability",
+        case.stability,
+        "--time-limit",
+        str(case.time_limit),
+        "--solver",
+        case.solver,
+    ]
     for _ in range(repeats):
         _, out = _child(
-            [
-                sys.executable,
-                str(HERE / "stages.py"),
-                str(path),
-                case.mechanism,
-                "--stability",
-                case.stability,
-                "--time-limit",
-                str(case.time_limit),
-            ],
-            timeout,
+            [sys.executable, str(HERE / "stages.py"), str(path), case.mechanism, *options], timeout
         )
         staged.runs.append(json.loads(out.strip().splitlines()[-1]))
         wall, _ = _child(
@@ -131,10 +129,7 @@ def measure(case: Case, repeats: int, timeout: float) -> tuple[Row, Row]:
                 str(path),
                 "--mechanism",
                 case.mechanism,
-                "--stability",
-                case.stability,
-                "--time-limit",
-                str(case.time_limit),
+                *options,
                 "--out",
                 str(CACHE / "result.json"),
             ],
