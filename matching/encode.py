@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from matching.graph import ConsortiumGraph
 from matching.model import (
@@ -50,6 +50,20 @@ class PolicyGroup:
     max: int | None
     candidates: frozenset[int] | None
     placements: frozenset[int] | None
+
+    def members(self, cands: Any, places: Any) -> Any:
+        """Which of the pairs (cands[k], places[k]) the policy covers, as a boolean
+        array (numpy; the vectorised twin of `covers`)."""
+        import numpy as np
+
+        mask = np.ones(len(cands), dtype=bool)
+        for chosen, column in ((self.candidates, cands), (self.placements, places)):
+            if chosen is not None:
+                keep = np.zeros(int(column.max(initial=-1)) + 1, dtype=bool)
+                inside = [i for i in chosen if i < len(keep)]
+                keep[inside] = True
+                mask &= keep[column] if len(keep) else False
+        return mask
 
     def covers(self, c: int, p: int) -> bool:
         return (self.candidates is None or c in self.candidates) and (

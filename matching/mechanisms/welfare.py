@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pulp
 
 from matching.encode import Market, PolicyGroup
@@ -275,8 +276,11 @@ def _build(
         led = [v for p, vs in enumerate(by_place) if market.mentor_of[p] == m for v in vs]
         if len(led) > cap:
             problem += pulp.lpSum(led) <= cap, f"mentor_{m}"
+    keys = list(x)
+    cands = np.fromiter((c for c, _ in keys), dtype=np.int64, count=len(keys))
+    places = np.fromiter((p for _, p in keys), dtype=np.int64, count=len(keys))
     for i, policy in enumerate(policies):
-        covered = [v for (c, p), v in x.items() if policy.covers(c, p)]
+        covered = [x[keys[k]] for k in np.flatnonzero(policy.members(cands, places))]
         if not covered and not elastic:
             model.impossible |= (policy.min or 0) > 0
             continue

@@ -78,7 +78,7 @@ def solve_plain(
         upper.extend(float(c) for c in market.mentor_capacity)
         row += len(market.mentor_ids)
     for i, g in enumerate(policies):
-        covered = np.flatnonzero([g.covers(c, p) for c, p in pairs]) if n_pairs else np.array([])
+        covered = np.flatnonzero(g.members(cands, places))
         for bound, sign in ((g.min, 1.0), (g.max, -1.0)):
             if bound is None:
                 continue
