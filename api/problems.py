@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +46,22 @@ def conflict(detail: str) -> Problem:
 
 def invalid(errors: list[dict[str, str]], detail: str = "the request is not valid") -> Problem:
     return Problem(422, detail, errors)
+
+
+def check_references(items: list[Any], known: set[str], field: str, what: str) -> None:
+    """A preference list or ranking (ids and tie groups) names only known ids,
+    each once; else 422 naming the field and every offending id."""
+    seen: set[str] = set()
+    errors = []
+    for item in items:
+        for ident in item if isinstance(item, list) else [item]:
+            if ident in seen:
+                errors.append({"field": field, "message": f"{ident!r} appears more than once"})
+            elif ident not in known:
+                errors.append({"field": field, "message": f"unknown {what} {ident!r}"})
+            seen.add(ident)
+    if errors:
+        raise invalid(errors)
 
 
 def response(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor, SessionDep, require
-from api.problems import conflict, invalid, not_found
+from api.problems import check_references, conflict, not_found
 from api.schemas import CandidateIn
 from api.storage import repository as repo
 from api.storage import tables as t
@@ -32,23 +32,15 @@ def candidate_out(c: t.Candidate) -> dict[str, Any]:
 
 def applicant_out(c: t.Candidate, mine: set[str]) -> dict[str, Any]:
     """What an enterprise sees of an applicant: who, and which of its placements."""
-    applied = [
+    out = candidate_out(c)
+    del out["preferences"], out["version"]
+    out["applied_to"] = [
         p
         for item in c.preferences
         for p in (item if isinstance(item, list) else [item])
         if p in mine
     ]
-    out = {
-        "id": c.id,
-        "kind": c.kind,
-        "college": c.college,
-        "institute": c.institute,
-        "tier": c.tier,
-        "level": c.level,
-        "skills": c.skills,
-        "applied_to": applied,
-    }
-    return {k: v for k, v in out.items() if v is not None}
+    return out
 
 
 @router.get("")
@@ -78,19 +70,8 @@ def put_candidate(
     r = repo.get_round(session, actor.consortium, round)
     if r.state != "open":
         raise conflict(f"round {round!r} is {r.state}; candidates change only while open")
-    at = f"candidates[{item!r}].preferences"
     known = {p.id for p in repo.placements(session, r)}
-    seen: set[str] = set()
-    errors = []
-    for entry in body.preferences:
-        for pid in entry if isinstance(entry, list) else [entry]:
-            if pid in seen:
-                errors.append({"field": at, "message": f"{pid!r} appears more than once"})
-            elif pid not in known:
-                errors.append({"field": at, "message": f"unknown placement {pid!r}"})
-            seen.add(pid)
-    if errors:
-        raise invalid(errors)
+    check_references(body.preferences, known, f"candidates[{item!r}].preferences", "placement")
     affiliation = {
         "college": actor.organization if actor.kind == "college" else None,
         "institute": actor.organization if actor.kind == "institute" else None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
-from api.problems import conflict, invalid, not_found
+from api.problems import check_references, conflict, invalid, not_found
 from api.schemas import PlacementIn, RankingIn
 from api.storage import repository as repo
 from api.storage import tables as t
@@ -49,17 +49,7 @@ def _own(session: Session, r: t.Round, actor: Actor, pid: str) -> t.Placement:
 
 def _check_candidates(session: Session, r: t.Round, ranking: list[Any], where: str) -> None:
     known = {c.id for c in repo.candidates(session, r)}
-    seen: set[str] = set()
-    errors = []
-    for item in ranking:
-        for cid in item if isinstance(item, list) else [item]:
-            if cid in seen:
-                errors.append({"field": where, "message": f"{cid!r} appears more than once"})
-            elif cid not in known:
-                errors.append({"field": where, "message": f"unknown candidate {cid!r}"})
-            seen.add(cid)
-    if errors:
-        raise invalid(errors)
+    check_references(ranking, known, where, "candidate")
 
 
 @router.get("")
