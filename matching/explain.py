@@ -1,7 +1,8 @@
 """Why each candidate did not get each placement it ranks above its own.
 
-For every placement p that candidate c ranks (tie-broken) above its
-assignment, the first of these that holds, each checkable against the round
+For every placement p that candidate c ranks strictly above its assignment
+(in its own preference groups: a placement tied with the assignment is not
+explained), the first of these that holds, each checkable against the round
 and the result:
 
 * ``not_acceptable``: p (or p's mentor) does not rank c;
@@ -31,8 +32,11 @@ def explain(
     out: dict[int, tuple[Explanation, ...]] = {}
     for c, current in enumerate(assignment):
         reasons = []
+        # Strictly above in c's own preferences: a placement tied with the
+        # assignment is not one c preferred (the lottery only orders the tie).
+        limit = market.pref_rank[c][current] if current >= 0 else market.pref_groups[c] + 1
         for p in market.listed[c]:
-            if p == current:
+            if market.pref_rank[c][p] >= limit:
                 break
             reasons.append(_why(market, assignment, check, weights, c, p))
         if reasons:

@@ -15,6 +15,7 @@ def check(doc: dict[str, Any], market: Market, result: Result) -> None:
     assigned = dict(result.assignments)
     explanations = dict(result.explanations)
     places = {p["id"]: p for p in doc["placements"]}
+    doc_prefs = {c["id"]: c["preferences"] for c in doc["candidates"]}
     mentors = {m["id"]: m for m in doc.get("mentors", [])}
     holders: dict[str, list[str]] = {}
     for cid, pid in assigned.items():
@@ -28,8 +29,15 @@ def check(doc: dict[str, Any], market: Market, result: Result) -> None:
 
     for cid in market.candidate_ids:
         c = c_index[cid]
+        # strictly above the assignment in c's own preference groups
+        group = {
+            pid: g
+            for g, item in enumerate(doc_prefs[cid])
+            for pid in (item if isinstance(item, list) else [item])
+        }
+        mine_g = group[assigned[cid]] if assigned[cid] else len(doc_prefs[cid])
         listed = [market.placement_ids[p] for p in market.listed[c]]
-        above = listed[: listed.index(assigned[cid])] if assigned[cid] else listed
+        above = [pid for pid in listed if group[pid] < mine_g]
         got = explanations.get(cid, ())
         assert [e.placement for e in got] == above, cid
         for e in got:
@@ -68,7 +76,10 @@ def check(doc: dict[str, Any], market: Market, result: Result) -> None:
                     assert len(mine) < p["capacity"]
                 case Reason.POLICY:
                     status = {s.id: s for s in result.policies}[e.policy]
-                    assert status.value in (status.min, status.max)
+                    # at or past a bound (past it when the policies are infeasible)
+                    assert (status.max is not None and status.value >= status.max) or (
+                        status.min is not None and status.value <= status.min
+                    )
                 case Reason.WELFARE:
                     assert result.mechanism == "optimal"
                     w = Weights()
