@@ -66,8 +66,8 @@ def put_candidate(
     session: SessionDep,
     response: Response,
 ) -> dict[str, Any]:
-    require(actor, "college")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "college")
     if r.state != "open":
         raise conflict(f"round {round!r} is {r.state}; candidates change only while open")
     known = {p.id for p in repo.placements(session, r)}
@@ -106,8 +106,8 @@ def put_candidate(
 
 @router.delete("/{item}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_candidate(round: str, item: str, actor: CurrentActor, session: SessionDep) -> None:
-    require(actor, "college")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "college")
     if r.state != "open":
         raise conflict(f"round {round!r} is {r.state}; candidates change only while open")
     c = repo.candidate(session, r, item)

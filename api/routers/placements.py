@@ -34,7 +34,10 @@ def placement_out(p: t.Placement, *, with_ranking: bool) -> dict[str, Any]:
 
 
 def _open_round(session: Session, actor: Actor, round_id: str) -> t.Round:
+    """The caller's round (404 when it is not theirs), for an enterprise (403),
+    while open (409): in that order, so no answer tells whether a round exists."""
     r = repo.get_round(session, actor.consortium, round_id)
+    require(actor, "enterprise")
     if r.state != "open":
         raise conflict(f"round {round_id!r} is {r.state}; placements change only while open")
     return r
@@ -73,7 +76,6 @@ def put_placement(
     session: SessionDep,
     response: Response,
 ) -> dict[str, Any]:
-    require(actor, "enterprise")
     r = _open_round(session, actor, round)
     at = f"placements[{item!r}]"
     if (
@@ -113,7 +115,6 @@ def put_placement(
 
 @router.delete("/{item}", status_code=status.HTTP_204_NO_CONTENT)
 def withdraw_placement(round: str, item: str, actor: CurrentActor, session: SessionDep) -> None:
-    require(actor, "enterprise")
     r = _open_round(session, actor, round)
     session.delete(_own(session, r, actor, item))
 
@@ -122,7 +123,6 @@ def withdraw_placement(round: str, item: str, actor: CurrentActor, session: Sess
 def rank_applicants(
     round: str, item: str, body: RankingIn, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
-    require(actor, "enterprise")
     r = _open_round(session, actor, round)
     p = _own(session, r, actor, item)
     _check_candidates(session, r, body.ranking, f"placements[{item!r}].ranking")

@@ -74,8 +74,8 @@ async def import_round(
 ) -> dict[str, Any]:
     """Replace the round's content with a whole round document: JSON
     (application/json) or a zipped CSV bundle (application/zip)."""
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     if r.state not in ("draft", "open"):
         raise conflict(f"round {round!r} is {r.state}; import needs draft or open")
     body = await request.body()
@@ -111,8 +111,8 @@ async def import_round(
 
 @router.post("/{round}/open")
 def open_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     if r.state == "published":
         raise conflict(f"round {round!r} is published")
     r.state, r.snapshot_hash = "open", None
@@ -123,8 +123,8 @@ def open_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str
 def close_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     """Freeze the round: validate it whole with the engine and store the
     snapshot that every run solves, with its hash."""
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     if r.state != "open":
         raise conflict(f"round {round!r} is {r.state}; only an open round can be closed")
     parsed = parse_round(repo.round_document(session, r))

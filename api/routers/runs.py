@@ -56,8 +56,8 @@ def start_run(
 ) -> dict[str, Any]:
     """Queue a solve of the round's frozen snapshot; a worker picks it up. The
     same options while such a run is queued or running return that run."""
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     if r.state != "closed":
         raise conflict(f"round {round!r} is {r.state}; close it before solving")
     options = body.model_dump(mode="json", exclude={"mechanism"})
@@ -74,15 +74,15 @@ def start_run(
 
 @router.get("/runs")
 def list_runs(round: str, actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     return [run_out(run) for run in repo.runs(session, r)]
 
 
 @router.get("/runs/{run}")
 def get_run(round: str, run: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     return run_out(repo.get_run(session, r, run))
 
 
@@ -97,8 +97,8 @@ def _result(session: Session, r: t.Round, run_id: str) -> dict[str, Any]:
 
 @router.get("/runs/{run}/result")
 def get_result(round: str, run: str, actor: CurrentActor, session: SessionDep) -> Response:
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     repo.get_run(session, r, run)
     _result(session, r, run)
     return Response(repo.run_result(session, run), media_type="application/json")
@@ -106,8 +106,8 @@ def get_result(round: str, run: str, actor: CurrentActor, session: SessionDep) -
 
 @router.post("/runs/{run}/publish")
 def publish(round: str, run: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     if r.state != "closed":
         raise conflict(f"round {round!r} is {r.state}; only a closed round can be published")
     _result(session, r, run)
@@ -122,8 +122,8 @@ def compare(
     session: SessionDep,
     runs: str = Query(description="comma-separated run ids"),
 ) -> dict[str, Any]:
-    require(actor, "coordinator")
     r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
     ids = [x for x in runs.split(",") if x]
     if len(ids) < 2:
         raise Problem(

@@ -1,0 +1,155 @@
+"""Every route of the OpenAPI document, called by every kind of caller in every
+round state: nobody reaches what is not theirs, and nothing foreign leaks.
+
+A route that is missing from ROUTES fails the test, so a new endpoint cannot
+ship without its row here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from api.jobs import work
+from tests.api import flow
+from tests.api.conftest import World, auth
+
+# (method, path) → a request body for writes (None: no body).
+ROUTES: dict[tuple[str, str], Any] = {
+    ("get", "/health"): None,
+    ("get", "/me"): None,
+    ("get", "/organizations"): None,
+    ("post", "/organizations"): {"id": "new-org", "kind": "enterprise"},
+    ("post", "/links"): {"source": "ent-hengbang", "target": "col-czcit", "kind": "partnership"},
+    ("get", "/graph"): None,
+    ("post", "/tokens"): {"organization": "ent-hengbang"},
+    ("get", "/rounds"): None,
+    ("post", "/rounds"): {"id": "another"},
+    ("get", "/rounds/{round}"): None,
+    ("post", "/rounds/{round}/import"): None,
+    ("post", "/rounds/{round}/open"): None,
+    ("post", "/rounds/{round}/close"): None,
+    ("get", "/rounds/{round}/placements"): None,
+    ("put", "/rounds/{round}/placements/{item}"): {"kind": "internship", "capacity": 1},
+    ("delete", "/rounds/{round}/placements/{item}"): None,
+    ("put", "/rounds/{round}/placements/{item}/ranking"): {"ranking": []},
+    ("get", "/rounds/{round}/candidates"): None,
+    ("put", "/rounds/{round}/candidates/{item}"): {"kind": "student", "preferences": []},
+    ("delete", "/rounds/{round}/candidates/{item}"): None,
+    ("get", "/rounds/{round}/runs"): None,
+    ("post", "/rounds/{round}/runs"): {"mechanism": "stable"},
+    ("get", "/rounds/{round}/runs/{run}"): None,
+    ("get", "/rounds/{round}/runs/{run}/result"): None,
+    ("post", "/rounds/{round}/runs/{run}/publish"): None,
+    ("get", "/rounds/{round}/compare"): None,
+    ("get", "/rounds/{round}/assignments"): None,
+}
+# What only the first consortium has: none of it may reach the second.
+FOREIGN_IDS = ("ent-hengbang", "col-czcit", "hb-1", "s1", "park-jintan", "gov-cz")
+
+
+def _path(template: str, item: str, run: str) -> str:
+    return template.replace("{round}", "r1").replace("{item}", item).replace("{run}", run)
+
+
+def _call(
+    w: World, method: str, template: str, headers: dict[str, str], run: str, item: str | None = None
+) -> Any:
+    body = ROUTES[(method, template)]
+    if item is None:
+        item = "s1" if "/candidates/" in template else "hb-1"
+    path = _path(template, item, run)
+    if template.endswith("/compare"):
+        path += f"?runs={run},{run}"
+    kwargs: dict[str, Any] = {"headers": headers}
+    if template.endswith("/import"):
+        kwargs["content"] = json.dumps({"id": "x"})
+        kwargs["headers"] = {**headers, "Content-Type": "application/json"}
+    elif body is not None:
+        kwargs["json"] = body
+    return w.client.request(method.upper(), path, **kwargs)
+
+
+def _state(w: World, state: str) -> str:
+    """The first consortium's round r1 in `state`; returns a run id (or a dummy)."""
+    flow.open_round(w)
+    flow.post_placements(w)
+    flow.register_candidates(w)
+    if state == "open":
+        return "no-such-run"
+    w.client.post("/rounds/r1/close", headers=w.coordinator)
+    run = w.client.post("/rounds/r1/runs", json={}, headers=w.coordinator).json()["id"]
+    if state == "closed":
+        return str(run)
+    work(w.settings, once=True)
+    if state == "published":
+        w.client.post(f"/rounds/r1/runs/{run}/publish", headers=w.coordinator)
+    return str(run)
+
+
+def test_the_matrix_names_every_route(world: World) -> None:
+    routes = {(m, p) for p, ops in world.client.app.openapi()["paths"].items() for m in ops}
+    assert routes == set(ROUTES)
+
+
+@pytest.mark.parametrize("state", ["open", "closed", "solved", "published"])
+def test_no_token_or_a_bad_one_reaches_nothing(world: World, state: str) -> None:
+    run = _state(world, state)
+    for method, template in ROUTES:
+        for headers in ({}, auth("pe_forged")):
+            answer = _call(world, method, template, headers, run)
+            expected = 200 if template == "/health" else 401
+            assert answer.status_code == expected, (method, template, answer.text)
+
+
+@pytest.mark.parametrize("state", ["open", "closed", "solved", "published"])
+def test_another_consortium_sees_nothing_of_ours(world: World, state: str) -> None:
+    run = _state(world, state)
+    leaks = []
+    for method, template in ROUTES:
+        answer = _call(world, method, template, world.other, run)
+        text = answer.text
+        # our round does not exist for them: 404 (or 422 for a body it cannot read)
+        if "{round}" in template and answer.status_code not in (404, 422):
+            leaks.append((method, template, answer.status_code))
+        if any(f'"{ident}"' in text for ident in FOREIGN_IDS):
+            leaks.append((method, template, "foreign id in body"))
+    assert leaks == []
+
+
+@pytest.mark.parametrize("state", ["open", "closed", "solved", "published"])
+def test_members_never_reach_other_members_objects(world: World, state: str) -> None:
+    run = _state(world, state)
+    leaks = []
+    # another enterprise's placement, another college's candidate: as if missing
+    for method, template in ROUTES:
+        if "/placements/{item}" in template:
+            answer = _call(world, method, template, world.qianhong, run, item="hb-1")
+            if answer.status_code not in (404, 409):  # 409: the round is not open
+                leaks.append((method, template, answer.status_code))
+        if "/candidates/{item}" in template:
+            answer = _call(world, method, template, world.czu, run, item="s1")
+            if answer.status_code not in (404, 409):
+                leaks.append((method, template, answer.status_code))
+    # lists and results hold only what the caller may see
+    for who, own in ((world.czcit, {"s1", "s2"}), (world.czu, {"s3", "u4"})):
+        listed = world.client.get("/rounds/r1/candidates", headers=who).json()
+        if {c["id"] for c in listed} - own:
+            leaks.append(("get", "candidates", "foreign candidate listed"))
+        if state == "published":
+            rows = world.client.get("/rounds/r1/assignments", headers=who).json()
+            if {a["candidate"] for a in rows["assignments"]} - own:
+                leaks.append(("get", "assignments", "foreign candidate"))
+    mine = world.client.get("/rounds/r1/placements", headers=world.qianhong).json()
+    if {p["host"] for p in mine} != {"ent-qianhong"}:
+        leaks.append(("get", "placements", "another enterprise's placement"))
+    if state != "published":
+        for who in (world.hengbang, world.czcit):
+            if world.client.get("/rounds/r1/assignments", headers=who).status_code != 409:
+                leaks.append(("get", "assignments", "visible before publication"))
+    for who in (world.hengbang, world.czcit, world.institute):
+        for template in ("/rounds/{round}/runs/{run}", "/rounds/{round}/runs/{run}/result"):
+            if _call(world, "get", template, who, run).status_code != 403:
+                leaks.append(("get", template, "a member read a run"))
+    assert leaks == []
