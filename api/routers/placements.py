@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
-from api.problems import check_references, conflict, invalid, not_found
+from api.problems import Problem, check_references, conflict, invalid, not_found
 from api.schemas import PlacementIn, RankingIn
 from api.storage import repository as repo
 from api.storage import tables as t
@@ -50,6 +50,26 @@ def _own(session: Session, r: t.Round, actor: Actor, pid: str) -> t.Placement:
     return p
 
 
+def etag(p: t.Placement) -> str:
+    return f'"{p.version}"'
+
+
+def _edit(
+    session: Session, request: Request, response: Response, p: t.Placement, changes: dict[str, Any]
+) -> None:
+    """Apply an edit made from the version its If-Match names: a compare-and-set
+    on the version, so of concurrent edits from the same version one lands and
+    the others get 412."""
+    wanted = request.headers.get("if-match")
+    if wanted is None:
+        raise Problem(428, f"editing placement {p.id!r} needs an If-Match header with its ETag")
+    if wanted.strip() != etag(p):
+        raise Problem(412, f"placement {p.id!r} changed since that ETag: it is now {etag(p)}")
+    if not repo.update_placement(session, p, changes):
+        raise Problem(412, f"placement {p.id!r} was changed by a concurrent edit")
+    response.headers["ETag"] = etag(p)
+
+
 def _check_candidates(session: Session, r: t.Round, ranking: list[Any], where: str) -> None:
     known = {c.id for c in repo.candidates(session, r)}
     check_references(ranking, known, where, "candidate")
@@ -67,6 +87,20 @@ def list_placements(round: str, actor: CurrentActor, session: SessionDep) -> lis
     ]
 
 
+@router.get("/{item}")
+def get_placement(
+    round: str, item: str, actor: CurrentActor, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    """One placement, with its ETag: its owner and the coordinator see its
+    ranking; colleges see it without; other enterprises do not see it."""
+    r = repo.get_round(session, actor.consortium, round)
+    p = repo.placement(session, r, item)
+    if p is None or (actor.role == "enterprise" and p.host != actor.organization):
+        raise not_found(f"placement {item!r}")
+    response.headers["ETag"] = etag(p)
+    return placement_out(p, with_ranking=actor.role != "college")
+
+
 @router.put("/{item}")
 def put_placement(
     round: str,
@@ -74,8 +108,10 @@ def put_placement(
     body: PlacementIn,
     actor: CurrentActor,
     session: SessionDep,
+    request: Request,
     response: Response,
 ) -> dict[str, Any]:
+    """Create (201) or edit (200, with If-Match) one of the caller's placements."""
     r = _open_round(session, actor, round)
     at = f"placements[{item!r}]"
     if (
@@ -100,16 +136,15 @@ def put_placement(
             round_id=r.id,
             id=item,
             host=actor.organization,
-            version=1,
             **values,
         )
         session.add(p)
+        session.flush()
         response.status_code = status.HTTP_201_CREATED
+        response.headers["ETag"] = etag(p)
     else:
+        _edit(session, request, response, _own(session, r, actor, item), values)
         p = _own(session, r, actor, item)
-        for key, value in values.items():
-            setattr(p, key, value)
-        p.version += 1
     return placement_out(p, with_ranking=True)
 
 
@@ -121,11 +156,17 @@ def withdraw_placement(round: str, item: str, actor: CurrentActor, session: Sess
 
 @router.put("/{item}/ranking")
 def rank_applicants(
-    round: str, item: str, body: RankingIn, actor: CurrentActor, session: SessionDep
+    round: str,
+    item: str,
+    body: RankingIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    request: Request,
+    response: Response,
 ) -> dict[str, Any]:
+    """Order the applicants (an edit of the placement: If-Match required)."""
     r = _open_round(session, actor, round)
     p = _own(session, r, actor, item)
     _check_candidates(session, r, body.ranking, f"placements[{item!r}].ranking")
-    p.ranking = body.ranking
-    p.version += 1
+    _edit(session, request, response, p, {"ranking": body.ranking})
     return placement_out(p, with_ranking=True)

@@ -87,6 +87,25 @@ def placement(s: Session, r: t.Round, pid: str) -> t.Placement | None:
     return s.get(t.Placement, (r.consortium_id, r.id, pid))
 
 
+def update_placement(s: Session, p: t.Placement, changes: dict[str, Any]) -> bool:
+    """Compare-and-set on the version read; False when another edit got there first."""
+    done = s.execute(
+        update(t.Placement)
+        .where(
+            t.Placement.consortium_id == p.consortium_id,
+            t.Placement.round_id == p.round_id,
+            t.Placement.id == p.id,
+            t.Placement.version == p.version,
+        )
+        .values(**changes, version=p.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    s.refresh(p)
+    return True
+
+
 def mentors(s: Session, r: t.Round) -> Sequence[t.Mentor]:
     return s.scalars(
         select(t.Mentor)

@@ -63,10 +63,11 @@ def register_candidates(w: World, round_id: str = "r1") -> None:
 
 
 def rank(w: World, round_id: str = "r1") -> None:
+    tag = w.client.get(f"/rounds/{round_id}/placements/hb-1", headers=w.hengbang).headers["etag"]
     answer = w.client.put(
         f"/rounds/{round_id}/placements/hb-1/ranking",
         json={"ranking": ["s3", "s1", "s2"]},
-        headers=w.hengbang,
+        headers={**w.hengbang, "If-Match": tag},
     )
     assert answer.status_code == 200, answer.text
 

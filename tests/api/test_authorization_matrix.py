@@ -31,6 +31,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("post", "/rounds/{round}/open"): None,
     ("post", "/rounds/{round}/close"): None,
     ("get", "/rounds/{round}/placements"): None,
+    ("get", "/rounds/{round}/placements/{item}"): None,
     ("put", "/rounds/{round}/placements/{item}"): {"kind": "internship", "capacity": 1},
     ("delete", "/rounds/{round}/placements/{item}"): None,
     ("put", "/rounds/{round}/placements/{item}/ranking"): {"ranking": []},

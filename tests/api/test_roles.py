@@ -146,8 +146,11 @@ def test_enterprises_own_their_placements(world: World) -> None:
     mine = c.get("/rounds/r1/placements", headers=world.hengbang).json()
     assert {p["id"] for p in mine} == {"hb-1", "hb-2"}
     assert all(p["host"] == "ent-hengbang" for p in mine)
-    edited = c.put("/rounds/r1/placements/hb-1", json=body, headers=world.hengbang)
+    edited = c.put(
+        "/rounds/r1/placements/hb-1", json=body, headers={**world.hengbang, "If-Match": '"1"'}
+    )
     assert edited.status_code == 200 and edited.json()["version"] == 2
+    assert edited.headers["etag"] == '"2"'
     assert c.delete("/rounds/r1/placements/hb-2", headers=world.hengbang).status_code == 204
     listed = c.get("/rounds/r1/placements", headers=world.czcit).json()
     assert {p["id"] for p in listed} == {"hb-1", "qh-1"}
@@ -191,6 +194,27 @@ def test_colleges_own_their_candidates(world: World) -> None:
         "u4": ["qh-1"],
     }
     assert all("preferences" not in x for x in applicants)
+
+
+def test_placement_edits_need_the_current_etag(world: World) -> None:
+    c = world.client
+    flow.open_round(world)
+    flow.post_placements(world)
+    body = {"kind": "internship", "capacity": 4}
+    url = "/rounds/r1/placements/hb-1"
+    assert c.get(url, headers=world.hengbang).headers["etag"] == '"1"'
+    assert c.get(url, headers=world.qianhong).status_code == 404
+    assert "ranking" not in c.get(url, headers=world.czcit).json()
+    missing = c.put(url, json=body, headers=world.hengbang)
+    assert missing.status_code == 428
+    assert c.put(f"{url}/ranking", json={"ranking": []}, headers=world.hengbang).status_code == 428
+    stale = c.put(url, json=body, headers={**world.hengbang, "If-Match": '"7"'})
+    assert stale.status_code == 412
+    assert stale.json()["detail"] == "placement 'hb-1' changed since that ETag: it is now \"1\""
+    first = c.put(url, json=body, headers={**world.hengbang, "If-Match": '"1"'})
+    again = c.put(url, json={**body, "capacity": 9}, headers={**world.hengbang, "If-Match": '"1"'})
+    assert (first.status_code, again.status_code) == (200, 412)
+    assert c.get(url, headers=world.hengbang).json()["capacity"] == 4
 
 
 def test_rankings_name_unknown_candidates(world: World) -> None:
@@ -316,3 +340,30 @@ def test_bodies_over_the_limit_are_413(world: World) -> None:
     )
     assert answer.status_code == 413
     assert answer.json()["status"] == 413
+
+
+def test_concurrent_edits_with_the_same_etag_one_wins(world: World) -> None:
+    import threading
+
+    c = world.client
+    flow.open_round(world)
+    flow.post_placements(world)
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def edit(capacity: int) -> None:
+        answer = c.put(
+            "/rounds/r1/placements/hb-1",
+            json={"kind": "internship", "capacity": capacity},
+            headers={**world.hengbang, "If-Match": '"1"'},
+        )
+        with lock:
+            codes.append(answer.status_code)
+
+    threads = [threading.Thread(target=edit, args=(n,)) for n in range(2, 12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(codes) == [200] + [412] * 9
+    assert c.get("/rounds/r1/placements/hb-1", headers=world.hengbang).headers["etag"] == '"2"'
