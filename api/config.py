@@ -18,6 +18,10 @@ class Settings:
     lease_seconds: float = field(
         default_factory=lambda: float(os.environ.get("RUN_LEASE_SECONDS", "60"))
     )
+    # Solve requests a consortium may make per minute (429 beyond).
+    runs_per_minute: int = field(
+        default_factory=lambda: int(os.environ.get("RUNS_PER_MINUTE", "30"))
+    )
     max_body_bytes: int = field(
         default_factory=lambda: int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024 * 1024)))
     )

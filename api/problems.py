@@ -93,7 +93,7 @@ def _field(loc: tuple[object, ...], request: Request) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {401: {"WWW-Authenticate": "Bearer"}, 429: {"Retry-After": "60"}}.get(exc.status)
         return response(exc.status, exc.detail, exc.errors, headers)
 
     @app.exception_handler(RequestValidationError)

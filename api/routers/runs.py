@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
@@ -52,7 +52,12 @@ def run_out(run: t.Run) -> dict[str, Any]:
 
 @router.post("/runs", status_code=status.HTTP_202_ACCEPTED)
 def start_run(
-    round: str, body: RunIn, actor: CurrentActor, session: SessionDep, response: Response
+    round: str,
+    body: RunIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    request: Request,
+    response: Response,
 ) -> dict[str, Any]:
     """Queue a solve of the round's frozen snapshot; a worker picks it up. The
     same options while such a run is queued or running return that run."""
@@ -67,6 +72,9 @@ def start_run(
     if running is not None:
         response.status_code = status.HTTP_200_OK
         return run_out(running)
+    limit = request.app.state.settings.runs_per_minute
+    if repo.runs_since(session, actor.consortium, repo.now() - timedelta(minutes=1)) >= limit:
+        raise Problem(429, f"at most {limit} solves a minute per consortium; try again shortly")
     run = repo.new_run(session, r, body.mechanism, options, __version__)
     session.flush()
     return run_out(run)

@@ -327,6 +327,14 @@ def active_run(s: Session, r: t.Round, mechanism: str, options: dict[str, Any]) 
     return None
 
 
+def runs_since(s: Session, consortium: str, moment: datetime) -> int:
+    return len(
+        s.scalars(
+            select(t.Run.id).where(t.Run.consortium_id == consortium, t.Run.created_at >= moment)
+        ).all()
+    )
+
+
 def runs(s: Session, r: t.Round) -> Sequence[t.Run]:
     return s.scalars(
         select(t.Run)

@@ -90,3 +90,20 @@ def test_migrations_and_tables_agree(world: World) -> None:
         diff = compare_metadata(MigrationContext.configure(connection), t.Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_solve_requests_beyond_the_rate_are_429(world: World) -> None:
+    from dataclasses import replace
+
+    world.client.app.state.settings = replace(world.settings, runs_per_minute=3)
+    _queue(world, 3)
+    answer = world.client.post(
+        "/rounds/r1/runs", json={"time_limit": 99}, headers=world.coordinator
+    )
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"] == "60"
+    # the same options as a queued run still answer with that run
+    again = world.client.post(
+        "/rounds/r1/runs", json={"time_limit": 100}, headers=world.coordinator
+    )
+    assert again.status_code == 200
