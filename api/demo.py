@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
-from api.deps import ROLE_OF_KIND, hash_token
+from api.deps import ROLE_OF_KIND
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.db import make_engine, migrate, session_factory, transaction
@@ -16,12 +15,6 @@ from matching import Round, load
 
 DEMO_CONSORTIUM = "changzhou"
 DEMO_MEMBERS = ("gov-cz", "ent-hengbang", "col-czcit")
-
-
-def _token(s: Session, consortium: str, org: str, kind: str) -> str:
-    token = "pe_" + secrets.token_urlsafe(32)
-    repo.add_token(s, consortium, org, ROLE_OF_KIND[kind], hash_token(token))
-    return token
 
 
 def create_consortium(
@@ -49,7 +42,7 @@ def _create(
                 )
             )
             s.flush()
-        return _token(s, ident, coordinator, "government")
+        return repo.issue_token(s, ident, coordinator, "coordinator")
 
 
 def seed_demo(settings: Settings, round_path: Path) -> list[tuple[str, str, str]]:
@@ -92,6 +85,10 @@ def _seed(factory: sessionmaker[Session], doc: Round) -> list[tuple[str, str, st
             org = s.get(t.Organization, (DEMO_CONSORTIUM, org_id))
             assert org is not None, org_id
             tokens.append(
-                (ROLE_OF_KIND[org.kind], org_id, _token(s, DEMO_CONSORTIUM, org_id, org.kind))
+                (
+                    ROLE_OF_KIND[org.kind],
+                    org_id,
+                    repo.issue_token(s, DEMO_CONSORTIUM, org_id, ROLE_OF_KIND[org.kind]),
+                )
             )
         return tokens

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.problems import Problem
 from api.storage import tables as t
+from api.storage.repository import hash_token
 
 ROLE_OF_KIND = {
     "government": "coordinator",
@@ -37,10 +37,6 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def current_actor(request: Request, session: SessionDep) -> Actor:

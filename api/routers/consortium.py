@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import ROLE_OF_KIND, CurrentActor, SessionDep, hash_token, require
+from api.deps import ROLE_OF_KIND, CurrentActor, SessionDep, require
 from api.problems import Problem, conflict, invalid
 from api.schemas import LinkIn, OrganizationIn, TokenIn, TokenOut
 from api.storage import repository as repo
@@ -93,15 +92,6 @@ def graph(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     }
 
 
-def issue_token(session: SessionDep, consortium: str, org: t.Organization) -> TokenOut:
-    role = ROLE_OF_KIND.get(org.kind)
-    if role is None:
-        raise invalid([{"field": "organization", "message": f"a {org.kind} cannot hold a token"}])
-    token = "pe_" + secrets.token_urlsafe(32)
-    repo.add_token(session, consortium, org.id, role, hash_token(token))
-    return TokenOut(token=token, organization=org.id, role=role)
-
-
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)
 def create_token(body: TokenIn, actor: CurrentActor, session: SessionDep) -> TokenOut:
     """Issue a token for a member organization. The token is shown once; only its
@@ -110,4 +100,8 @@ def create_token(body: TokenIn, actor: CurrentActor, session: SessionDep) -> Tok
     org = repo.organization(session, actor.consortium, body.organization)
     if org is None:
         raise Problem(404, f"organization {body.organization!r} not found")
-    return issue_token(session, actor.consortium, org)
+    role = ROLE_OF_KIND.get(org.kind)
+    if role is None:
+        raise invalid([{"field": "organization", "message": f"a {org.kind} cannot hold a token"}])
+    token = repo.issue_token(session, actor.consortium, org.id, role)
+    return TokenOut(token=token, organization=org.id, role=role)

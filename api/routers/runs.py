@@ -94,12 +94,17 @@ def get_run(round: str, run: str, actor: CurrentActor, session: SessionDep) -> d
     return run_out(repo.get_run(session, r, run))
 
 
-def _result(session: Session, r: t.Round, run_id: str) -> dict[str, Any]:
+def _document(session: Session, r: t.Round, run_id: str) -> str:
+    """A solved run's result document (409 while it is not solved)."""
     run = repo.get_run(session, r, run_id)
     document = repo.run_result(session, run.id)
     if run.status != "solved" or document is None:
         raise conflict(f"run {run_id!r} is {run.status}")
-    result: dict[str, Any] = json.loads(document)
+    return document
+
+
+def _result(session: Session, r: t.Round, run_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(_document(session, r, run_id))
     return result
 
 
@@ -107,9 +112,7 @@ def _result(session: Session, r: t.Round, run_id: str) -> dict[str, Any]:
 def get_result(round: str, run: str, actor: CurrentActor, session: SessionDep) -> Response:
     r = repo.get_round(session, actor.consortium, round)
     require(actor, "coordinator")
-    repo.get_run(session, r, run)
-    _result(session, r, run)
-    return Response(repo.run_result(session, run), media_type="application/json")
+    return Response(_document(session, r, run), media_type="application/json")
 
 
 @router.post("/runs/{run}/publish")

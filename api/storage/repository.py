@@ -3,6 +3,8 @@ these; nothing else builds queries."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -44,16 +46,23 @@ def links(s: Session, consortium: str) -> Sequence[t.Link]:
     ).all()
 
 
-def add_token(s: Session, consortium: str, org: str, role: str, token_hash: str) -> None:
+def issue_token(s: Session, consortium: str, org: str, role: str) -> str:
+    """A new bearer token for an organization: returned once, stored as its SHA-256."""
+    token = "pe_" + secrets.token_urlsafe(32)
     s.add(
         t.Token(
             consortium_id=consortium,
             organization_id=org,
             role=role,
-            token_hash=token_hash,
+            token_hash=hash_token(token),
             created_at=now(),
         )
     )
+    return token
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # ----------------------------------------------------------------- rounds
