@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +54,23 @@ class _TooLarge(Exception):
     pass
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class PlainPaths:
+    """No id holds a control character or a lone surrogate, so a path with one
+    names nothing: 404 before any database sees it (PostgreSQL refuses NUL)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _CONTROL.search(scope.get("path", "")):
+            await problems.response(404, "no such resource")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
@@ -70,4 +89,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, consortium, rounds, placements, candidates, runs):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(PlainPaths)
     return app

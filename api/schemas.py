@@ -4,7 +4,7 @@ consortium, status or version)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
@@ -14,11 +14,15 @@ from matching.model import (
     LinkKind,
     OrgKind,
     PlacementKind,
+    PolicyKind,
     Stability,
     Tier,
 )
 
-Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+# Non-empty, at most 200 characters, no control characters (pydantic refuses lone
+# surrogates in any string already).
+ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN)]
 RankingItem = Id | Annotated[list[Id], Field(min_length=1)]
 Ranking = Annotated[list[RankingItem], Field(max_length=100_000)]
 Skills = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
@@ -52,12 +56,50 @@ class TokenOut(BaseModel):
     role: str
 
 
+Ids = Id | Annotated[list[Id], Field(min_length=1, max_length=10_000)]
+
+
+class PlacementSelector(Body):
+    park: Ids | None = None
+    host: Ids | None = None
+    kind: Ids | None = None
+    mentor: Ids | None = None
+    governed_by: Ids | None = None
+    id: Ids | None = None
+
+
+class CandidateSelector(Body):
+    college: Ids | None = None
+    institute: Ids | None = None
+    kind: Ids | None = None
+    tier: Ids | None = None
+    level: Ids | None = None
+    governed_by: Ids | None = None
+    id: Ids | None = None
+
+
+class PolicyIn(Body):
+    """Shape only: references, and floors against ceilings, are checked by the
+    engine when the round closes."""
+
+    id: Id
+    kind: PolicyKind
+    min: Annotated[StrictInt, Field(ge=0)] | None = None
+    max: Annotated[StrictInt, Field(ge=0)] | None = None
+    placements: PlacementSelector | None = None
+    candidates: CandidateSelector | None = None
+
+
+class RulesIn(Body):
+    max_distance: Annotated[StrictInt, Field(ge=0)] | None = None
+
+
 class RoundIn(Body):
     id: Id
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
-    rules: dict[str, Any] = Field(default_factory=dict)
+    rules: RulesIn = Field(default_factory=RulesIn)
     stability: Stability = Stability.IGNORED
-    policies: Annotated[list[dict[str, Any]], Field(max_length=1000)] = Field(default_factory=list)
+    policies: Annotated[list[PolicyIn], Field(max_length=1000)] = Field(default_factory=list)
 
 
 class RequirementsIn(Body):

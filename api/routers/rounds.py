@@ -45,9 +45,9 @@ def create_round(body: RoundIn, actor: CurrentActor, session: SessionDep) -> dic
         id=body.id,
         seed=body.seed,
         state="draft",
-        rules=body.rules,
+        rules=body.rules.model_dump(exclude_none=True),
         stability=body.stability.value,
-        policies=body.policies,
+        policies=[p.model_dump(mode="json", exclude_none=True) for p in body.policies],
         created_at=repo.now(),
     )
     session.add(r)
