@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.config import Settings
+from api.idempotency import Idempotency
 from api.routers import candidates, consortium, health, placements, rounds, runs
 from api.storage.db import make_engine, migrate, session_factory
 from matching import __version__
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for module in (health, consortium, rounds, placements, candidates, runs):
         app.include_router(module.router)
+    app.add_middleware(Idempotency, sessions=app.state.sessions)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(PlainPaths)
     return app

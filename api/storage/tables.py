@@ -163,3 +163,18 @@ class RunResult(Base):
     run_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     __table_args__ = (ForeignKeyConstraint(["run_id"], ["runs.id"]),)
+
+
+class IdempotencyKey(Base):
+    """A POST made with an Idempotency-Key: its request's hash and, once done,
+    the answer to replay. Keys are scoped to the calling organization."""
+
+    __tablename__ = "idempotency_keys"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer)  # None while the first request runs
+    headers: Mapped[list[Any] | None]
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
