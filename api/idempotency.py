@@ -46,7 +46,7 @@ class Idempotency:
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
         ident = (*caller, key.decode("latin-1"))
-        outcome = await anyio.to_thread.run_sync(self._claim_or_wait, ident, digest)
+        outcome = await self._claim_or_wait(ident, digest)
         if outcome == "different":
             await problems.response(
                 422,
@@ -115,23 +115,20 @@ class Idempotency:
         except IntegrityError:
             return False
 
-    def _claim_or_wait(
+    async def _claim_or_wait(
         self, ident: tuple[str, str, str], digest: str
     ) -> str | tuple[int, list[tuple[str, str]], str]:
         """ "run" when this request holds the key; the stored answer when an
         earlier one with the same request finished; "different" when the key
-        belongs to another request. Waits while the holder runs."""
+        belongs to another request. Waits (without holding a worker thread)
+        while the holder runs."""
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            if self._claim(ident, digest):
+            if await anyio.to_thread.run_sync(self._claim, ident, digest):
                 return "run"
-            with transaction(self.sessions) as s:
-                row = s.get(t.IdempotencyKey, ident)
-                if row is not None and row.request_hash != digest:
-                    return "different"
-                if row is not None and row.status is not None:
-                    headers = [(str(h[0]), str(h[1])) for h in row.headers or []]
-                    return row.status, headers, row.body or ""
+            seen = await anyio.to_thread.run_sync(self._peek, ident, digest)
+            if seen is not None:
+                return seen
             if time.monotonic() > deadline:
                 return (
                     409,
@@ -141,7 +138,20 @@ class Idempotency:
                         '"detail":"the first request with this Idempotency-Key is still running"}'
                     ),
                 )
-            time.sleep(0.05)
+            await anyio.sleep(0.1)
+
+    def _peek(
+        self, ident: tuple[str, str, str], digest: str
+    ) -> str | tuple[int, list[tuple[str, str]], str] | None:
+        with transaction(self.sessions) as s:
+            row = s.get(t.IdempotencyKey, ident)
+            if row is None:
+                return None
+            if row.request_hash != digest:
+                return "different"
+            if row.status is None:
+                return None
+            return row.status, [(str(h[0]), str(h[1])) for h in row.headers or []], row.body or ""
 
     def _settle(self, ident: tuple[str, str, str], captured: dict[str, Any]) -> None:
         with transaction(self.sessions) as s:
