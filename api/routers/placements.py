@@ -143,8 +143,8 @@ def put_placement(
         response.status_code = status.HTTP_201_CREATED
         response.headers["ETag"] = etag(p)
     else:
-        _edit(session, request, response, _own(session, r, actor, item), values)
         p = _own(session, r, actor, item)
+        _edit(session, request, response, p, values)
     return placement_out(p, with_ranking=True)
 
 
