@@ -96,3 +96,47 @@ def test_killed_workers_lose_nothing(database_url: str) -> None:  # noqa: F811
         attempts = sum(s["attempt"] for s in states)
         print(f"\n{TRIALS} kills, {attempts} attempts for {TRIALS} runs, 0 lost")
     app.state.engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_paused_worker_cannot_overwrite_the_run_it_lost(database_url: str) -> None:  # noqa: F811
+    settings = Settings(database_url=database_url, lease_seconds=LEASE)
+    token = create_consortium(settings, "cz", "Changzhou", "gov-cz", "City")
+    headers = {"Authorization": f"Bearer {token}"}
+    app = create_app(settings)
+    with TestClient(app) as c:
+        c.post("/rounds", json={"id": "cz-2027"}, headers=headers)
+        c.post("/rounds/cz-2027/open", headers=headers)
+        c.post(
+            "/rounds/cz-2027/import",
+            content=ROUND.read_bytes(),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        c.post("/rounds/cz-2027/close", headers=headers)
+        run = c.post("/rounds/cz-2027/runs", json={"mechanism": "optimal"}, headers=headers).json()[
+            "id"
+        ]
+        url = f"/rounds/cz-2027/runs/{run}"
+        paused = _worker(database_url)
+        while c.get(url, headers=headers).json()["status"] != "running":
+            time.sleep(0.02)
+        paused.send_signal(signal.SIGSTOP)  # mid-solve: its heartbeat stops too
+        other = _worker(database_url)
+        try:
+            deadline = time.monotonic() + 120
+            while (status := c.get(url, headers=headers).json())["status"] != "solved":
+                assert time.monotonic() < deadline, status
+                time.sleep(0.2)
+            assert status["attempt"] == 2
+            first = c.get(f"{url}/result", headers=headers).content
+            paused.send_signal(signal.SIGCONT)  # it finishes its solve and tries to write
+            time.sleep(8)
+            after = c.get(url, headers=headers).json()
+            assert (after["status"], after["attempt"]) == ("solved", 2)
+            assert c.get(f"{url}/result", headers=headers).content == first
+        finally:
+            for proc in (paused, other):
+                proc.send_signal(signal.SIGCONT)
+                proc.terminate()
+                proc.wait(timeout=30)
+    app.state.engine.dispose()
