@@ -30,6 +30,15 @@ WAIT_SECONDS = 60.0
 class Idempotency:
     def __init__(self, app: ASGIApp, sessions: sessionmaker[Session]) -> None:
         self.app, self.sessions = app, sessions
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def _db(self, fn: Any, *args: Any) -> Any:
+        """Run a database step in a thread of this middleware's own small pool:
+        requests waiting on a key must never take the threads (or, on SQLite,
+        the write lock's turn) that the route holding the key needs to finish."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(4)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", []))
@@ -38,7 +47,7 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         body = await _read(receive)
-        caller = await anyio.to_thread.run_sync(self._caller, headers.get(b"authorization", b""))
+        caller = await self._db(self._caller, headers.get(b"authorization", b""))
         if caller is None or not 0 < len(key) <= 200:
             await self.app(scope, _replay(body), send)  # the route answers 401 / the header 422
             return
@@ -85,7 +94,7 @@ class Idempotency:
         try:
             await self.app(scope, _replay(body), capture)
         finally:
-            await anyio.to_thread.run_sync(self._settle, ident, captured)
+            await self._db(self._settle, ident, captured)
 
     def _caller(self, authorization: bytes) -> tuple[str, str] | None:
         scheme, _, token = authorization.decode("latin-1").partition(" ")
@@ -124,9 +133,11 @@ class Idempotency:
         while the holder runs."""
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            if await anyio.to_thread.run_sync(self._claim, ident, digest):
+            if await self._db(self._claim, ident, digest):
                 return "run"
-            seen = await anyio.to_thread.run_sync(self._peek, ident, digest)
+            seen: str | tuple[int, list[tuple[str, str]], str] | None = await self._db(
+                self._peek, ident, digest
+            )
             if seen is not None:
                 return seen
             if time.monotonic() > deadline:

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
@@ -105,7 +106,12 @@ def work(
         name = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         done = 0
         while stop is None or not stop.is_set():
-            job = claim(factory, name, settings.lease_seconds)
+            try:
+                job = claim(factory, name, settings.lease_seconds)
+            except OperationalError as exc:  # e.g. SQLite locked by a paused process
+                log.warning("claim failed, retrying: %s", exc)
+                time.sleep(poll)
+                continue
             if job is None:
                 if once:
                     break

@@ -48,7 +48,13 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+    # A process stopped inside a transaction (paused, swapped out, hung) would
+    # hold its row locks for ever; the server ends such a session after 15 s.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"options": "-c idle_in_transaction_session_timeout=15000"},
+    )
 
 
 def migrate(engine: Engine) -> None:

@@ -118,7 +118,7 @@ def test_a_paused_worker_cannot_overwrite_the_run_it_lost(database_url: str) -> 
         ]
         url = f"/rounds/cz-2027/runs/{run}"
         paused = _worker(database_url)
-        while c.get(url, headers=headers).json()["status"] != "running":
+        while c.get(url, headers=headers).json()["progress"] != "solving":
             time.sleep(0.02)
         paused.send_signal(signal.SIGSTOP)  # mid-solve: its heartbeat stops too
         other = _worker(database_url)
@@ -139,4 +139,4 @@ def test_a_paused_worker_cannot_overwrite_the_run_it_lost(database_url: str) -> 
                 proc.send_signal(signal.SIGCONT)
                 proc.terminate()
                 proc.wait(timeout=30)
-    app.state.engine.dispose()
+            app.state.engine.dispose()
