@@ -265,17 +265,12 @@ def write(rows: list[Row], quick: bool) -> None:
             indent=1,
         )
     )
-    growth = [
-        (SIZES[r.size][0] * SIZES[r.size][2], r.median("solve"), r.median("total"))
-        for r in rows
-        if r.tool == "stable"
-    ]
+    # stable's solve and whole-CLI time against preference entries, per size
     cli = {r.size: r.median("total") for r in rows if r.tool == "stable (CLI)"}
     points = [
-        (entries, solve, cli.get(size))
-        for (entries, solve, _), size in zip(
-            growth, [r.size for r in rows if r.tool == "stable"], strict=True
-        )
+        (SIZES[r.size][0] * SIZES[r.size][2], r.median("solve"), cli.get(r.size))
+        for r in rows
+        if r.tool == "stable"
     ]
     if len(points) >= 2:
         (out / f"stable-growth{suffix}.svg").write_text(plot(points))

@@ -35,7 +35,6 @@ from matching.model import (
     Reason,
     Round,
     Selector,
-    flatten,
 )
 
 T = TypeVar("T", Placement, Candidate)
@@ -315,4 +314,4 @@ def _candidate_values(c: Candidate, attr: str, graph: ConsortiumGraph) -> Iterab
     raise ValueError(f"unknown candidate attribute {attr!r}")
 
 
-__all__ = ["Market", "PolicyGroup", "draw_lottery", "encode", "flatten"]
+__all__ = ["Market", "PolicyGroup", "draw_lottery", "encode"]

@@ -17,7 +17,6 @@ router = APIRouter(prefix="/rounds", tags=["rounds"])
 
 
 def round_out(session: SessionDep, r: t.Round) -> dict[str, Any]:
-    places = repo.placements(session, r)
     return {
         "id": r.id,
         "state": r.state,
@@ -27,11 +26,7 @@ def round_out(session: SessionDep, r: t.Round) -> dict[str, Any]:
         "policies": r.policies,
         "snapshot_hash": r.snapshot_hash,
         "published_run": r.published_run,
-        "counts": {
-            "placements": len(places),
-            "seats": sum(p.capacity for p in places),
-            "candidates": len(repo.candidates(session, r)),
-        },
+        "counts": repo.counts(session, r),
     }
 
 

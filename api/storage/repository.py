@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.problems import not_found
@@ -337,11 +337,28 @@ def active_run(s: Session, r: t.Round, mechanism: str, options: dict[str, Any]) 
 
 
 def runs_since(s: Session, consortium: str, moment: datetime) -> int:
-    return len(
-        s.scalars(
-            select(t.Run.id).where(t.Run.consortium_id == consortium, t.Run.created_at >= moment)
-        ).all()
+    return int(
+        s.scalar(
+            select(func.count())
+            .select_from(t.Run)
+            .where(t.Run.consortium_id == consortium, t.Run.created_at >= moment)
+        )
+        or 0
     )
+
+
+def counts(s: Session, r: t.Round) -> dict[str, int]:
+    """Placements, seats and candidates of a round, counted by the database."""
+    of_round = (t.Placement.consortium_id == r.consortium_id, t.Placement.round_id == r.id)
+    places, seats = s.execute(
+        select(func.count(), func.coalesce(func.sum(t.Placement.capacity), 0)).where(*of_round)
+    ).one()
+    cands = s.scalar(
+        select(func.count())
+        .select_from(t.Candidate)
+        .where(t.Candidate.consortium_id == r.consortium_id, t.Candidate.round_id == r.id)
+    )
+    return {"placements": int(places), "seats": int(seats), "candidates": int(cands or 0)}
 
 
 def runs(s: Session, r: t.Round) -> Sequence[t.Run]:

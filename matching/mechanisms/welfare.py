@@ -141,10 +141,7 @@ def _plain(
     status = _run(model, options)
     if status is SolverStatus.INFEASIBLE:
         return status, (-1,) * market.n_candidates, None
-    assignment = _assignment(market, model)
-    gap = 0.0
-    if status is SolverStatus.FEASIBLE:
-        gap = _gap(model, options, pulp.value(model.problem.objective))
+    assignment, gap = _solution(market, model, status, options)
     return status, assignment, gap
 
 
@@ -207,8 +204,7 @@ def _run(model: _Model, options: SolveOptions) -> SolverStatus:
         return SolverStatus.INFEASIBLE
     if not model.problem.variables():
         return SolverStatus.OPTIMAL
-    backend = "highs" if options.solver == "highspy" else options.solver
-    status = solve(model.problem, backend, options.time_limit, warm_start=model.warm)
+    status = solve(model.problem, _pulp_backend(options), options.time_limit, warm_start=model.warm)
     if status is SolverStatus.NO_SOLUTION and not model.warm:
         raise SolverFailed(
             f"solver {options.solver} found no matching within {options.time_limit} s"
@@ -217,36 +213,32 @@ def _run(model: _Model, options: SolveOptions) -> SolverStatus:
 
 
 def _outcome(
-    market: Market,
-    model: _Model,
-    status: SolverStatus,
-    options: SolveOptions,
-    stability: Stability,
-    *,
-    result_status: Status | None = None,
-    conflicts: tuple[str, ...] = (),
+    market: Market, model: _Model, status: SolverStatus, options: SolveOptions, stability: Stability
 ) -> Outcome:
+    assignment, gap = _solution(market, model, status, options)
+    result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
+    return Outcome(assignment, result_status, gap, (), options.solver, stability)
+
+
+def _solution(
+    market: Market, model: _Model, status: SolverStatus, options: SolveOptions
+) -> tuple[Assignment, float]:
+    """The solved model's assignment and its gap to the LP bound (0 when proven optimal)."""
     assignment = _assignment(market, model)
-    gap = 0.0
-    if status is SolverStatus.FEASIBLE:
-        found = pulp.value(model.problem.objective)
-        gap = _gap(model, options, found)
-    if result_status is None:
-        result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
-    return Outcome(assignment, result_status, gap, conflicts, options.solver, stability)
-
-
-def _gap(model: _Model, options: SolveOptions, found: float) -> float:
-    """Relative gap between the matching found and the LP relaxation's bound."""
+    if status is not SolverStatus.FEASIBLE:
+        return assignment, 0.0
+    found = pulp.value(model.problem.objective)
     for var in model.problem.variables():
         var.cat = pulp.LpContinuous
-    solve(
-        model.problem,
-        "highs" if options.solver == "highspy" else options.solver,
-        options.time_limit,
-    )
+    solve(model.problem, _pulp_backend(options), options.time_limit)
     bound = float(pulp.value(model.problem.objective))
-    return max(0.0, (bound - found) / max(1.0, abs(bound)))
+    return assignment, max(0.0, (bound - found) / max(1.0, abs(bound)))
+
+
+def _pulp_backend(options: SolveOptions) -> str:
+    """The backend PuLP drives: HiGHS when the direct one was asked for (it only
+    builds models without stability rows)."""
+    return "highs" if options.solver == "highspy" else options.solver
 
 
 def _build(
