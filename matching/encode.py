@@ -87,7 +87,6 @@ class Market:
     capacity: tuple[int, ...]
     mentor_of: tuple[int, ...]
     place_rank: tuple[dict[int, int], ...]
-    place_group: tuple[dict[int, int], ...]
     place_groups: tuple[int, ...]
     mentor_capacity: tuple[int, ...]
     mentor_rank: tuple[dict[int, int], ...]
@@ -101,6 +100,10 @@ class Market:
     @property
     def n_placements(self) -> int:
         return len(self.placement_ids)
+
+    def place_group(self, p: int, c: int) -> int:
+        """c's 0-based group in p's ranking (the rank is ``group * N + lottery``)."""
+        return self.place_rank[p][c] // len(self.candidate_ids)
 
     @property
     def has_mentors(self) -> bool:
@@ -147,59 +150,81 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     mentor_members = [_groups(m.ranking) if m.ranking is not None else None for m in round_.mentors]
     mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
 
-    # Whom each placement accepts (None: anybody): its ranking's and its mentor's members.
-    accepts: list[set[str] | dict[str, int] | None] = []
+    # Whom each placement accepts, with the group each is ranked in (None:
+    # anybody, ranked later by the graph's default score, or all in one group
+    # under a mentor without a ranking): its ranking's and its mentor's members,
+    # the mentor's groups first.
+    accepts: list[dict[str, int] | None] = []
     for p in range(len(places)):
         mine = place_members[p]
         theirs = mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None
-        accepts.append(
-            mine if theirs is None else theirs if mine is None else set(mine) & set(theirs)
-        )
+        if theirs is not None:
+            both = theirs if mine is None else {k: g for k, g in theirs.items() if k in mine}
+            accepts.append(both)
+        elif mine is not None and mentor_of[p] >= 0:
+            accepts.append(dict.fromkeys(mine, 0))
+        else:
+            accepts.append(mine)
     checked = [
         graph.has_rules or bool(p.requirements.min_level or p.requirements.skills) for p in places
     ]
     listed: list[tuple[int, ...]] = []
-    prefs: list[tuple[int, ...]] = []
     pref_rank: list[dict[int, int]] = []
     refusals: dict[tuple[int, int], tuple[Reason, str | None]] = {}
-    applicants: list[list[int]] = [[] for _ in places]
+    listers: list[list[int]] = [[] for _ in places]
     for c, cand in enumerate(cands):
-        order = sorted(
-            (
-                (g, p_lot[pid], p_index[pid])
-                for g, group in enumerate(cand.preferences)
-                for pid in group
-            )
-        )
-        listed.append(tuple(p for _, _, p in order))
-        pref_rank.append({p: g + 1 for g, _, p in order})
-        ok: list[int] = []
-        for _, _, p in order:
-            accepted = accepts[p]
-            if accepted is None or cand.id in accepted:
-                rule = graph.ineligibility(cand, places[p]) if checked[p] else None
-                if rule is None:
-                    ok.append(p)
-                    applicants[p].append(c)
-                else:
-                    refusals[(c, p)] = (Reason.INELIGIBLE, rule)
-            else:
-                refusals[(c, p)] = (Reason.NOT_ACCEPTABLE, None)
-        prefs.append(tuple(ok))
-
-    place_group: list[dict[int, int]] = []
-    for p, placement in enumerate(places):
-        if mentor_of[p] >= 0:
-            members = mentor_members[mentor_of[p]]
-            groups = {c: members[cands[c].id] if members is not None else 0 for c in applicants[p]}
-        elif place_members[p] is not None:
-            members = place_members[p]
-            assert members is not None
-            groups = {c: members[cands[c].id] for c in applicants[p]}
+        groups = cand.preferences
+        if all(len(group) == 1 for group in groups):  # strict: no tie for the lottery to break
+            order = [p_index[group[0]] for group in groups]
+            ranks = dict(zip(order, range(1, len(order) + 1), strict=True))
         else:
-            groups = _score_groups(graph, placement, [(c, cands[c]) for c in applicants[p]])
-        place_group.append(groups)
-    place_rank = tuple({c: g * n + lottery[c] for c, g in groups.items()} for groups in place_group)
+            tied = sorted(
+                (g, p_lot[pid], p_index[pid]) for g, group in enumerate(groups) for pid in group
+            )
+            order = [p for _, _, p in tied]
+            ranks = {p: g + 1 for g, _, p in tied}
+        listed.append(tuple(order))
+        pref_rank.append(ranks)
+        for p in order:
+            listers[p].append(c)
+
+    # Placement by placement (each placement's ranking stays in the cache).
+    cids = [c.id for c in cands]
+    place_rank: list[dict[int, int]] = []
+    unranked: list[list[int]] = [[] for _ in places]  # applicants ranked after this loop
+    for p, placement in enumerate(places):
+        accepted = accepts[p]
+        ranks = {}
+        for c in listers[p]:
+            group = None if accepted is None else accepted.get(cids[c])
+            if accepted is not None and group is None:
+                refusals[(c, p)] = (Reason.NOT_ACCEPTABLE, None)
+                continue
+            rule = graph.ineligibility(cands[c], placement) if checked[p] else None
+            if rule is not None:
+                refusals[(c, p)] = (Reason.INELIGIBLE, rule)
+            elif group is None:
+                unranked[p].append(c)
+            else:
+                ranks[c] = group * n + lottery[c]
+        place_rank.append(ranks)
+    refused: dict[int, set[int]] = {}
+    for c, p in refusals:
+        refused.setdefault(c, set()).add(p)
+    prefs = tuple(
+        tuple(p for p in order if p not in refused[c]) if c in refused else order
+        for c, order in enumerate(listed)
+    )
+
+    for p, placement in enumerate(places):
+        if not unranked[p]:
+            continue
+        if mentor_of[p] >= 0:  # a mentor without a ranking: one group
+            place_rank[p] = {c: lottery[c] for c in unranked[p]}
+        else:
+            by_score = _score_groups(graph, placement, [(c, cands[c]) for c in unranked[p]])
+            place_rank[p] = {c: g * n + lottery[c] for c, g in by_score.items()}
+    place_groups = [max(ranks.values(), default=0) // max(n, 1) + 1 for ranks in place_rank]
 
     # A mentor ranks candidates as its placements do (they share its ranking).
     mentor_rank: list[dict[int, int]] = [{} for _ in round_.mentors]
@@ -213,16 +238,15 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         placement_ids=tuple(p.id for p in places),
         mentor_ids=tuple(m.id for m in round_.mentors),
         lottery=lottery,
-        prefs=tuple(prefs),
+        prefs=prefs,
         listed=tuple(listed),
         pref_rank=tuple(pref_rank),
         pref_groups=tuple(len(c.preferences) for c in cands),
         refusals=refusals,
         capacity=tuple(p.capacity for p in places),
         mentor_of=mentor_of,
-        place_rank=place_rank,
-        place_group=tuple(place_group),
-        place_groups=tuple(max(g.values(), default=0) + 1 for g in place_group),
+        place_rank=tuple(place_rank),
+        place_groups=tuple(place_groups),
         mentor_capacity=tuple(m.capacity for m in round_.mentors),
         mentor_rank=tuple(mentor_rank),
         policies=tuple(

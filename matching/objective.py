@@ -28,7 +28,7 @@ def pair_weight(market: Market, c: int, p: int, weights: Weights) -> float:
     return (
         weights.match
         + weights.candidate * (k_c - market.pref_rank[c][p] + 1) / k_c
-        + weights.placement * (k_p - market.place_group[p][c]) / k_p
+        + weights.placement * (k_p - market.place_group(p, c)) / k_p
         + weights.affinity * market.affinity(c, p)
     )
 
