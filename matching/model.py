@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 from typing import NamedTuple
 
 
@@ -83,7 +84,7 @@ Ranking = tuple[tuple[str, ...], ...]
 
 
 def flatten(ranking: Ranking) -> tuple[str, ...]:
-    return tuple(item for group in ranking for item in group)
+    return tuple(chain.from_iterable(ranking))
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ class _Collector:
         if items is None:
             return None
         if _plain_ids(items):
-            return tuple((item,) for item in items)  # type: ignore[misc]
+            return tuple(zip(items))  # type: ignore[arg-type]
         groups: list[tuple[str, ...]] = []
         seen: set[str] = set()
         for i, item in enumerate(items):
@@ -150,7 +150,7 @@ _BAD_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def _plain_ids(items: list[object]) -> bool:
     """The common case, checked at C speed: distinct valid ids and no tie groups."""
-    if not all(type(item) is str for item in items):
+    if set(map(type, items)) - {str}:
         return False
     ids: list[str] = items  # type: ignore[assignment]
     return (
