@@ -99,7 +99,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field(tuple(e["loc"]), request), "message": e["msg"]} for e in exc.errors()
+            {
+                "field": "body"
+                if e["type"] == "json_invalid"
+                else _field(tuple(e["loc"]), request),
+                "message": f"not valid JSON: {e['ctx']['error']}"
+                if e["type"] == "json_invalid"
+                else e["msg"],
+            }
+            for e in exc.errors()
         ]
         return response(422, "the request is not valid", errors)
 

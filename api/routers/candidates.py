@@ -7,12 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor, SessionDep, require
+from api.jsonbody import StrictJsonRoute
 from api.problems import check_references, conflict, not_found
 from api.schemas import CandidateIn
 from api.storage import repository as repo
 from api.storage import tables as t
 
-router = APIRouter(prefix="/rounds/{round}/candidates", tags=["colleges"])
+router = APIRouter(
+    prefix="/rounds/{round}/candidates", tags=["colleges"], route_class=StrictJsonRoute
+)
 
 
 def candidate_out(c: t.Candidate) -> dict[str, Any]:

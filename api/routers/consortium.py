@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from api.deps import ROLE_OF_KIND, CurrentActor, SessionDep, require
+from api.jsonbody import StrictJsonRoute
 from api.problems import Problem, conflict, invalid
 from api.schemas import LinkIn, OrganizationIn, TokenIn, TokenOut
 from api.storage import repository as repo
 from api.storage import tables as t
 
-router = APIRouter(tags=["consortium"])
+router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute)
 
 
 def org_out(o: t.Organization) -> dict[str, Any]:

@@ -8,12 +8,15 @@ from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
+from api.jsonbody import StrictJsonRoute
 from api.problems import Problem, check_references, conflict, invalid, not_found
 from api.schemas import PlacementIn, RankingIn
 from api.storage import repository as repo
 from api.storage import tables as t
 
-router = APIRouter(prefix="/rounds/{round}/placements", tags=["enterprises"])
+router = APIRouter(
+    prefix="/rounds/{round}/placements", tags=["enterprises"], route_class=StrictJsonRoute
+)
 
 
 def placement_out(p: t.Placement, *, with_ranking: bool) -> dict[str, Any]:

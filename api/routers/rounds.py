@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 
 from api.deps import CurrentActor, SessionDep, require
+from api.jsonbody import StrictJsonRoute
 from api.problems import Problem, conflict
 from api.schemas import RoundIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import io, parse_round
 
-router = APIRouter(prefix="/rounds", tags=["rounds"])
+router = APIRouter(prefix="/rounds", tags=["rounds"], route_class=StrictJsonRoute)
 
 
 def round_out(session: SessionDep, r: t.Round) -> dict[str, Any]:

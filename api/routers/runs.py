@@ -12,13 +12,14 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
+from api.jsonbody import StrictJsonRoute
 from api.problems import Problem, conflict
 from api.schemas import RunIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import __version__
 
-router = APIRouter(prefix="/rounds/{round}", tags=["runs"])
+router = APIRouter(prefix="/rounds/{round}", tags=["runs"], route_class=StrictJsonRoute)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -52,6 +52,23 @@ def test_bad_bodies_are_problems(world: World, path: str, body: bytes, status: i
     assert world.client.get("/graph", headers=world.coordinator).json() == before
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/organizations", b'{"id": "ent-a", "kind": "enterprise", "id": "ent-b"}'),
+        ("/rounds", b'{"id": "r9", "rules": {"max_distance": 1, "max_distance": 2}}'),
+    ],
+)
+def test_a_key_twice_is_refused_by_name(world: World, path: str, body: bytes) -> None:
+    before = world.client.get("/graph", headers=world.coordinator).json()
+    answer = world.client.post(path, content=body, headers={**world.coordinator, **JSON})
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert error["field"] == "body" and "duplicate key" in error["message"], error
+    assert world.client.get("/graph", headers=world.coordinator).json() == before
+    assert world.client.get("/rounds", headers=world.coordinator).json() == []
+
+
 def test_control_characters_in_a_path_name_nothing(world: World) -> None:
     for path in ("/rounds/%00", "/rounds/a%01b/placements"):
         assert world.client.get(path, headers=world.coordinator).status_code == 404
