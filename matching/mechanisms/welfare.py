@@ -29,13 +29,15 @@ Infeasible policies are a status: the deletion filter (Chinneck and Dravnieks
 returned is the one that violates the policies least (sum of shortfalls and
 excesses), then has the most welfare.
 
-A time limit returns the best matching found, with its gap to the LP bound.
+A time limit is a budget for the whole mechanism and returns the best matching
+found, with its gap to the LP bound where one is known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pulp
@@ -69,6 +71,7 @@ class _Model:
 
 
 def optimal(market: Market, options: SolveOptions) -> Outcome:
+    left = _budget(options)
     policies = market.policies
     stability = options.stability
     if stability is Stability.REQUIRED:
@@ -76,19 +79,22 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
         if _holds(market, stable):
             model = _build(market, options, policies, stability="strict")
             _start(market, model, stable)
-            status = _run(model, options)
+            status = _run(model, left())
             if status is SolverStatus.NO_SOLUTION:
                 return _unimproved(stable, options, Stability.REQUIRED)
-            return _outcome(market, model, status, options, Stability.REQUIRED)
+            return _outcome(market, model, status, left(), Stability.REQUIRED)
         if not _stability_invariant_violation(market, stable):
             model = _build(market, options, policies, stability="strict")
-            status = _run(model, options)
+            try:
+                status = _run(model, left())
+            except SolverFailed:  # no stable matching within the policies found in time
+                status = SolverStatus.NO_SOLUTION
             if status not in (SolverStatus.INFEASIBLE, SolverStatus.NO_SOLUTION):
-                return _outcome(market, model, status, options, Stability.REQUIRED)
+                return _outcome(market, model, status, left(), Stability.REQUIRED)
         stability = Stability.RELAXED
-    status, start, gap = _plain(market, options, policies)
+    status, start, gap = _plain(market, left(), policies)
     if status is SolverStatus.INFEASIBLE:
-        return _infeasible(market, options)
+        return _infeasible(market, left)
     if stability is Stability.IGNORED:
         result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
         return Outcome(start, result_status, gap, (), options.solver, Stability.IGNORED)
@@ -98,18 +104,27 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
     _start(market, model, start)
     blocking = pulp.lpSum(model.blocking.values())
     model.problem.setObjective(-blocking)
-    first = _run(model, options)
+    first = _run(model, left())
     if first is SolverStatus.NO_SOLUTION:
         return _unimproved(start, options, Stability.RELAXED)
     fewest = round(pulp.value(blocking))
     model.problem += blocking <= fewest, "fewest_blocking"
     model.problem.setObjective(model.welfare)
-    second = _run(model, options)
+    second = _run(model, left())
     if SolverStatus.NO_SOLUTION in (first, second):
         return _unimproved(_assignment(market, model), options, Stability.RELAXED)
     if SolverStatus.FEASIBLE in (first, second):
         second = SolverStatus.FEASIBLE
-    return _outcome(market, model, second, options, Stability.RELAXED)
+    return _outcome(market, model, second, left(), Stability.RELAXED)
+
+
+def _budget(options: SolveOptions) -> Callable[[], SolveOptions]:
+    """The time limit is a budget for the whole mechanism (it may solve several
+    models in turn): each solve gets what is left of it, and at least a second."""
+    if options.time_limit is None:
+        return lambda: options
+    deadline = time.monotonic() + options.time_limit
+    return lambda: replace(options, time_limit=max(1.0, deadline - time.monotonic()))
 
 
 def _plain(
@@ -365,14 +380,15 @@ def _feasible(market: Market, options: SolveOptions, policies: Sequence[PolicyGr
     return status is not SolverStatus.INFEASIBLE
 
 
-def _infeasible(market: Market, options: SolveOptions) -> Outcome:
+def _infeasible(market: Market, left: Callable[[], SolveOptions]) -> Outcome:
     """The policies cannot all hold: name a minimal conflicting set and return
     the matching that violates them least."""
     kept = list(market.policies)
     for policy in market.policies:
         trial = [q for q in kept if q is not policy]
-        if not _feasible(market, options, trial):
+        if not _feasible(market, left(), trial):
             kept = trial
     conflicts = tuple(sorted(q.id for q in kept))
+    options = left()
     _, assignment, gap = _plain(market, options, market.policies, elastic=True)
     return Outcome(assignment, Status.INFEASIBLE, gap, conflicts, options.solver, Stability.IGNORED)
