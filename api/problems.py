@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching.errors import InvalidRound, UnsupportedOption
@@ -27,6 +28,40 @@ TITLES = {
     429: "Too many requests",
     503: "Service unavailable",
 }
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemBody(BaseModel):
+    """An RFC 9457 problem: what went wrong, and for invalid input each field's problem."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may answer with."""
+    schema = {"$ref": "#/components/schemas/ProblemBody"}
+    return {
+        code: {
+            "model": ProblemBody,
+            "description": TITLES[code],
+            "content": {"application/problem+json": {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
+# What any route behind a token may answer: a body it cannot parse or
+# validate, no or a bad token, the wrong role, a missing or foreign object, a
+# state that forbids the action, a body over the limit.
+COMMON = documented(400, 401, 403, 404, 409, 413, 422)
 
 
 @dataclass

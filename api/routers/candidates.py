@@ -8,13 +8,16 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import check_references, conflict, not_found
+from api.problems import COMMON, check_references, conflict, not_found
 from api.schemas import CandidateIn
 from api.storage import repository as repo
 from api.storage import tables as t
 
 router = APIRouter(
-    prefix="/rounds/{round}/candidates", tags=["colleges"], route_class=StrictJsonRoute
+    prefix="/rounds/{round}/candidates",
+    tags=["colleges"],
+    route_class=StrictJsonRoute,
+    responses=COMMON,
 )
 
 
@@ -60,7 +63,7 @@ def list_candidates(round: str, actor: CurrentActor, session: SessionDep) -> lis
     return [c for c in out if c["applied_to"]]
 
 
-@router.put("/{item}")
+@router.put("/{item}", responses={201: {"description": "Created"}})
 def put_candidate(
     round: str,
     item: str,

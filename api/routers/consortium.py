@@ -8,12 +8,12 @@ from fastapi import APIRouter, status
 
 from api.deps import ROLE_OF_KIND, CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import Problem, conflict, invalid
+from api.problems import COMMON, Problem, conflict, invalid
 from api.schemas import LinkIn, OrganizationIn, TokenIn, TokenOut
 from api.storage import repository as repo
 from api.storage import tables as t
 
-router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute)
+router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute, responses=COMMON)
 
 
 def org_out(o: t.Organization) -> dict[str, Any]:

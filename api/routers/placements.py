@@ -9,13 +9,16 @@ from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import Problem, check_references, conflict, invalid, not_found
+from api.problems import COMMON, Problem, check_references, conflict, documented, invalid, not_found
 from api.schemas import PlacementIn, RankingIn
 from api.storage import repository as repo
 from api.storage import tables as t
 
 router = APIRouter(
-    prefix="/rounds/{round}/placements", tags=["enterprises"], route_class=StrictJsonRoute
+    prefix="/rounds/{round}/placements",
+    tags=["enterprises"],
+    route_class=StrictJsonRoute,
+    responses=COMMON,
 )
 
 
@@ -104,7 +107,7 @@ def get_placement(
     return placement_out(p, with_ranking=actor.role != "college")
 
 
-@router.put("/{item}")
+@router.put("/{item}", responses={201: {"description": "Created"}, **documented(412, 428)})
 def put_placement(
     round: str,
     item: str,
@@ -157,7 +160,7 @@ def withdraw_placement(round: str, item: str, actor: CurrentActor, session: Sess
     session.delete(_own(session, r, actor, item))
 
 
-@router.put("/{item}/ranking")
+@router.put("/{item}/ranking", responses=documented(412, 428))
 def rank_applicants(
     round: str,
     item: str,

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request, status
 
 from api.deps import CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import Problem, conflict
+from api.problems import COMMON, Problem, conflict, documented
 from api.schemas import RoundIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import io, parse_round
 
-router = APIRouter(prefix="/rounds", tags=["rounds"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/rounds", tags=["rounds"], route_class=StrictJsonRoute, responses=COMMON)
 
 
 def round_out(session: SessionDep, r: t.Round) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def get_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str,
     return round_out(session, repo.get_round(session, actor.consortium, round))
 
 
-@router.post("/{round}/import")
+@router.post("/{round}/import", responses=documented(415))
 async def import_round(
     round: str, request: Request, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:

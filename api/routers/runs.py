@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import Problem, conflict
+from api.problems import COMMON, Problem, conflict, documented
 from api.schemas import RunIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import __version__
 
-router = APIRouter(prefix="/rounds/{round}", tags=["runs"], route_class=StrictJsonRoute)
+router = APIRouter(
+    prefix="/rounds/{round}", tags=["runs"], route_class=StrictJsonRoute, responses=COMMON
+)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -51,7 +53,14 @@ def run_out(run: t.Run) -> dict[str, Any]:
     }
 
 
-@router.post("/runs", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/runs",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        200: {"description": "A run with the same options is queued or running: that run"},
+        **documented(429),
+    },
+)
 def start_run(
     round: str,
     body: RunIn,
@@ -191,7 +200,16 @@ def _rows(session: Session, r: t.Round, actor: Actor) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/assignments", response_model=None)
+@router.get(
+    "/assignments",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The caller's assignments, as JSON or (format=csv) CSV",
+            "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def assignments(
     round: str,
     actor: CurrentActor,
