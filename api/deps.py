@@ -36,7 +36,11 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the route returns, before the
+# answer is sent. (FastAPI's default would commit after sending it, so a client
+# could be told 201 about a write that a crash or a failed commit then loses:
+# the API fault test caught exactly that.)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_actor(request: Request, session: SessionDep) -> Actor:

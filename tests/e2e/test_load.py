@@ -1,0 +1,31 @@
+"""The load test's short version (bench/load.py; `make load` runs it at full
+size): two API processes and two workers on one database, enterprises and
+colleges writing at once, a solve, every college fetching its results. No
+request may fail and no acknowledged write may be missing. On SQLite and
+(where reachable) PostgreSQL."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import database_url  # noqa: F401  (the fixture)
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+
+import load
+
+
+@pytest.mark.slow
+def test_concurrent_organizations_lose_nothing(database_url: str) -> None:  # noqa: F811
+    result = load.run(
+        database_url, enterprises=20, colleges=4, candidates=300, placements_each=3, concurrency=16
+    )
+    summary = result.summary()
+    assert result.errors == 0, summary["first_errors"]
+    assert not any(result.lost.values()), result.lost
+    every = summary["phases"][-1]
+    assert every["requests"] > 800
+    print(f"\n{result.database}: {every}")
