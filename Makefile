@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ROUND ?= fixtures/rounds/changzhou-2027.json
 
-.PHONY: install run report test bench bench-quick lint fmt typecheck fixtures clean
+.PHONY: install run report test bench bench-quick load soak lint fmt typecheck fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ report: $(STAMP)
 	$(PY) -m matching compare $(ROUND) --mechanisms stable,optimal
 	$(PY) -m matching solve $(ROUND) --out var/changzhou-2027-result.json
 
-test: $(STAMP)
+# The page tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
@@ -33,13 +38,23 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) bench/run.py --quick
 
+# 200 enterprises and 36 colleges writing 5,000 candidates at once, then a solve
+# and every college's results: SQLite, then the local PostgreSQL (its public
+# schema is dropped first); figures to bench/results/load.md
+load: $(STAMP)
+	$(PY) bench/load.py --reset
+
+# the fault tests at length: 300 worker kills per database, and the API killed mid-write
+soak: $(STAMP)
+	KILL_TRIALS=300 API_KILL_TRIALS=50 $(PY) -m pytest -q -s tests/e2e/test_worker_faults.py tests/e2e/test_api_faults.py
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check matching fixtures tests bench
-	$(VENV)/bin/ruff format --check matching fixtures tests bench
+	$(VENV)/bin/ruff check matching api fixtures tests bench
+	$(VENV)/bin/ruff format --check matching api fixtures tests bench
 
 fmt: $(STAMP)
-	$(VENV)/bin/ruff format matching fixtures tests bench
-	$(VENV)/bin/ruff check --fix matching fixtures tests bench
+	$(VENV)/bin/ruff format matching api fixtures tests bench
+	$(VENV)/bin/ruff check --fix matching api fixtures tests bench
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

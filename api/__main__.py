@@ -41,7 +41,8 @@ def _demo(args: argparse.Namespace) -> None:
     lines = [f"{role:12} {org:16} {token}" for role, org, token in tokens]
     Path("var").mkdir(exist_ok=True)
     Path("var/demo-tokens.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"Changzhou demo consortium at {url} (API docs at {url}/docs)")
+    print(f"Changzhou demo consortium: open {url}/ui and sign in with a token below")
+    print(f"(the API and its documentation: {url}/docs)")
     print("demo tokens (also in var/demo-tokens.txt):")
     print("\n".join("  " + line for line in lines), flush=True)
     worker = subprocess.Popen([sys.executable, "-m", "api", "worker"])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import pages, problems
 from api.config import Settings
 from api.idempotency import Idempotency
 from api.routers import candidates, consortium, health, placements, rounds, runs
@@ -89,6 +90,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for module in (health, consortium, rounds, placements, candidates, runs):
         app.include_router(module.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(pages.SignIn)
+    async def _sign_in(request: Request, exc: pages.SignIn) -> RedirectResponse:
+        return RedirectResponse("/ui/signin", status_code=303)
+
+    @app.get("/", include_in_schema=False)
+    async def _root() -> RedirectResponse:
+        return RedirectResponse("/ui", status_code=307)
+
     app.add_middleware(Idempotency, sessions=app.state.sessions)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(PlainPaths)

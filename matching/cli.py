@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from matching import io, mechanisms
+from matching import charts, io, mechanisms
 from matching.engine import Timings, paused_gc, solve_timed
 from matching.errors import InvalidRound, MatchingError, UnsupportedOption
 from matching.mechanisms.base import SOLVERS, SolveOptions
@@ -44,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--mechanism", default="stable", choices=list(mechanisms.REGISTRY))
     solve.add_argument("--out", type=Path, help="write the result here (default: standard output)")
     solver_options(solve)
+    solve.add_argument(
+        "--charts", type=Path, metavar="DIR", help="also write the charts (SVG) here"
+    )
 
     validate = sub.add_parser("validate", help="check a round and list every problem")
     validate.add_argument("round", type=Path)
@@ -56,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated mechanism names",
     )
     solver_options(compare)
+    compare.add_argument(
+        "--charts", type=Path, metavar="DIR", help="write each run's charts and the comparison here"
+    )
 
     convert = sub.add_parser("convert", help="convert between a JSON round and a CSV bundle")
     convert.add_argument("source", type=Path)
@@ -122,12 +129,53 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+@contextmanager
+def _progress(label: str, limit: float | None) -> Iterator[None]:
+    """On a terminal, a line on standard error that counts the seconds of a
+    long solve (from the first second on), as a bar against the time limit
+    when there is one; wiped when the solve ends."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    done = threading.Event()
+    start = time.monotonic()
+
+    def tick() -> None:
+        while not done.wait(0.5):
+            spent = time.monotonic() - start
+            if spent < 1:
+                continue
+            line = f"{label}: {spent:.0f} s"
+            if limit:
+                filled = min(20, int(20 * spent / limit))
+                line += f" [{'#' * filled}{'.' * (20 - filled)}] of a {limit:.0f} s limit"
+            sys.stderr.write("\r" + line)
+            sys.stderr.flush()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+        if time.monotonic() - start >= 1:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def _solve(args: argparse.Namespace) -> int:
     with paused_gc():
         round_ = io.load(args.round)
-    with _stdout_to_stderr():
-        result, timings = solve_timed(round_, args.mechanism, _options(args, round_))
-    document = io.dumps(io.result_to_dict(result))
+    options = _options(args, round_)
+    label = f"solving {round_.id} ({args.mechanism})"
+    with _progress(label, _limit(args.mechanism, options)), _stdout_to_stderr():
+        result, timings = solve_timed(round_, args.mechanism, options)
+    doc = io.result_to_dict(result)
+    document = io.dumps(doc)
+    if args.charts is not None:
+        written = charts.write_charts(args.charts, [doc])
+        print(f"charts: {len(written)} SVG files in {args.charts}", file=sys.stderr)
     if args.out is None:
         sys.stdout.write(document)
         print(report(result, timings), file=sys.stderr)
@@ -167,14 +215,18 @@ def _compare(args: argparse.Namespace) -> int:
         "rank histogram",
     ]
     rows = [header]
+    documents = []
     for name in names:
         start = time.perf_counter()
+        options = _options(args, round_)
         try:
-            with _stdout_to_stderr():
-                result, _ = solve_timed(round_, name, _options(args, round_))
+            label = f"solving {round_.id} ({name})"
+            with _progress(label, _limit(name, options)), _stdout_to_stderr():
+                result, _ = solve_timed(round_, name, options)
         except UnsupportedOption as exc:
             rows.append([name, "n/a", "", "", "", "", "", "", str(exc).split(";")[0]])
             continue
+        documents.append(io.result_to_dict(result))
         m = result.metrics
         met = sum(p.satisfied for p in result.policies)
         rows.append(
@@ -193,7 +245,15 @@ def _compare(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if args.charts is not None:
+        written = charts.write_charts(args.charts, documents)
+        print(f"charts: {len(written)} SVG files in {args.charts}")
     return 0
+
+
+def _limit(mechanism: str, options: SolveOptions) -> float | None:
+    """The time limit a progress bar counts against: only the MILP has one."""
+    return options.time_limit if mechanism == "optimal" else None
 
 
 def _convert(args: argparse.Namespace) -> int:

@@ -52,6 +52,17 @@ def test_standard_output_is_the_document_alone_whatever_the_solver_prints(solver
     assert json.loads(run.stdout)["solver"] == solver
 
 
+def test_charts_are_written_beside_the_result(tmp_path: Path) -> None:
+    run = cli("compare", EXAMPLE, "--mechanisms", "stable,optimal", "--charts", tmp_path / "c")
+    assert run.returncode == 0, run.stderr
+    names = sorted(p.name for p in (tmp_path / "c").iterdir())
+    assert "compare.svg" in names and "stable-rank-histogram.svg" in names
+    assert "optimal-by-park.svg" in names
+    run = cli("solve", EXAMPLE, "--out", tmp_path / "r.json", "--charts", tmp_path / "one")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "one" / "rank-histogram.svg").read_text().startswith("<svg")
+
+
 def test_same_round_same_seed_same_bytes(tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     cli("solve", EXAMPLE, "--out", a)
