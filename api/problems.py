@@ -83,6 +83,11 @@ def invalid(errors: list[dict[str, str]], detail: str = "the request is not vali
     return Problem(422, detail, errors)
 
 
+def mentioned(items: list[Any]) -> list[str]:
+    """The ids of a preference list or ranking (ids and tie groups), in order."""
+    return [i for item in items for i in (item if isinstance(item, list) else [item])]
+
+
 def check_references(items: list[Any], known: set[str], field: str, what: str) -> None:
     """A preference list or ranking (ids and tie groups) names only known ids,
     each once; else 422 naming the field and every offending id."""

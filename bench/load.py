@@ -200,6 +200,7 @@ async def _phase(
     await asyncio.gather(*(job() for job in jobs))
     client.phase.seconds = time.perf_counter() - start
     phases.append(client.phase)
+    print(f"  {name}: {client.phase.row()}", flush=True)
 
 
 async def _drive(
@@ -345,7 +346,8 @@ async def _drive(
     )
 
     # Count every record: what was acknowledged must be there, as last written.
-    client.phase = Phase("count")
+    client.phase = Phase("count every record")
+    start = time.perf_counter()
     listed = await client.call("GET", "/rounds/load/placements", coordinator, (200,))
     stored_places = {p["id"]: p for p in listed.json()} if listed is not None else {}
     stored_people: dict[str, Any] = {}
@@ -364,6 +366,7 @@ async def _drive(
         ),
         "assignments": sum(len(people[c]) - fetched.get(c, 0) for c in cols),
     }
+    client.phase.seconds = time.perf_counter() - start
     phases.append(client.phase)
     await client.http.aclose()
     return phases, lost

@@ -30,15 +30,24 @@ def explain(
     market: Market, assignment: Assignment, check: Verification, weights: Weights
 ) -> dict[int, tuple[Explanation, ...]]:
     out: dict[int, tuple[Explanation, ...]] = {}
+    occ = check.occupancy
+    # The common reason, worked out once per placement: full, with its cutoff.
+    full = [n >= cap for n, cap in zip(occ.count, market.capacity, strict=True)]
+    cutoff = [market.candidate_ids[w] if w >= 0 else None for w in occ.worst]
+    pids, refusals = market.placement_ids, market.refusals
     for c, current in enumerate(assignment):
         reasons = []
+        ranks = market.pref_rank[c]
         # Strictly above in c's own preferences: a placement tied with the
         # assignment is not one c preferred (the lottery only orders the tie).
-        limit = market.pref_rank[c][current] if current >= 0 else market.pref_groups[c] + 1
+        limit = ranks[current] if current >= 0 else market.pref_groups[c] + 1
         for p in market.listed[c]:
-            if market.pref_rank[c][p] >= limit:
+            if ranks[p] >= limit:
                 break
-            reasons.append(_why(market, assignment, check, weights, c, p))
+            if full[p] and (c, p) not in refusals:
+                reasons.append(Explanation(pids[p], Reason.FULL, cutoff[p]))
+            else:
+                reasons.append(_why(market, assignment, check, weights, c, p))
         if reasons:
             out[c] = tuple(reasons)
     return out

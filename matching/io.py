@@ -25,6 +25,7 @@ import json
 import math
 import zipfile
 from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 
 from matching.errors import InvalidRound, Problem
@@ -101,6 +102,9 @@ def load(path: str | Path) -> Round:
 
 
 def _ranking(r: Ranking) -> list[object]:
+    flat: list[object] = list(chain.from_iterable(r))
+    if len(flat) == len(r):  # no ties: the common case, at C speed
+        return flat
     return [group[0] if len(group) == 1 else list(group) for group in r]
 
 
@@ -217,11 +221,18 @@ def round_hash(r: Round) -> str:
 
 
 def _explanation(e: Explanation) -> Doc:
-    rec: Doc = {"placement": e.placement, "reason": e.reason.value}
-    for key in ("cutoff", "rule", "mentor", "policy", "gain"):
-        value = getattr(e, key)
-        if value is not None:
-            rec[key] = value
+    placement, reason, cutoff, rule, mentor, policy, gain = e
+    rec: Doc = {"placement": placement, "reason": str(reason)}
+    if cutoff is not None:
+        rec["cutoff"] = cutoff
+    if rule is not None:
+        rec["rule"] = rule
+    if mentor is not None:
+        rec["mentor"] = mentor
+    if policy is not None:
+        rec["policy"] = policy
+    if gain is not None:
+        rec["gain"] = gain
     return rec
 
 

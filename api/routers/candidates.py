@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import COMMON, check_references, conflict, not_found
+from api.problems import COMMON, check_references, conflict, mentioned, not_found
 from api.schemas import CandidateIn
 from api.storage import repository as repo
 from api.storage import tables as t
@@ -76,7 +76,7 @@ def put_candidate(
     require(actor, "college")
     if r.state != "open":
         raise conflict(f"round {round!r} is {r.state}; candidates change only while open")
-    known = {p.id for p in repo.placements(session, r)}
+    known = repo.existing_ids(session, t.Placement, r, mentioned(body.preferences))
     check_references(body.preferences, known, f"candidates[{item!r}].preferences", "placement")
     affiliation = {
         "college": actor.organization if actor.kind == "college" else None,

@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import COMMON, Problem, check_references, conflict, documented, invalid, not_found
+from api.problems import (
+    COMMON,
+    Problem,
+    check_references,
+    conflict,
+    documented,
+    invalid,
+    mentioned,
+    not_found,
+)
 from api.schemas import PlacementIn, RankingIn
 from api.storage import repository as repo
 from api.storage import tables as t
@@ -77,7 +86,7 @@ def _edit(
 
 
 def _check_candidates(session: Session, r: t.Round, ranking: list[Any], where: str) -> None:
-    known = {c.id for c in repo.candidates(session, r)}
+    known = repo.existing_ids(session, t.Candidate, r, mentioned(ranking))
     check_references(ranking, known, where, "candidate")
 
 

@@ -6,6 +6,7 @@ import csv
 import io as _io
 import json
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -114,7 +115,14 @@ def _document(session: Session, r: t.Round, run_id: str) -> str:
 
 
 def _result(session: Session, r: t.Round, run_id: str) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(_document(session, r, run_id))
+    return _parsed(_document(session, r, run_id))
+
+
+@lru_cache(maxsize=8)
+def _parsed(document: str) -> dict[str, Any]:
+    """A result document, parsed once per process (a solved run's document
+    never changes; callers only read it)."""
+    result: dict[str, Any] = json.loads(document)
     return result
 
 
@@ -177,13 +185,12 @@ def compare(
 
 def _rows(session: Session, r: t.Round, actor: Actor) -> list[dict[str, Any]]:
     result = _result(session, r, r.published_run or "")
-    hosts = {p.id: p.host for p in repo.placements(session, r)}
-    cands = {c.id: c for c in repo.candidates(session, r)}
+    hosts = repo.placement_hosts(session, r)
+    affiliations = repo.affiliations(session, r)
     explanations = result["explanations"]
     rows = []
     for cid, pid in result["assignments"].items():
-        c = cands.get(cid)
-        affiliation = (c.college or c.institute) if c is not None else None
+        affiliation = affiliations.get(cid)
         if actor.role == "college" and affiliation != actor.organization:
             continue
         if actor.role == "enterprise" and (pid is None or hosts.get(pid) != actor.organization):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -92,6 +92,26 @@ def placements(s: Session, r: t.Round, host: str | None = None) -> Sequence[t.Pl
     return s.scalars(q.order_by(t.Placement.id)).all()
 
 
+def existing_ids(
+    s: Session, table: type[t.Placement] | type[t.Candidate], r: t.Round, ids: Iterable[str]
+) -> set[str]:
+    """Which of `ids` name a row of `table` in the round: one indexed lookup per
+    thousand ids, instead of loading every row to check a few references."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        found.update(
+            s.scalars(
+                select(table.id).where(
+                    table.consortium_id == r.consortium_id,
+                    table.round_id == r.id,
+                    table.id.in_(wanted[start : start + 1000]),
+                )
+            )
+        )
+    return found
+
+
 def placement(s: Session, r: t.Round, pid: str) -> t.Placement | None:
     return s.get(t.Placement, (r.consortium_id, r.id, pid))
 
@@ -130,6 +150,26 @@ def candidates(s: Session, r: t.Round, affiliation: str | None = None) -> Sequen
     if affiliation is not None:
         q = q.where(or_(t.Candidate.college == affiliation, t.Candidate.institute == affiliation))
     return s.scalars(q.order_by(t.Candidate.id)).all()
+
+
+def placement_hosts(s: Session, r: t.Round) -> dict[str, str]:
+    """Each placement's host (two columns, not whole rows)."""
+    rows = s.execute(
+        select(t.Placement.id, t.Placement.host).where(
+            t.Placement.consortium_id == r.consortium_id, t.Placement.round_id == r.id
+        )
+    )
+    return {pid: host for pid, host in rows}
+
+
+def affiliations(s: Session, r: t.Round) -> dict[str, str | None]:
+    """Each candidate's college or institute (three columns, not whole rows)."""
+    rows = s.execute(
+        select(t.Candidate.id, t.Candidate.college, t.Candidate.institute).where(
+            t.Candidate.consortium_id == r.consortium_id, t.Candidate.round_id == r.id
+        )
+    )
+    return {cid: college or institute for cid, college, institute in rows}
 
 
 def candidate(s: Session, r: t.Round, cid: str) -> t.Candidate | None:
