@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from enum import StrEnum
+from itertools import chain
 from typing import TypeVar
 
 from matching.errors import InvalidRound, Problem
@@ -376,14 +377,21 @@ def _check_references(
     # A list that is missing or not a list declares nothing: its references are not checked.
     known_placements = c.declared.get("placements")
     known_candidates = c.declared.get("candidates")
-    for cand in candidates.values():
-        for pid in flatten(cand.preferences):
-            if known_placements is not None and pid not in known_placements:
-                c.add(f"candidates[{cand.id!r}].preferences", f"unknown placement {pid!r}")
-    for _owner, ranking, at in _rankings(placements, mentors):
-        for cid in flatten(ranking):
-            if known_candidates is not None and cid not in known_candidates:
-                c.add(f"{at}.ranking", f"unknown candidate {cid!r}")
+    # Every id named at once, at C speed; the lists are walked only to name
+    # the field of an unknown one.
+    named = chain.from_iterable(chain.from_iterable(x.preferences for x in candidates.values()))
+    if known_placements is not None and not known_placements.issuperset(named):
+        for cand in candidates.values():
+            for pid in flatten(cand.preferences):
+                if pid not in known_placements:
+                    c.add(f"candidates[{cand.id!r}].preferences", f"unknown placement {pid!r}")
+    rankings = list(_rankings(placements, mentors))
+    named = chain.from_iterable(chain.from_iterable(ranking for _, ranking, _ in rankings))
+    if known_candidates is not None and not known_candidates.issuperset(named):
+        for _owner, ranking, at in rankings:
+            for cid in flatten(ranking):
+                if cid not in known_candidates:
+                    c.add(f"{at}.ranking", f"unknown candidate {cid!r}")
     for p in placements.values():
         mentor = mentors.get(p.mentor) if p.mentor is not None else None
         if mentor is not None and mentor.ranking is not None and p.ranking is not None:
