@@ -26,6 +26,25 @@ class Settings:
         default_factory=lambda: int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024 * 1024)))
     )
 
+    # The largest round this deployment solves (422 at import and before a run is queued).
+    max_candidates: int = field(
+        default_factory=lambda: int(os.environ.get("MAX_ROUND_CANDIDATES", "200000"))
+    )
+    max_placements: int = field(
+        default_factory=lambda: int(os.environ.get("MAX_ROUND_PLACEMENTS", "20000"))
+    )
+
+    def round_too_large(self, candidates: int, placements: int) -> list[dict[str, str]]:
+        """The problems of a round of this size here (none when it fits)."""
+        return [
+            {"field": name, "message": f"{count} {name}; this deployment takes at most {limit}"}
+            for name, count, limit in (
+                ("candidates", candidates, self.max_candidates),
+                ("placements", placements, self.max_placements),
+            )
+            if count > limit
+        ]
+
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix):

@@ -87,6 +87,10 @@ async def import_round(
     if isinstance(doc, dict):
         doc = {**doc, "id": round}
     parsed = parse_round(doc)
+    settings = request.app.state.settings
+    too_large = settings.round_too_large(len(parsed.candidates), len(parsed.placements))
+    if too_large:
+        raise Problem(422, "the round is larger than this deployment solves", too_large)
     for org in parsed.organizations:
         known = repo.organization(session, actor.consortium, org.id)
         if known is not None and known.kind != org.kind.value:

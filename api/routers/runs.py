@@ -76,6 +76,11 @@ def start_run(
     require(actor, "coordinator")
     if r.state != "closed":
         raise conflict(f"round {round!r} is {r.state}; close it before solving")
+    counts = repo.counts(session, r)
+    settings = request.app.state.settings
+    too_large = settings.round_too_large(counts["candidates"], counts["placements"])
+    if too_large:
+        raise Problem(422, "the round is larger than this deployment solves", too_large)
     options = body.model_dump(mode="json", exclude={"mechanism"})
     if options["stability"] is None:
         options["stability"] = r.stability

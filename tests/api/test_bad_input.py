@@ -3,9 +3,16 @@ never an echo of the whole input; nothing stored."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
+from tests.api import flow
 from tests.api.conftest import World
+
+EXAMPLE = Path(__file__).parents[2] / "fixtures" / "rounds" / "contract-example.json"
 
 JSON = {"Content-Type": "application/json"}
 CASES = [
@@ -89,3 +96,30 @@ def test_a_broken_zip_bundle_is_a_problem(world: World) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "bundle"
+
+
+def test_a_round_larger_than_the_deployment_takes_is_refused_before_queueing(world: World) -> None:
+    flow.open_round(world)
+    flow.post_placements(world)
+    flow.register_candidates(world)  # five candidates
+    world.client.post("/rounds/r1/close", headers=world.coordinator)
+    world.client.app.state.settings = replace(world.settings, max_candidates=4)
+    answer = world.client.post("/rounds/r1/runs", json={}, headers=world.coordinator)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"] == [
+        {"field": "candidates", "message": "5 candidates; this deployment takes at most 4"}
+    ]
+    assert world.client.get("/rounds/r1/runs", headers=world.coordinator).json() == []
+    # an import that large is refused whole, too
+    world.client.post("/rounds", json={"id": "big"}, headers=world.coordinator)
+    doc = json.loads(EXAMPLE.read_text())
+    world.client.app.state.settings = replace(world.settings, max_placements=1)
+    answer = world.client.post(
+        "/rounds/big/import", content=json.dumps(doc), headers={**world.coordinator, **JSON}
+    )
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "placements"
+    assert world.client.get("/rounds/big", headers=world.coordinator).json()["counts"] == {
+        "placements": 0,
+        "seats": 0,
+        "candidates": 0,
+    }
