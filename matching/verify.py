@@ -74,11 +74,21 @@ def verify(market: Market, assignment: Assignment) -> Verification:
 
 def blocking_pairs(market: Market, assignment: Assignment, occ: Occupancy) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
+    rank = market.place_rank
+    # Case (c), the common one, with each full placement's worst rank worked out once.
+    cutoff = [
+        rank[p].get(w) if w >= 0 and n >= cap else None
+        for p, (w, n, cap) in enumerate(zip(occ.worst, occ.count, market.capacity, strict=True))
+    ]
     for c, current in enumerate(assignment):
         for p in market.prefs[c]:
             if p == current:
                 break
-            if _blocks(market, assignment, occ, c, p):
+            worst = cutoff[p]
+            if worst is not None:
+                if rank[p][c] < worst:
+                    out.append((c, p))
+            elif _blocks(market, assignment, occ, c, p):
                 out.append((c, p))
     return out
 
