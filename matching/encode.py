@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, TypeVar
 
 from matching.graph import ConsortiumGraph
@@ -174,8 +175,9 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     listers: list[list[int]] = [[] for _ in places]
     for c, cand in enumerate(cands):
         groups = cand.preferences
-        if all(len(group) == 1 for group in groups):  # strict: no tie for the lottery to break
-            order = [p_index[group[0]] for group in groups]
+        named = list(chain.from_iterable(groups))
+        if len(named) == len(groups):  # strict: no tie for the lottery to break
+            order = list(map(p_index.__getitem__, named))
             ranks = dict(zip(order, range(1, len(order) + 1), strict=True))
         else:
             tied = sorted(
@@ -194,6 +196,13 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     unranked: list[list[int]] = [[] for _ in places]  # applicants ranked after this loop
     for p, placement in enumerate(places):
         accepted = accepts[p]
+        if accepted is not None and not checked[p]:
+            # The common case at C speed: every applicant ranked, no rule to check.
+            found = list(map(accepted.get, map(cids.__getitem__, listers[p])))
+            if None not in found:
+                ranked = [(g or 0) * n + lottery[c] for g, c in zip(found, listers[p], strict=True)]
+                place_rank.append(dict(zip(listers[p], ranked, strict=True)))
+                continue
         ranks = {}
         for c in listers[p]:
             group = None if accepted is None else accepted.get(cids[c])
