@@ -23,6 +23,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.problems import mentioned
 from matching import charts
 
 COOKIE = "placement_session"
@@ -210,6 +211,8 @@ async def round_page(
         applicants = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
         for p in places:
             p["applicants"] = [a["id"] for a in applicants if p["id"] in a["applied_to"]]
+            # the order to edit: its ranking (ties flattened), else the applicants
+            p["order"] = " ".join(mentioned(p["ranking"]) if p.get("ranking") else p["applicants"])
         return _page(request, "round_enterprise.html", places=places, **context)
     people = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
     return _page(request, "round_college.html", people=people, **context)

@@ -138,6 +138,7 @@ def test_a_round_through_the_pages(site: tuple[str, dict[str, str]], browser: Br
     order.fill("u1 s3 s2 s1")
     hengbang.locator("form:has(input[aria-label='ranking of hb-1']) button").click()
     expect(hengbang.locator(".msg")).to_contain_text("ranking of hb-1 saved")
+    expect(hengbang.locator("input[aria-label='ranking of hb-1']")).to_have_value("u1 s3 s2 s1")
     _shot(hengbang, "enterprise-round")
 
     # The coordinator closes, solves twice, compares and publishes.
