@@ -96,7 +96,7 @@ class Load:
         }
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -114,11 +114,25 @@ def reset_postgres(url: str) -> None:
         engine.dispose()
 
 
+def wait_until_up(url: str, seconds: float = 60) -> None:
+    """Until the service at `url` answers its health check (RuntimeError after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the service at {url} did not start")
+        time.sleep(0.1)
+
+
 @contextmanager
 def service(database_url: str, apis: int = 2, workers: int = 2) -> Iterator[list[str]]:
     """API processes and workers on one database; yields the API base URLs."""
     env = {**os.environ, "DATABASE_URL": database_url, "RUNS_PER_MINUTE": "1000"}
-    ports = [_free_port() for _ in range(apis)]
+    ports = [free_port() for _ in range(apis)]
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "api", "serve", "--port", str(port)],
@@ -142,16 +156,7 @@ def service(database_url: str, apis: int = 2, workers: int = 2) -> Iterator[list
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for url in urls:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the service at {url} did not start")
-                time.sleep(0.2)
+            wait_until_up(url)
         yield urls
     finally:
         for proc in procs:

@@ -22,14 +22,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import load  # bench/load.py: the service's processes
 import pytest
 
 from api.config import Settings
 from api.demo import create_consortium
 from tests.api.conftest import database_url  # noqa: F401  (the fixture)
-from tests.e2e.test_service_e2e import _free_port
 
 ROOT = Path(__file__).parents[2]
+
 TRIALS = int(os.environ.get("API_KILL_TRIALS", "5"))  # `make soak` runs more
 IMPORT_PLACEMENTS = 150
 IMPORT_CANDIDATES = 300
@@ -38,7 +39,7 @@ IMPORT_CANDIDATES = 300
 class Server:
     def __init__(self, url: str) -> None:
         self.env = {**os.environ, "DATABASE_URL": url}
-        self.port = _free_port()
+        self.port = load.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -50,15 +51,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
+        load.wait_until_up(self.url)
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -6,16 +6,10 @@ request may fail and no acknowledged write may be missing. On SQLite and
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import load  # bench/load.py: the service's processes
 import pytest
 
 from tests.api.conftest import database_url  # noqa: F401  (the fixture)
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
-
-import load
 
 
 @pytest.mark.slow

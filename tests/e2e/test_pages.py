@@ -10,19 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import load  # bench/load.py: the service's processes
 import pytest
 
 from api.config import Settings
 from api.demo import create_consortium
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
-
-import load  # the service's processes
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parents[2] / "var" / "screenshots"

@@ -7,15 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import load  # bench/load.py: the service's processes
 import pytest
 
 from api.config import Settings
@@ -23,13 +20,8 @@ from api.demo import create_consortium
 from tests.api.conftest import database_url  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).parents[2]
+
 ROUND = ROOT / "fixtures" / "rounds" / "changzhou-2027.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -41,38 +33,8 @@ def service(database_url: str) -> Iterator[tuple[str, str]]:  # noqa: F811
         "gov-cz",
         "Changzhou Municipal Government",
     )
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "api", "worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.2)
+    with load.service(database_url, apis=1, workers=1) as (url,):
         yield url, token
-    finally:
-        for proc in (server, worker):
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 def _wait(client: httpx.Client, path: str) -> dict[str, object]:
