@@ -91,6 +91,14 @@ def _back(path: str, message: str | None = None, error: str | None = None) -> Re
     return RedirectResponse(path + ("?" + query if query else ""), status_code=303)
 
 
+def _after(rid: str, answer: httpx.Response, message: str) -> RedirectResponse:
+    """Back to the round's page with the API's problem, or with `message`."""
+    path = f"/ui/rounds/{quote(rid)}"
+    if answer.is_error:
+        return _back(path, error=problem_text(answer))
+    return _back(path, message=message)
+
+
 # ------------------------------------------------------------------ sign-in
 
 
@@ -248,9 +256,7 @@ async def round_action(
         answer = await api(request, "POST", f"{base}/runs/{quote(run)}/publish", token)
     else:
         return _back(f"/ui{base}", error=f"unknown action {action[:40]!r}")
-    if answer.is_error:
-        return _back(f"/ui{base}", error=problem_text(answer))
-    return _back(f"/ui{base}", message=f"{action}: done")
+    return _after(rid, answer, f"{action}: done")
 
 
 # ------------------------------------------------------------------ enterprise actions
@@ -278,9 +284,7 @@ async def save_placement(
         headers = {"If-Match": current.headers["etag"]} if current.status_code == 200 else {}
         answer = await api(request, "PUT", path, token, json=body, headers=headers)
         done = "saved"
-    if answer.is_error:
-        return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(answer))
-    return _back(f"/ui/rounds/{quote(rid)}", message=f"placement {id.strip()} {done}")
+    return _after(rid, answer, f"placement {id.strip()} {done}")
 
 
 @router.post("/rounds/{rid}/placements/{pid}/ranking")
@@ -300,9 +304,7 @@ async def rank(
         json={"ranking": _split(order)},
         headers={"If-Match": current.headers["etag"]},
     )
-    if answer.is_error:
-        return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(answer))
-    return _back(f"/ui/rounds/{quote(rid)}", message=f"ranking of {pid} saved")
+    return _after(rid, answer, f"ranking of {pid} saved")
 
 
 # ------------------------------------------------------------------ college actions
@@ -325,9 +327,7 @@ async def save_candidate(
     else:
         body = {"kind": kind, "preferences": _split(preferences)}
         answer = await api(request, "PUT", path, token, json=body)
-    if answer.is_error:
-        return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(answer))
-    return _back(f"/ui/rounds/{quote(rid)}", message=f"candidate {id.strip()} saved")
+    return _after(rid, answer, f"candidate {id.strip()} saved")
 
 
 @router.post("/rounds/{rid}/candidates/import")

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import load  # bench/load.py
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from api.config import Settings
 from api.demo import create_consortium
@@ -21,22 +21,12 @@ from api.main import create_app
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def _reset_postgres() -> None:
-    engine = create_engine(POSTGRES)
-    try:
-        with engine.begin() as c:
-            c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            c.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     try:
-        _reset_postgres()
+        load.reset_postgres(POSTGRES)
     except Exception as exc:  # the server is not there
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL unreachable in CI: {exc}")

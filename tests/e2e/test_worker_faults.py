@@ -38,6 +38,18 @@ def _worker(url: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _closed_round(c: TestClient, headers: dict[str, str]) -> str:
+    """The Changzhou round imported and closed; its snapshot hash."""
+    c.post("/rounds", json={"id": "cz-2027"}, headers=headers)
+    c.post("/rounds/cz-2027/open", headers=headers)
+    c.post(
+        "/rounds/cz-2027/import",
+        content=ROUND.read_bytes(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    return str(c.post("/rounds/cz-2027/close", headers=headers).json()["snapshot_hash"])
+
+
 @pytest.mark.slow
 def test_killed_workers_lose_nothing(database_url: str) -> None:  # noqa: F811
     settings = Settings(database_url=database_url, runs_per_minute=1000, lease_seconds=LEASE)
@@ -46,14 +58,7 @@ def test_killed_workers_lose_nothing(database_url: str) -> None:  # noqa: F811
     app = create_app(settings)
     rng = random.Random(7)
     with TestClient(app) as c:
-        c.post("/rounds", json={"id": "cz-2027"}, headers=headers)
-        c.post("/rounds/cz-2027/open", headers=headers)
-        c.post(
-            "/rounds/cz-2027/import",
-            content=ROUND.read_bytes(),
-            headers={**headers, "Content-Type": "application/json"},
-        )
-        frozen = c.post("/rounds/cz-2027/close", headers=headers).json()["snapshot_hash"]
+        frozen = _closed_round(c, headers)
         runs = [
             c.post("/rounds/cz-2027/runs", json={"time_limit": 100 + i}, headers=headers).json()[
                 "id"
@@ -110,14 +115,7 @@ def test_a_paused_worker_cannot_overwrite_the_run_it_lost(database_url: str) -> 
     headers = {"Authorization": f"Bearer {token}"}
     app = create_app(settings)
     with TestClient(app) as c:
-        c.post("/rounds", json={"id": "cz-2027"}, headers=headers)
-        c.post("/rounds/cz-2027/open", headers=headers)
-        c.post(
-            "/rounds/cz-2027/import",
-            content=ROUND.read_bytes(),
-            headers={**headers, "Content-Type": "application/json"},
-        )
-        c.post("/rounds/cz-2027/close", headers=headers)
+        _closed_round(c, headers)
         run = c.post("/rounds/cz-2027/runs", json={"mechanism": "optimal"}, headers=headers).json()[
             "id"
         ]
