@@ -70,7 +70,7 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
         round_ = parse_round(io.parse_json(text))
         options = SolveOptions(
             stability=Stability(str(job.options.get("stability") or round_.stability)),
-            solver=str(job.options.get("solver", "cbc")),
+            solver=str(job.options.get("solver", "auto")),
             time_limit=float(job.options.get("time_limit", 300)),  # type: ignore[arg-type]
         )
         result = solve(round_, job.mechanism, options)

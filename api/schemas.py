@@ -131,5 +131,5 @@ class CandidateIn(Body):
 class RunIn(Body):
     mechanism: Literal["stable", "stable-placement", "optimal"] = "stable"
     stability: Stability | None = None
-    solver: Literal["cbc", "highs"] = "cbc"
+    solver: Literal["auto", "cbc", "highs", "highspy"] = "auto"
     time_limit: Annotated[StrictFloat | StrictInt, Field(gt=0, le=3600)] = 300

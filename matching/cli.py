@@ -32,7 +32,12 @@ def _parser() -> argparse.ArgumentParser:
             choices=[s.value for s in Stability],
             help="for optimal: ignored, required or relaxed (default: the round's)",
         )
-        p.add_argument("--solver", choices=SOLVERS, default="cbc", help="MILP backend")
+        p.add_argument(
+            "--solver",
+            choices=SOLVERS,
+            default="auto",
+            help="auto: a min-cost flow where the policies allow, else CBC",
+        )
         p.add_argument(
             "--time-limit",
             type=float,

@@ -114,6 +114,16 @@ class Market:
         """Graph affinity of candidate c for placement p (cached per college and host)."""
         return self.graph.affinity(self.round.candidates[c], self.round.placements[p])
 
+    def pair_columns(self) -> tuple[Any, Any]:
+        """Every acceptable pair in `pairs()` order, as two numpy arrays (candidate
+        indices, placement indices)."""
+        import numpy as np
+
+        size = sum(map(len, self.prefs))
+        cands = np.repeat(np.arange(len(self.prefs), dtype=np.int64), list(map(len, self.prefs)))
+        places = np.fromiter(chain.from_iterable(self.prefs), dtype=np.int64, count=size)
+        return cands, places
+
     def pairs(self) -> Iterable[tuple[int, int]]:
         """Every acceptable pair, candidates in index order, placements in preference order."""
         for c, ps in enumerate(self.prefs):

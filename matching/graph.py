@@ -17,9 +17,13 @@ Two views of the organizations and links (networkx):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csgraph
 
 from matching.model import Candidate, Level, LinkKind, OrgKind, Placement, Round
 
@@ -46,9 +50,12 @@ class ConsortiumGraph:
                 self.affinity_graph.add_edge(link.source, link.target, length=length)
         self.rules = round_.rules
         self.containers = cache(self._containers)
-        self._distances = cache(self._distances_from)
+        self._node = {org: i for i, org in enumerate(self.affinity_graph)}
+        self._lengths = nx.to_scipy_sparse_array(
+            self.affinity_graph, nodelist=list(self._node), weight="length", format="csr"
+        )
+        self._affinity_row = cache(self._affinity_from)
         self._hops = cache(self._hops_from)
-        self._affinity = cache(self._affinity_between)
         # Without requirements or a distance rule nothing is ineligible: skip the checks.
         self.has_rules = self.rules.max_distance is not None
 
@@ -61,11 +68,12 @@ class ConsortiumGraph:
     def governments_of(self, org: str) -> frozenset[str]:
         return frozenset(o for o in self.containers(org) if self._kinds[o] is OrgKind.GOVERNMENT)
 
-    def _distances_from(self, org: str) -> dict[str, float]:
-        lengths: dict[str, float] = nx.single_source_dijkstra_path_length(
-            self.affinity_graph, org, weight="length"
-        )
-        return lengths
+    def _affinity_from(self, org: str) -> NDArray[np.float64]:
+        """Affinity from `org` to every organization: min(1, 1 / d) by shortest
+        path length d (scipy's Dijkstra), 0 where there is no path."""
+        lengths = csgraph.dijkstra(self._lengths, directed=False, indices=self._node[org])
+        affinity: NDArray[np.float64] = 1.0 / np.maximum(lengths, 1.0)
+        return affinity
 
     def _hops_from(self, org: str) -> dict[str, int]:
         hops: dict[str, int] = nx.single_source_shortest_path_length(self.affinity_graph, org)
@@ -73,13 +81,21 @@ class ConsortiumGraph:
 
     def affinity(self, candidate: Candidate, placement: Placement) -> float:
         source = candidate.affiliation
-        return 0.0 if source is None else self._affinity(source, placement.host)
-
-    def _affinity_between(self, source: str, host: str) -> float:
-        distance = self._distances(source).get(host)
-        if distance is None:
+        if source is None:
             return 0.0
-        return 1.0 if distance <= 1.0 else 1.0 / distance
+        return float(self._affinity_row(source)[self._node[placement.host]])
+
+    def affinities(
+        self, sources: Sequence[str | None], hosts: Sequence[str]
+    ) -> NDArray[np.float64]:
+        """The affinity of each source (a college or institute; None: none) for
+        each host, as a len(sources) × len(hosts) matrix."""
+        columns = np.fromiter(map(self._node.__getitem__, hosts), np.int64, len(hosts))
+        out = np.zeros((len(sources), len(hosts)))
+        for i, source in enumerate(sources):
+            if source is not None:
+                out[i] = self._affinity_row(source)[columns]
+        return out
 
     def level_of(self, candidate: Candidate) -> Level | None:
         """The candidate's own level, else its college's."""

@@ -76,6 +76,18 @@ def policies_hold(market: Market, a: Assignment, policies: object = None) -> boo
     return True
 
 
+def violation(market: Market, a: Assignment) -> int:
+    """How far `a` is from meeting the policies: per policy, its shortfall or
+    excess (the larger, should a floor exceed its ceiling), summed."""
+    total = 0
+    for policy in market.policies:
+        n = sum(1 for c, p in enumerate(a) if p >= 0 and policy.covers(c, p))
+        short = policy.min - n if policy.min is not None else 0
+        excess = n - policy.max if policy.max is not None else 0
+        total += max(0, short, excess)
+    return total
+
+
 def welfare(market: Market, a: Assignment, weights: Weights | None = None) -> float:
     w = weights or Weights()
     return sum(pair_weight(market, c, p, w) for c, p in enumerate(a) if p >= 0)

@@ -127,6 +127,12 @@ def _policies(draw: st.DrawFn, n_c: int) -> list[Doc]:
         {"kind": "floor", "candidates": {"college": "col-2"}, "min": draw(st.integers(0, 2))},
         {"kind": "floor", "placements": {"host": "ent-b"}, "min": draw(st.integers(0, 2))},
         {"kind": "ceiling", "candidates": {"kind": "student"}, "max": draw(st.integers(0, n_c))},
+        {
+            "kind": "floor",
+            "candidates": {"college": "col-1"},
+            "placements": {"host": "ent-a"},
+            "min": draw(st.integers(0, 2)),
+        },
     ]
     chosen = draw(st.lists(st.sampled_from(range(len(options))), unique=True, max_size=3))
     return [{"id": f"pol{i}", **options[i]} for i in sorted(chosen)]

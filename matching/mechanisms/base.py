@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 
 from matching.model import Stability, Status
 
-# The MILP backends by name: PuLP with CBC or HiGHS (matching.solvers), and
-# HiGHS fed sparse arrays directly (matching.solvers.highs_direct; models
-# without stability rows, which otherwise go to PuLP with HiGHS).
-SOLVERS = ("cbc", "highs", "highspy")
+# The solvers by name: `auto` (the default) solves the model without stability
+# rows as a min-cost flow when its policies allow (matching.solvers.network),
+# and everything else with CBC; `cbc` and `highs` are the MILP through PuLP
+# (matching.solvers); `highspy` is HiGHS fed sparse arrays directly
+# (matching.solvers.highs_direct; models with stability rows go to PuLP with
+# HiGHS).
+SOLVERS = ("auto", "cbc", "highs", "highspy")
 
 # assignment[c] is the placement index of candidate c, or -1 when unmatched.
 Assignment = tuple[int, ...]
@@ -28,7 +31,7 @@ class Weights:
 @dataclass(frozen=True)
 class SolveOptions:
     stability: Stability = Stability.IGNORED
-    solver: str = "cbc"
+    solver: str = "auto"
     time_limit: float | None = 300.0
     weights: Weights = field(default_factory=Weights)
 

@@ -48,8 +48,9 @@ from matching.mechanisms.base import Assignment, Outcome, SolveOptions
 from matching.mechanisms.deferred_acceptance import candidate_proposing
 from matching.mechanisms.spa import spa_student
 from matching.model import Stability, Status
-from matching.objective import pair_weight
+from matching.objective import pair_weight, pair_weights
 from matching.solvers import SolverStatus, solve
+from matching.solvers.network import network, solve_flow
 from matching.verify import blocking_pairs, occupancy, policy_values
 
 
@@ -92,12 +93,12 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
             if status not in (SolverStatus.INFEASIBLE, SolverStatus.NO_SOLUTION):
                 return _outcome(market, model, status, left(), Stability.REQUIRED)
         stability = Stability.RELAXED
-    status, start, gap = _plain(market, left(), policies)
+    status, start, gap, used = _plain(market, left(), policies)
     if status is SolverStatus.INFEASIBLE:
         return _infeasible(market, left)
     if stability is Stability.IGNORED:
         result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
-        return Outcome(start, result_status, gap, (), options.solver, Stability.IGNORED)
+        return Outcome(start, result_status, gap, (), used, Stability.IGNORED)
     # Fewest blocking pairs, then most welfare; the welfare-optimal matching
     # (feasible for the policies) is the first incumbent.
     model = _build(market, options, policies, stability="counted")
@@ -134,8 +135,15 @@ def _plain(
     *,
     elastic: bool = False,
     feasibility_only: bool = False,
-) -> tuple[SolverStatus, Assignment, float | None]:
-    """The model without stability rows: status, assignment and gap."""
+) -> tuple[SolverStatus, Assignment, float | None, str]:
+    """The model without stability rows: status, assignment, gap and the solver
+    that found them (`auto` takes the min-cost flow when the model is a network)."""
+    net = network(market, policies) if options.solver == "auto" else None
+    if net is not None:
+        flow = solve_flow(
+            market, options.weights, net, elastic=elastic, feasibility_only=feasibility_only
+        )
+        return flow.status, flow.assignment, 0.0, "flow"
     if options.solver == "highspy":
         from matching.solvers.highs_direct import solve_plain
 
@@ -149,21 +157,21 @@ def _plain(
         )
         if out.status is SolverStatus.NO_SOLUTION:
             raise SolverFailed(f"solver highspy found no matching within {options.time_limit} s")
-        return out.status, out.assignment, out.gap
+        return out.status, out.assignment, out.gap, "highspy"
     model = _build(market, options, policies, stability=None, elastic=elastic)
     if feasibility_only:
         model.problem.setObjective(pulp.LpAffineExpression())
     status = _run(model, options)
     if status is SolverStatus.INFEASIBLE:
-        return status, (-1,) * market.n_candidates, None
+        return status, (-1,) * market.n_candidates, None, _pulp_backend(options)
     assignment, gap = _solution(market, model, status, options)
-    return status, assignment, gap
+    return status, assignment, gap, _pulp_backend(options)
 
 
 def _unimproved(assignment: Assignment, options: SolveOptions, stability: Stability) -> Outcome:
     """The solver hit its time limit before improving on (or bounding) the
     matching it started from: return that matching, with no gap known."""
-    return Outcome(assignment, Status.TIME_LIMIT, None, (), options.solver, stability)
+    return Outcome(assignment, Status.TIME_LIMIT, None, (), _named(options), stability)
 
 
 def _holds(market: Market, assignment: Assignment) -> bool:
@@ -232,7 +240,7 @@ def _outcome(
 ) -> Outcome:
     assignment, gap = _solution(market, model, status, options)
     result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
-    return Outcome(assignment, result_status, gap, (), options.solver, stability)
+    return Outcome(assignment, result_status, gap, (), _named(options), stability)
 
 
 def _solution(
@@ -252,8 +260,13 @@ def _solution(
 
 def _pulp_backend(options: SolveOptions) -> str:
     """The backend PuLP drives: HiGHS when the direct one was asked for (it only
-    builds models without stability rows)."""
-    return "highs" if options.solver == "highspy" else options.solver
+    builds models without stability rows), CBC for `auto`."""
+    return {"highspy": "highs", "auto": "cbc"}.get(options.solver, options.solver)
+
+
+def _named(options: SolveOptions) -> str:
+    """The solver a result names when a PuLP model decided it."""
+    return "cbc" if options.solver == "auto" else options.solver
 
 
 def _build(
@@ -267,7 +280,9 @@ def _build(
     problem = pulp.LpProblem("placement", pulp.LpMaximize)
     x = {(c, p): problem.add_variable(f"x_{c}_{p}", cat=pulp.LpBinary) for c, p in market.pairs()}
     weights = options.weights
-    welfare = pulp.lpSum(pair_weight(market, c, p, weights) * v for (c, p), v in x.items())
+    welfare = pulp.lpSum(
+        w * v for w, v in zip(pair_weights(market, weights), x.values(), strict=True)
+    )
     model = _Model(problem, x, welfare)
 
     by_place: list[list[pulp.LpVariable]] = [[] for _ in range(market.n_placements)]
@@ -376,7 +391,7 @@ def _add_stability(market: Market, model: _Model, *, counted: bool) -> None:
 
 
 def _feasible(market: Market, options: SolveOptions, policies: Sequence[PolicyGroup]) -> bool:
-    status, _, _ = _plain(market, options, policies, feasibility_only=True)
+    status, _, _, _ = _plain(market, options, policies, feasibility_only=True)
     return status is not SolverStatus.INFEASIBLE
 
 
@@ -390,5 +405,5 @@ def _infeasible(market: Market, left: Callable[[], SolveOptions]) -> Outcome:
             kept = trial
     conflicts = tuple(sorted(q.id for q in kept))
     options = left()
-    _, assignment, gap = _plain(market, options, market.policies, elastic=True)
-    return Outcome(assignment, Status.INFEASIBLE, gap, conflicts, options.solver, Stability.IGNORED)
+    _, assignment, gap, used = _plain(market, options, market.policies, elastic=True)
+    return Outcome(assignment, Status.INFEASIBLE, gap, conflicts, used, Stability.IGNORED)

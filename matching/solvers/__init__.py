@@ -17,7 +17,7 @@ import pulp
 from matching.errors import UnsupportedOption
 from matching.mechanisms.base import SOLVERS
 
-BACKENDS = tuple(s for s in SOLVERS if s != "highspy")  # the ones PuLP drives
+BACKENDS = tuple(s for s in SOLVERS if s not in ("auto", "highspy"))  # the ones PuLP drives
 
 
 class SolverStatus(StrEnum):

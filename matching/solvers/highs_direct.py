@@ -20,7 +20,7 @@ from scipy import sparse
 
 from matching.encode import Market, PolicyGroup
 from matching.mechanisms.base import Assignment, Weights
-from matching.objective import pair_weight
+from matching.objective import pair_weights
 from matching.solvers import SolverStatus
 
 
@@ -40,13 +40,11 @@ def solve_plain(
     elastic: bool = False,
     feasibility_only: bool = False,
 ) -> DirectOutcome:
-    pairs = list(market.pairs())
-    n_pairs = len(pairs)
-    cands = np.fromiter((c for c, _ in pairs), dtype=np.int64, count=n_pairs)
-    places = np.fromiter((p for _, p in pairs), dtype=np.int64, count=n_pairs)
+    cands, places = market.pair_columns()
+    n_pairs = len(cands)
     cost = np.zeros(n_pairs + (len(policies) if elastic else 0))
     if not feasibility_only:
-        cost[:n_pairs] = [pair_weight(market, c, p, weights) for c, p in pairs]
+        cost[:n_pairs] = pair_weights(market, weights)
     if elastic:
         cost[n_pairs:] = -(float(cost[:n_pairs].sum()) + 1.0)
 

@@ -41,7 +41,9 @@ def test_solve_writes_the_result_document(tmp_path: Path) -> None:
 def test_solve_without_out_prints_json_on_stdout_and_the_report_on_stderr() -> None:
     run = cli("solve", EXAMPLE, "--mechanism", "optimal")
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["mechanism"] == "optimal"
+    doc = json.loads(run.stdout)
+    assert doc["mechanism"] == "optimal"
+    assert doc["solver"] == "flow"  # auto: the example's policies keep the model a network
     assert "mechanism optimal" in run.stderr
 
 
