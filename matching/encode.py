@@ -204,14 +204,17 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     cids = [c.id for c in cands]
     place_rank: list[dict[int, int]] = []
     unranked: list[list[int]] = [[] for _ in places]  # applicants ranked after this loop
+    # The common case: every applicant ranked, no rule to check. Their groups
+    # are looked up at C speed here and turned into ranks for all such
+    # placements at once after the loop.
+    fast: list[tuple[int, list[int | None]]] = []  # (placement, its applicants' groups)
     for p, placement in enumerate(places):
         accepted = accepts[p]
         if accepted is not None and not checked[p]:
-            # The common case at C speed: every applicant ranked, no rule to check.
             found = list(map(accepted.get, map(cids.__getitem__, listers[p])))
             if None not in found:
-                ranked = [(g or 0) * n + lottery[c] for g, c in zip(found, listers[p], strict=True)]
-                place_rank.append(dict(zip(listers[p], ranked, strict=True)))
+                fast.append((p, found))
+                place_rank.append({})
                 continue
         ranks = {}
         for c in listers[p]:
@@ -227,6 +230,18 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
             else:
                 ranks[c] = group * n + lottery[c]
         place_rank.append(ranks)
+    if fast:
+        import numpy as np
+
+        size = sum(len(listers[p]) for p, _ in fast)
+        group_of = np.fromiter(chain.from_iterable(f for _, f in fast), np.int64, size)
+        who = np.fromiter(chain.from_iterable(listers[p] for p, _ in fast), np.int64, size)
+        ranked: list[int] = (group_of * n + np.asarray(lottery, dtype=np.int64)[who]).tolist()
+        start = 0
+        for p, _ in fast:
+            end = start + len(listers[p])
+            place_rank[p] = dict(zip(listers[p], ranked[start:end], strict=True))
+            start = end
     refused: dict[int, set[int]] = {}
     for c, p in refusals:
         refused.setdefault(c, set()).add(p)

@@ -32,9 +32,12 @@ def explain(
     out: dict[int, tuple[Explanation, ...]] = {}
     occ = check.occupancy
     # The common reason, worked out once per placement: full, with its cutoff.
-    full = [n >= cap for n, cap in zip(occ.count, market.capacity, strict=True)]
-    cutoff = [market.candidate_ids[w] if w >= 0 else None for w in occ.worst]
+    # (One shared object per placement: the result document writes it once.)
     pids, refusals = market.placement_ids, market.refusals
+    full = [
+        Explanation(pids[p], Reason.FULL, market.candidate_ids[w]) if n >= cap else None
+        for p, (n, cap, w) in enumerate(zip(occ.count, market.capacity, occ.worst, strict=True))
+    ]
     for c, current in enumerate(assignment):
         reasons = []
         ranks = market.pref_rank[c]
@@ -44,8 +47,9 @@ def explain(
         for p in market.listed[c]:
             if ranks[p] >= limit:
                 break
-            if full[p] and (c, p) not in refusals:
-                reasons.append(Explanation(pids[p], Reason.FULL, cutoff[p]))
+            reason = full[p]
+            if reason is not None and (c, p) not in refusals:
+                reasons.append(reason)
             else:
                 reasons.append(_why(market, assignment, check, weights, c, p))
         if reasons:

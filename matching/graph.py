@@ -23,7 +23,6 @@ from functools import cache
 import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csgraph
 
 from matching.model import Candidate, Level, LinkKind, OrgKind, Placement, Round
 
@@ -51,9 +50,7 @@ class ConsortiumGraph:
         self.rules = round_.rules
         self.containers = cache(self._containers)
         self._node = {org: i for i, org in enumerate(self.affinity_graph)}
-        self._lengths = nx.to_scipy_sparse_array(
-            self.affinity_graph, nodelist=list(self._node), weight="length", format="csr"
-        )
+        self._lengths = cache(self._length_matrix)
         self._affinity_row = cache(self._affinity_from)
         self._hops = cache(self._hops_from)
         # Without requirements or a distance rule nothing is ineligible: skip the checks.
@@ -68,10 +65,17 @@ class ConsortiumGraph:
     def governments_of(self, org: str) -> frozenset[str]:
         return frozenset(o for o in self.containers(org) if self._kinds[o] is OrgKind.GOVERNMENT)
 
+    def _length_matrix(self) -> object:
+        return nx.to_scipy_sparse_array(
+            self.affinity_graph, nodelist=list(self._node), weight="length", format="csr"
+        )
+
     def _affinity_from(self, org: str) -> NDArray[np.float64]:
         """Affinity from `org` to every organization: min(1, 1 / d) by shortest
         path length d (scipy's Dijkstra), 0 where there is no path."""
-        lengths = csgraph.dijkstra(self._lengths, directed=False, indices=self._node[org])
+        from scipy.sparse import csgraph  # imported when first needed: it costs 0.2 s
+
+        lengths = csgraph.dijkstra(self._lengths(), directed=False, indices=self._node[org])
         affinity: NDArray[np.float64] = 1.0 / np.maximum(lengths, 1.0)
         return affinity
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from itertools import compress
+from operator import attrgetter
 
 from matching.encode import Market
 from matching.mechanisms.base import Assignment, Weights
@@ -30,9 +32,10 @@ def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics
         for park in parks
     )
     cands = round_.candidates
+    placed = [p >= 0 for p in assignment]
 
-    def by(key: Callable[[int], str | None]) -> tuple[tuple[str, GroupFill], ...]:
-        return _fills((key(c), assignment[c] >= 0) for c in range(len(cands)))
+    def by(key: Callable[[Candidate], str | None]) -> tuple[tuple[str, GroupFill], ...]:
+        return _fills(list(map(key, cands)), placed)
 
     return Metrics(
         matched=len(matched),
@@ -44,9 +47,9 @@ def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics
         else None,
         welfare=welfare(market, assignment, weights),
         by_park=by_park,
-        by_college=by(lambda c: cands[c].affiliation),
-        by_kind=by(lambda c: cands[c].kind.value),
-        by_tier=by(lambda c: _tier(cands[c])),
+        by_college=by(attrgetter("affiliation")),
+        by_kind=by(lambda c: c.kind.value),
+        by_tier=by(_tier),
     )
 
 
@@ -54,12 +57,9 @@ def _tier(candidate: Candidate) -> str | None:
     return candidate.tier.value if candidate.tier is not None else None
 
 
-def _fills(rows: Iterable[tuple[str | None, bool]]) -> tuple[tuple[str, GroupFill], ...]:
-    total: Counter[str] = Counter()
-    placed: Counter[str] = Counter()
-    for key, is_placed in rows:
-        if key is None:
-            continue
-        total[key] += 1
-        placed[key] += is_placed
-    return tuple((key, GroupFill(placed[key], total[key])) for key in sorted(total))
+def _fills(keys: list[str | None], placed: list[bool]) -> tuple[tuple[str, GroupFill], ...]:
+    """Placed and total candidates per key (None: not counted), keys in order."""
+    total = Counter(keys)
+    hits = Counter(compress(keys, placed))
+    counted = sorted((key, n) for key, n in total.items() if key is not None)
+    return tuple((key, GroupFill(hits[key], n)) for key, n in counted)

@@ -41,19 +41,30 @@ def pair_weight(market: Market, c: int, p: int, weights: Weights) -> float:
 
 
 def pair_weights(market: Market, weights: Weights) -> NDArray[np.float64]:
-    """`pair_weight` of every acceptable pair, in `Market.pairs()` order, as
-    arrays: the ranks by C-level lookups, the affinity once per (college, host)."""
+    """`pair_weight` of every acceptable pair, in `Market.pairs()` order, as an
+    array: the ranks read at C speed, the affinity from one row per college."""
     n = market.n_candidates
     cands, places = market.pair_columns()
     size = len(cands)
-    if size == 0:
-        return np.zeros(0)
     groups = map(map, map(attrgetter("__getitem__"), market.pref_rank), market.prefs)
-    g_c = np.fromiter(chain.from_iterable(groups), dtype=np.float64, count=size)
+    g_c = np.fromiter(chain.from_iterable(groups), dtype=np.int64, count=size)
     g_p = np.empty(size, dtype=np.int64)
-    g_p[_pair_order(market, cands, places)] = _placement_major_ranks(market, size) // n
-    k_c = np.asarray(market.pref_groups, dtype=np.float64)[cands]
-    k_p = np.asarray(market.place_groups, dtype=np.float64)[places]
+    g_p[_pair_order(market, cands, places)] = _placement_major_ranks(market, size) // max(n, 1)
+    return _weights(market, weights, cands, places, g_c, g_p)
+
+
+def _weights(
+    market: Market,
+    weights: Weights,
+    cands: NDArray[np.int64],
+    places: NDArray[np.int64],
+    g_c: NDArray[np.int64],
+    g_p: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """`pair_weight` for the pairs (cands[k], places[k]) with their groups, the
+    same operations in the same order (so the same floats)."""
+    k_c = np.asarray(market.pref_groups, dtype=np.int64)[cands]
+    k_p = np.asarray(market.place_groups, dtype=np.int64)[places]
     out: NDArray[np.float64] = (
         weights.match
         + weights.candidate * (k_c - g_c + 1) / k_c
@@ -96,5 +107,12 @@ def _affinities(market: Market, cands: NDArray[np.int64], places: NDArray[np.int
 
 
 def welfare(market: Market, assignment: Assignment, weights: Weights) -> float:
-    total = sum(pair_weight(market, c, p, weights) for c, p in enumerate(assignment) if p >= 0)
+    n = market.n_candidates
+    matched = [(c, p) for c, p in enumerate(assignment) if p >= 0]
+    cands = np.fromiter((c for c, _ in matched), np.int64, len(matched))
+    places = np.fromiter((p for _, p in matched), np.int64, len(matched))
+    g_c = np.fromiter((market.pref_rank[c][p] for c, p in matched), np.int64, len(matched))
+    g_p = np.fromiter((market.place_rank[p][c] // n for c, p in matched), np.int64, len(matched))
+    each = _weights(market, weights, cands, places, g_c, g_p)
+    total: float = sum(each.tolist())  # in candidate order, as ever
     return round(total, 6)

@@ -75,6 +75,8 @@ def rounds(
         }
         if draw(st.booleans()):
             cand["college"] = draw(st.sampled_from(["col-1", "col-2"]))
+        if draw(st.booleans()):
+            cand["tier"] = draw(st.sampled_from(["young_reserve", "engineering_technician"]))
         candidates.append(cand)
     mentor_docs: list[Doc] = []
     if mentors:

@@ -86,3 +86,25 @@ def test_every_candidate_is_in_the_result(doc: dict[str, Any]) -> None:
     result = solve(parse_round(doc))
     assert sorted(c for c, _ in result.assignments) == sorted(c["id"] for c in doc["candidates"])
     assert result.metrics.matched + result.metrics.unmatched == len(doc["candidates"])
+
+
+@given(MEDIUM)
+def test_metrics_count_placed_candidates_per_group(doc: dict[str, Any]) -> None:
+    result = solve(parse_round(doc), "stable")
+    placed = {c for c, p in result.assignments if p is not None}
+    for field, fills in (
+        ("college", result.metrics.by_college),
+        ("kind", result.metrics.by_kind),
+        ("tier", result.metrics.by_tier),
+    ):
+        groups = sorted({c[field] for c in doc["candidates"] if field in c})
+        expected = tuple(
+            (
+                g,
+                sum(1 for c in doc["candidates"] if c.get(field) == g and c["id"] in placed),
+                sum(1 for c in doc["candidates"] if c.get(field) == g),
+            )
+            for g in groups
+        )
+        assert tuple((g, f.matched, f.total) for g, f in fills) == expected
+    assert result.metrics.matched == len(placed)
