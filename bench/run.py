@@ -215,7 +215,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-COLUMNS = ("load", "graph", "solve", "verify", "explain", "write", "total", "peak_mb")
+COLUMNS = ("load", "graph", "solve", "verify", "explain", "metrics", "write", "total", "peak_mb")
 
 
 def fmt(value: float | None, key: str) -> str:

@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("mechanism")
     parser.add_argument("--stability", default="ignored")
     parser.add_argument("--time-limit", type=float, default=300.0)
-    parser.add_argument("--solver", default="cbc")
+    parser.add_argument("--solver", default="auto")
     args = parser.parse_args()
     options = SolveOptions(
         stability=Stability(args.stability), time_limit=args.time_limit, solver=args.solver
@@ -47,6 +47,7 @@ def main() -> None:
                 "solve": timings.solve,
                 "verify": timings.verify,
                 "explain": timings.explain,
+                "metrics": timings.metrics,
                 "write": t3 - t2,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "matched": result.metrics.matched,

@@ -113,7 +113,8 @@ def report(result: Result, timings: Timings | None = None) -> str:
     if timings is not None:
         lines.append(
             f"time: graph {timings.graph:.3f}s · solve {timings.solve:.3f}s · "
-            f"verify {timings.verify:.3f}s · explain {timings.explain:.3f}s"
+            f"verify {timings.verify:.3f}s · explain {timings.explain:.3f}s · "
+            f"metrics {timings.metrics:.3f}s"
         )
     return "\n".join(lines)
 

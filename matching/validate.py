@@ -82,6 +82,10 @@ class _Collector:
         return value
 
     def enum(self, cls: type[E], value: object, where: str) -> E | None:
+        if type(value) is str:  # the common case, without Enum's slower lookup by value
+            member = cls._value2member_map_.get(value)
+            if member is not None:
+                return member  # type: ignore[return-value]
         try:
             return cls(value)  # type: ignore[arg-type]  # ValueError for anything not a member
         except ValueError:
@@ -112,6 +116,20 @@ class _Collector:
             if s is not None:
                 out.append(s)
         return tuple(sorted(set(out)))
+
+    def rankings(self, values: list[object], wheres: list[str]) -> list[Ranking | None]:
+        """`ranking` of each value. In the common case (every value a list of
+        valid ids, no tie groups) the ids are checked once, all together, and
+        each list only for repeats."""
+        lists = [v for v in values if type(v) is list]
+        if len(lists) == len(values) and _plain_ids(
+            list(chain.from_iterable(lists)), distinct=False
+        ):
+            return [
+                tuple(zip(v)) if len(set(v)) == len(v) else self.ranking(v, where)
+                for v, where in zip(lists, wheres, strict=True)
+            ]
+        return [self.ranking(v, where) for v, where in zip(values, wheres, strict=True)]
 
     def ranking(self, value: object, where: str) -> Ranking | None:
         """A list of ids and tie groups (lists of ids), each id at most once."""
@@ -149,13 +167,14 @@ class _Collector:
 _BAD_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _plain_ids(items: list[object]) -> bool:
-    """The common case, checked at C speed: distinct valid ids and no tie groups."""
+def _plain_ids(items: list[object], *, distinct: bool = True) -> bool:
+    """The common case, checked at C speed: valid ids (distinct ones, unless
+    told otherwise) and no tie groups."""
     if set(map(type, items)) - {str}:
         return False
     ids: list[str] = items  # type: ignore[assignment]
     return (
-        len(set(ids)) == len(ids)
+        (not distinct or len(set(ids)) == len(ids))
         and (not ids or (min(map(len, ids)) > 0 and max(map(len, ids)) <= MAX_ID_LENGTH))
         and not _BAD_CHARACTER.search("".join(ids))
     )
@@ -317,13 +336,16 @@ def _placements(
     mentors: dict[str, Mentor],
 ) -> dict[str, Placement]:
     out: dict[str, Placement] = {}
-    for ident, at, rec in _records(c, doc, "placements", required=True):
+    records = _records(c, doc, "placements", required=True)
+    ranked = [(at, rec["ranking"]) for _, at, rec in records if rec.get("ranking") is not None]
+    rankings = iter(c.rankings([v for _, v in ranked], [f"{at}.ranking" for at, _ in ranked]))
+    for ident, at, rec in records:
         host = c.id_(rec.get("host"), f"{at}.host")
         if host is not None and host not in c.declared.get("organizations", orgs):
             c.add(f"{at}.host", f"unknown organization {host!r}")
         kind = c.enum(PlacementKind, rec.get("kind"), f"{at}.kind")
         capacity = c.integer(rec.get("capacity"), f"{at}.capacity", minimum=1)
-        ranking = None if (v := rec.get("ranking")) is None else c.ranking(v, f"{at}.ranking")
+        ranking = None if rec.get("ranking") is None else next(rankings)
         mentor = None if (v := rec.get("mentor")) is None else c.id_(v, f"{at}.mentor")
         if mentor is not None and mentor not in c.declared.get("mentors", set()):
             c.add(f"{at}.mentor", f"unknown mentor {mentor!r}")
@@ -339,11 +361,16 @@ def _candidates(
     c: _Collector, doc: dict[str, object], orgs: dict[str, Organization]
 ) -> dict[str, Candidate]:
     out: dict[str, Candidate] = {}
-    for ident, at, rec in _records(c, doc, "candidates", required=True):
-        kind = c.enum(CandidateKind, rec.get("kind"), f"{at}.kind")
+    records = _records(c, doc, "candidates", required=True)
+    for _, at, rec in records:
         if "preferences" not in rec:
             c.add(f"{at}.preferences", "missing")
-        preferences = c.ranking(rec.get("preferences", []), f"{at}.preferences")
+    all_preferences = c.rankings(
+        [rec.get("preferences", []) for _, _, rec in records],
+        [f"{at}.preferences" for _, at, _ in records],
+    )
+    for (ident, at, rec), preferences in zip(records, all_preferences, strict=True):
+        kind = c.enum(CandidateKind, rec.get("kind"), f"{at}.kind")
         affiliations: dict[str, str | None] = {}
         for key, org_kind in (("college", OrgKind.COLLEGE), ("institute", OrgKind.INSTITUTE)):
             org = None if (v := rec.get(key)) is None else c.id_(v, f"{at}.{key}")
