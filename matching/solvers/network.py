@@ -221,8 +221,8 @@ def solve_flow(
     status = solver.solve()
     if status == solver.INFEASIBLE:
         return FlowOutcome(SolverStatus.INFEASIBLE, (-1,) * n)
-    if status != solver.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed with status {status}")
+    if status != solver.OPTIMAL:  # BAD_COST_RANGE and the like: the caller takes a MILP
+        return FlowOutcome(SolverStatus.NO_SOLUTION, (-1,) * n)
     first = len(tail)
     flows = solver.flows(np.arange(first, first + len(pair_c)))
     assignment = np.full(n, -1, dtype=np.int64)

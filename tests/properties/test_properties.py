@@ -6,10 +6,11 @@ import copy
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching import io, parse_round, solve
+from matching import SolveOptions, io, parse_round, solve
 from matching.encode import encode
 from tests.properties import check_explanations
 from tests.strategies import rounds
@@ -51,6 +52,16 @@ def test_optimal_respects_policies_or_says_infeasible(doc: dict[str, Any]) -> No
         assert result.conflicts
     else:
         assert all(p.satisfied for p in result.policies)
+
+
+@given(POLICED)
+def test_the_flow_and_the_milp_find_the_same_optimum(doc: dict[str, Any]) -> None:
+    r = parse_round(doc)
+    auto = solve(r, "optimal", SolveOptions(solver="auto"))
+    milp = solve(r, "optimal", SolveOptions(solver="highspy"))
+    assert auto.status == milp.status
+    assert auto.conflicts == milp.conflicts
+    assert auto.objective == pytest.approx(milp.objective, abs=1e-5)
 
 
 @given(MENTORED, st.integers(0, 1000))
