@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from matching.encode import Market, PolicyGroup
@@ -136,7 +137,10 @@ def solve_flow(
     *,
     elastic: bool = False,
     feasibility_only: bool = False,
+    bonus: NDArray[np.float64] | None = None,
 ) -> FlowOutcome:
+    """The welfare optimum (with `bonus` added to each pair's weight, in
+    `Market.pairs()` order, when given)."""
     n, m = market.n_candidates, market.n_placements
     n_cg, n_pg = len(net.candidate_groups), len(net.placement_groups)
     cg0 = 2  # nodes: source, sink, candidate groups, placement groups, candidates, placements
@@ -151,6 +155,8 @@ def solve_flow(
         if feasibility_only
         else np.asarray(pair_weights(market, weights), dtype=np.float64)
     )
+    if bonus is not None:
+        gain = gain + bonus
 
     tails: list[int] = []
     heads: list[int] = []
