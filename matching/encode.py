@@ -22,10 +22,10 @@ ids, the graph or the document:
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any
 
 from matching.graph import ConsortiumGraph
 from matching.model import (
@@ -37,8 +37,6 @@ from matching.model import (
     Round,
     Selector,
 )
-
-T = TypeVar("T", Placement, Candidate)
 
 
 @dataclass(frozen=True)
@@ -266,6 +264,7 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         if m >= 0:
             mentor_rank[m].update(place_rank[p])
 
+    selections = _Selections(round_, graph)
     return Market(
         round=round_,
         candidate_ids=tuple(c.id for c in cands),
@@ -283,9 +282,7 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         place_groups=tuple(place_groups),
         mentor_capacity=tuple(m.capacity for m in round_.mentors),
         mentor_rank=tuple(mentor_rank),
-        policies=tuple(
-            _resolve(policy, round_, graph, c_index, p_index) for policy in round_.policies
-        ),
+        policies=tuple(_resolve(policy, selections) for policy in round_.policies),
         graph=graph,
     )
 
@@ -299,40 +296,55 @@ def _score_groups(
     return {c: group_of[s] for c, s in scores.items()}
 
 
-def _resolve(
-    policy: Policy,
-    round_: Round,
-    graph: ConsortiumGraph,
-    c_index: dict[str, int],
-    p_index: dict[str, int],
-) -> PolicyGroup:
-    places = _select(
-        policy.placements, round_.placements, lambda p, attr: _placement_values(p, attr, graph)
-    )
-    cands = _select(
-        policy.candidates, round_.candidates, lambda c, attr: _candidate_values(c, attr, graph)
-    )
+def _resolve(policy: Policy, selections: _Selections) -> PolicyGroup:
     return PolicyGroup(
         policy.id,
         policy.min,
         policy.max,
-        None if cands is None else frozenset(c_index[i] for i in cands),
-        None if places is None else frozenset(p_index[i] for i in places),
+        selections.candidates(policy.candidates),
+        selections.placements(policy.placements),
     )
 
 
-def _select(
-    selector: Selector,
-    items: tuple[T, ...],
-    values: Callable[[T, str], Iterable[str]],
-) -> list[str] | None:
-    if not selector:
-        return None
-    return [
-        item.id
-        for item in items
-        if all(set(values(item, attr)) & set(wanted) for attr, wanted in selector)
-    ]
+class _Selections:
+    """Whom a selector picks, by index. Each attribute's values are read once
+    per round (a value → members index), however many policies select by it:
+    one floor per college over 100,000 candidates stays linear."""
+
+    def __init__(self, round_: Round, graph: ConsortiumGraph) -> None:
+        self._round, self._graph = round_, graph
+        self._by: dict[tuple[str, str], dict[str, set[int]]] = {}
+
+    def candidates(self, selector: Selector) -> frozenset[int] | None:
+        return self._select("candidate", selector)
+
+    def placements(self, selector: Selector) -> frozenset[int] | None:
+        return self._select("placement", selector)
+
+    def _select(self, side: str, selector: Selector) -> frozenset[int] | None:
+        if not selector:
+            return None
+        chosen: set[int] | None = None
+        for attr, wanted in selector:
+            index = self._index(side, attr)
+            picked = set().union(*(index.get(value, ()) for value in wanted))
+            chosen = picked if chosen is None else chosen & picked
+        return frozenset(chosen or ())
+
+    def _index(self, side: str, attr: str) -> dict[str, set[int]]:
+        key = (side, attr)
+        if key not in self._by:
+            index: dict[str, set[int]] = {}
+            if side == "candidate":
+                for i, c in enumerate(self._round.candidates):
+                    for value in _candidate_values(c, attr, self._graph):
+                        index.setdefault(value, set()).add(i)
+            else:
+                for i, p in enumerate(self._round.placements):
+                    for value in _placement_values(p, attr, self._graph):
+                        index.setdefault(value, set()).add(i)
+            self._by[key] = index
+        return self._by[key]
 
 
 def _placement_values(p: Placement, attr: str, graph: ConsortiumGraph) -> Iterable[str]:

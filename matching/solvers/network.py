@@ -114,9 +114,9 @@ def _laminar(
     groups: list[_Group], size: int
 ) -> tuple[tuple[_Group, ...], tuple[int, ...], tuple[int, ...]] | None:
     """The groups outermost first, each one's parent and each element's innermost
-    group; None when two groups cross. Larger groups come first, so a group's
-    parent is the innermost group holding its first member, which must then hold
-    all its members."""
+    group; None when two groups cross. Larger groups come first, so when a group
+    is reached its members' innermost groups so far must be one group (its
+    parent) or none."""
     ordered = tuple(sorted(groups, key=lambda g: -len(g.members)))
     leaf = [-1] * size
     parent: list[int] = []
