@@ -65,20 +65,25 @@ class Row:
         return statistics.median(values) if values else None
 
 
+# auto (the min-cost flow here: parks and colleges are laminar) on every size;
+# the MILP backends where they finish in minutes.
+OPTIMAL_SOLVERS = {
+    "S": ("auto", "cbc", "highspy"),
+    "M": ("auto", "cbc", "highspy"),
+    "L": ("auto", "highspy"),
+    "XL": ("auto",),
+}
+
+
 def cases(quick: bool) -> list[Case]:
     """Quick: the stable mechanisms on S and M, SPA on M, optimal on S."""
     out = []
     for size in ("S", "M") if quick else ("S", "M", "L", "XL"):
         out += [Case(size, "stable"), Case(size, "stable-placement")]
         if not quick or size == "S":
-            # auto (the min-cost flow here: parks and colleges are laminar) on
-            # every size; the MILP backends where they finish in minutes.
-            solvers = {"S": ("auto", "cbc", "highspy"), "M": ("auto", "cbc", "highspy")}.get(
-                size, ("auto", "highspy") if size == "L" else ("auto",)
-            )
             out += [
                 Case(size, "optimal", "policies", time_limit=120, solver=solver)
-                for solver in solvers
+                for solver in OPTIMAL_SOLVERS[size]
             ]
         if size == ("M" if quick else "L"):
             out.append(Case(size, "stable", "mentors"))

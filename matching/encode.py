@@ -334,15 +334,16 @@ class _Selections:
     def _index(self, side: str, attr: str) -> dict[str, set[int]]:
         key = (side, attr)
         if key not in self._by:
+            graph = self._graph
+            rows: Iterable[Iterable[str]] = (
+                (_candidate_values(c, attr, graph) for c in self._round.candidates)
+                if side == "candidate"
+                else (_placement_values(p, attr, graph) for p in self._round.placements)
+            )
             index: dict[str, set[int]] = {}
-            if side == "candidate":
-                for i, c in enumerate(self._round.candidates):
-                    for value in _candidate_values(c, attr, self._graph):
-                        index.setdefault(value, set()).add(i)
-            else:
-                for i, p in enumerate(self._round.placements):
-                    for value in _placement_values(p, attr, self._graph):
-                        index.setdefault(value, set()).add(i)
+            for i, values in enumerate(rows):
+                for value in values:
+                    index.setdefault(value, set()).add(i)
             self._by[key] = index
         return self._by[key]
 

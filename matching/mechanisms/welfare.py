@@ -76,8 +76,9 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
     left = _budget(options)
     policies = market.policies
     stability = options.stability
+    # The candidate-optimal stable matching, which every stability mode starts from.
+    stable = () if stability is Stability.IGNORED else _stable(market)
     if stability is Stability.REQUIRED:
-        stable = spa_student(market) if market.has_mentors else candidate_proposing(market)
         if _holds(market, stable):
             model = _build(market, options, policies, stability="strict")
             _start(market, model, stable)
@@ -101,7 +102,7 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
         result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
         return Outcome(start, result_status, gap, (), used, Stability.IGNORED)
     # Fewest blocking pairs, then most welfare, from the best start at hand.
-    start = _fewer_blocking(market, options, policies, start)
+    start = _fewer_blocking(market, options, policies, start, stable)
     model = _build(market, options, policies, stability="counted")
     _start(market, model, start)
     blocking = pulp.lpSum(model.blocking.values())
@@ -120,8 +121,16 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
     return _outcome(market, model, second, left(), Stability.RELAXED)
 
 
+def _stable(market: Market) -> Assignment:
+    return spa_student(market) if market.has_mentors else candidate_proposing(market)
+
+
 def _fewer_blocking(
-    market: Market, options: SolveOptions, policies: Sequence[PolicyGroup], start: Assignment
+    market: Market,
+    options: SolveOptions,
+    policies: Sequence[PolicyGroup],
+    start: Assignment,
+    stable: Assignment,
 ) -> Assignment:
     """A first incumbent for the fewest-blocking-pairs model, where the model is
     a network (each try is a min-cost flow, a fraction of a second): of `start`
@@ -133,7 +142,6 @@ def _fewer_blocking(
     net = network(market, policies)
     if net is None:
         return start
-    stable = spa_student(market) if market.has_mentors else candidate_proposing(market)
     cands, places = market.pair_columns()
     kept = (np.asarray(stable, dtype=np.int64)[cands] == places).astype(np.float64)
     tries = [start]

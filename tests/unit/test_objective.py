@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 
 from matching import load
-from matching.encode import encode
-from matching.mechanisms import candidate_proposing
+from matching.encode import Market, encode
 from matching.mechanisms.base import Weights
+from matching.mechanisms.deferred_acceptance import candidate_proposing
 from matching.objective import pair_weight, pair_weights, welfare
 from tests.helpers import Doc, market_of
 from tests.strategies import rounds
@@ -20,7 +20,7 @@ ROUNDS = Path(__file__).parents[2] / "fixtures" / "rounds"
 ODD = Weights(match=1.5, candidate=0.7, placement=0.3, affinity=0.9)
 
 
-def _check(market, weights: Weights) -> None:  # type: ignore[no-untyped-def]
+def _check(market: Market, weights: Weights) -> None:
     pairs = list(market.pairs())
     assert pair_weights(market, weights).tolist() == [
         pair_weight(market, c, p, weights) for c, p in pairs
