@@ -30,6 +30,7 @@ from typing import Any
 from matching.graph import ConsortiumGraph
 from matching.model import (
     Candidate,
+    Mentor,
     Placement,
     Policy,
     Ranking,
@@ -256,7 +257,11 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         else:
             by_score = _score_groups(graph, placement, [(c, cands[c]) for c in unranked[p]])
             place_rank[p] = {c: g * n + lottery[c] for c, g in by_score.items()}
-    place_groups = [max(ranks.values(), default=0) // max(n, 1) + 1 for ranks in place_rank]
+    place_groups = [
+        _written_groups(placement, round_.mentors[m] if m >= 0 else None)
+        or max(ranks.values(), default=0) // max(n, 1) + 1
+        for placement, m, ranks in zip(places, mentor_of, place_rank, strict=True)
+    ]
 
     # A mentor ranks candidates as its placements do (they share its ranking).
     mentor_rank: list[dict[int, int]] = [{} for _ in round_.mentors]
@@ -285,6 +290,16 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         policies=tuple(_resolve(policy, selections) for policy in round_.policies),
         graph=graph,
     )
+
+
+def _written_groups(placement: Placement, mentor: Mentor | None) -> int | None:
+    """K_p of the welfare objective: the groups of the ranking as written (its
+    mentor's where a mentor leads it; one group under a mentor without a
+    ranking), whoever applied; None for the default score, whose groups are
+    those of the applicants' scores."""
+    if mentor is not None:
+        return len(mentor.ranking) if mentor.ranking is not None else 1
+    return len(placement.ranking) if placement.ranking is not None else None
 
 
 def _score_groups(

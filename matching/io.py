@@ -82,6 +82,8 @@ def parse_json(text: str | bytes) -> object:
         ) from None
     except RecursionError:
         raise InvalidRound([Problem("round", "JSON nested too deeply")]) from None
+    except ValueError:  # an integer past the interpreter's digit limit (4,300)
+        raise InvalidRound([Problem("round", "a number with too many digits")]) from None
 
 
 def dumps(doc: object) -> str:

@@ -42,6 +42,10 @@ from matching.model import (
 )
 
 MAX_ID_LENGTH = 200
+# Counts (capacities, floors, ceilings, distances) and the seed are bounded, so
+# that every accepted value fits the 32- and 64-bit integers of a database.
+MAX_COUNT = 10**9
+MAX_SEED = 2**63 - 1
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 
@@ -93,12 +97,17 @@ class _Collector:
             self.add(where, f"unknown value {_show(value)} (allowed: {allowed})")
             return None
 
-    def integer(self, value: object, where: str, *, minimum: int) -> int | None:
+    def integer(
+        self, value: object, where: str, *, minimum: int, maximum: int = MAX_COUNT
+    ) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(where, f"must be an integer ≥ {minimum}, got {_show(value)}")
             return None
         if value < minimum:
-            self.add(where, f"must be an integer ≥ {minimum}, got {value}")
+            self.add(where, f"must be an integer ≥ {minimum}, got {_show(value)}")
+            return None
+        if value > maximum:
+            self.add(where, f"must be an integer ≤ {maximum}, got {_show(value)}")
             return None
         return value
 
@@ -183,6 +192,8 @@ def _plain_ids(items: list[object], *, distinct: bool = True) -> bool:
 def _show(value: object) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, int) and abs(value) >= 10**40:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -220,13 +231,21 @@ def _records(
     return out
 
 
-def parse_round(doc: object) -> Round:
-    """Validate a parsed round document and build the `Round`, or raise `InvalidRound`."""
+def parse_round(doc: object, *, whole: bool = True) -> Round:
+    """Validate a parsed round document and build the `Round`, or raise `InvalidRound`.
+
+    `whole=False` checks a part of a round (some records and what they
+    reference, as the service does for each write) by the same rules, without
+    requiring the round to have candidates and placements."""
     c = _Collector()
     if not isinstance(doc, dict):
         raise InvalidRound([Problem("round", f"must be a JSON object, got {_show(doc)}")])
     round_id = c.id_(doc.get("id"), "id")
-    seed = 0 if doc.get("seed") is None else c.integer(doc.get("seed"), "seed", minimum=0)
+    seed = (
+        0
+        if doc.get("seed") is None
+        else c.integer(doc.get("seed"), "seed", minimum=0, maximum=MAX_SEED)
+    )
     stability = Stability.IGNORED
     if doc.get("stability") is not None:
         stability = c.enum(Stability, doc.get("stability"), "stability") or Stability.IGNORED
@@ -241,7 +260,7 @@ def parse_round(doc: object) -> Round:
     rules = _rules(c, doc)
 
     for key in ("candidates", "placements"):
-        if isinstance(doc.get(key), list) and not c.declared.get(key):
+        if whole and isinstance(doc.get(key), list) and not c.declared.get(key):
             c.add(key, f"the round has no {key}")
     if c.problems or round_id is None or seed is None:
         raise InvalidRound(c.problems)
