@@ -6,6 +6,7 @@ import re
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import pages, problems
@@ -17,7 +18,9 @@ from matching import __version__
 
 
 class BodyLimit:
-    """Refuse bodies over the limit with 413, whether or not Content-Length is sent."""
+    """Refuse bodies over the limit with 413, whether or not Content-Length is
+    sent. The body is read here, up to the limit, before the route sees it: a
+    limit hit while a route parses its body would surface as that parser's 400."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -26,34 +29,33 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", []))
-        length = headers.get(b"content-length")
+        too_large = problems.response(413, f"the body is over {self.limit} bytes")
+        length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            await problems.response(413, f"the body is over {self.limit} bytes")(
-                scope, receive, send
-            )
+            await too_large(scope, receive, send)
             return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        chunks: list[bytes] = []
+        seen, more = 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, receive, send)
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        pending: list[Message] = [
+            {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        ]
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await problems.response(413, f"the body is over {self.limit} bytes")(
-                scope, receive, send
-            )
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -77,7 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
-    app = FastAPI(
+    # Swagger UI and ReDoc from the service itself: a CDN is unreachable here and
+    # unreliable in mainland China (fastapi-offline bundles their assets).
+    app = FastAPIOffline(
         title="Placement engine for industry-education consortia",
         version=__version__,
         description="Coordinators run placement rounds; enterprises post placements "

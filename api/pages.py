@@ -10,7 +10,6 @@ API is called. Problems the API answers are shown on the page they came from.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -23,13 +22,31 @@ from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.problems import mentioned
+from api.downloads import attachment
+from api.spreadsheet import FileProblem, read_candidates, split_list
 from matching import charts
+from matching.model import CandidateKind, Level, PlacementKind, Tier
 
 COOKIE = "placement_session"
 REASON_FIELDS = ("placement", "reason", "cutoff", "rule", "mentor", "policy", "gain")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(prefix="/ui", include_in_schema=False)
+# the options of every form, from the engine's own vocabularies
+VOCABULARIES = {
+    "placement_kind": [k.value for k in PlacementKind],
+    "candidate_kind": [k.value for k in CandidateKind],
+    "tier": [k.value for k in Tier],
+    "level": [k.value for k in Level],
+}
+
+
+# the fields of a placement body (PUT), as the API's answer names them
+PLACEMENT_FIELDS = ("kind", "capacity", "mentor", "skills", "requirements", "ranking")
+
+
+def seg(ident: str) -> str:
+    """An id as one path segment (a '/' in it escaped too)."""
+    return quote(ident, safe="")
 
 
 class SignIn(Exception):
@@ -93,7 +110,7 @@ def _back(path: str, message: str | None = None, error: str | None = None) -> Re
 
 def _after(rid: str, answer: httpx.Response, message: str) -> RedirectResponse:
     """Back to the round's page with the API's problem, or with `message`."""
-    path = f"/ui/rounds/{quote(rid)}"
+    path = f"/ui/rounds/{seg(rid)}"
     if answer.is_error:
         return _back(path, error=problem_text(answer))
     return _back(path, message=message)
@@ -150,7 +167,7 @@ async def create_round(
     answer = await api(request, "POST", "/rounds", token, json={"id": id.strip(), "seed": seed})
     if answer.is_error:
         return _back("/ui", error=problem_text(answer))
-    return _back(f"/ui/rounds/{quote(id.strip())}", message="round created")
+    return _back(f"/ui/rounds/{seg(id.strip())}", message="round created")
 
 
 # ------------------------------------------------------------------ a round
@@ -175,11 +192,11 @@ async def round_page(
     err: str | None = None,
 ) -> Response:
     me = (await api(request, "GET", "/me")).json()
-    answer = await api(request, "GET", f"/rounds/{quote(rid)}")
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}")
     if answer.is_error:
         return _back("/ui", error=problem_text(answer))
     r = answer.json()
-    rid = quote(r["id"])
+    rid = seg(r["id"])
     context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err}
     published = None
     if r["state"] == "published":
@@ -219,8 +236,10 @@ async def round_page(
         applicants = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
         for p in places:
             p["applicants"] = [a["id"] for a in applicants if p["id"] in a["applied_to"]]
-            # the order to edit: its ranking (ties flattened), else the applicants
-            p["order"] = " ".join(mentioned(p["ranking"]) if p.get("ranking") else p["applicants"])
+            # the order to edit: its ranking, ties kept; without one, its
+            # applicants (sent back unchanged, that keeps the default score)
+            p["order"] = ranking_text(p.get("ranking") or p["applicants"])
+            p["unranked"] = "" if p.get("ranking") is not None else p["order"]
         return _page(request, "round_enterprise.html", places=places, **context)
     people = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
     return _page(request, "round_college.html", people=people, **context)
@@ -247,19 +266,71 @@ async def round_action(
     run: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
-    base = f"/rounds/{quote(rid)}"
+    base = f"/rounds/{seg(rid)}"
     if action in ("open", "close"):
         answer = await api(request, "POST", f"{base}/{action}", token)
+        message = "round opened" if action == "open" else "round closed: its snapshot is frozen"
     elif action == "solve":
         answer = await api(request, "POST", f"{base}/runs", token, json={"mechanism": mechanism})
+        # a solve is queued, not done: say what the API said of it
+        run_id = answer.json().get("id", "") if answer.is_success else ""
+        message = (
+            f"run {run_id} queued; this page follows it"
+            if answer.status_code == 202
+            else f"run {run_id} with these options is already {answer.json().get('status')}"
+        )
     elif action == "publish":
-        answer = await api(request, "POST", f"{base}/runs/{quote(run)}/publish", token)
+        answer = await api(request, "POST", f"{base}/runs/{seg(run)}/publish", token)
+        message = f"run {run} published"
     else:
         return _back(f"/ui{base}", error=f"unknown action {action[:40]!r}")
-    return _after(rid, answer, f"{action}: done")
+    return _after(rid, answer, message)
 
 
-# ------------------------------------------------------------------ enterprise actions
+# ------------------------------------------------------------------ forms
+#
+# Every form shows every field of its record, pre-filled, and sends the
+# version it was read at: saving a form unchanged changes nothing, and a form
+# made from an older version is refused (412) instead of overwriting a newer
+# edit. What a form does not show (a placement's ranking) is kept as stored.
+
+
+def ranking_text(items: list[Any] | None) -> str:
+    """A preference list or ranking as a person edits it: one line per place,
+    tied ids on one line joined by ' = '."""
+    return "\n".join(" = ".join(item) if isinstance(item, list) else item for item in items or [])
+
+
+def parse_ranking(text: str) -> list[Any]:
+    out: list[Any] = []
+    for line in text.splitlines():
+        group = [x.strip() for x in line.split(" = ") if x.strip()]
+        if group:
+            out.append(group[0] if len(group) == 1 else group)
+    return out
+
+
+def skills_text(skills: list[str]) -> str:
+    return ", ".join(skills)
+
+
+def _form_page(request: Request, rid: str, name: str, **context: Any) -> HTMLResponse:
+    return _page(request, name, rid=rid, vocab=VOCABULARIES, **context)
+
+
+@router.get("/rounds/{rid}/new-placement", response_class=HTMLResponse)
+async def new_placement(request: Request, rid: str, err: str | None = None) -> HTMLResponse:
+    me = (await api(request, "GET", "/me")).json()
+    return _form_page(request, rid, "placement_form.html", me=me, p=None, err=err)
+
+
+@router.get("/rounds/{rid}/placements/{pid}/edit", response_class=HTMLResponse)
+async def edit_placement(request: Request, rid: str, pid: str, err: str | None = None) -> Response:
+    me = (await api(request, "GET", "/me")).json()
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}/placements/{seg(pid)}")
+    if answer.is_error:
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
+    return _form_page(request, rid, "placement_form.html", me=me, p=answer.json(), err=err)
 
 
 @router.post("/rounds/{rid}/placements")
@@ -268,46 +339,100 @@ async def save_placement(
     rid: str,
     csrf: str = Form(...),
     id: str = Form(...),
-    kind: str = Form("internship"),
-    capacity: int = Form(...),
+    version: str = Form(""),
+    kind: str = Form(...),
+    capacity: str = Form(...),
     skills: str = Form(""),
-    withdraw: str = Form(""),
+    mentor: str = Form(""),
+    min_level: str = Form(""),
+    required_skills: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
-    path = f"/rounds/{quote(rid)}/placements/{quote(id.strip())}"
-    if withdraw:
-        answer = await api(request, "DELETE", path, token)
-        done = "withdrawn"
-    else:
-        body = {"kind": kind, "capacity": capacity, "skills": _split(skills)}
-        current = await api(request, "GET", path, token)
-        headers = {"If-Match": current.headers["etag"]} if current.status_code == 200 else {}
-        answer = await api(request, "PUT", path, token, json=body, headers=headers)
-        done = "saved"
-    return _after(rid, answer, f"placement {id.strip()} {done}")
+    pid = id.strip()
+    path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
+    current = await api(request, "GET", path, token)
+    form = f"/ui{path}/edit" if version else f"/ui/rounds/{seg(rid)}/new-placement"
+    if not version and current.status_code == 200:
+        return _back(form, error=f"placement {pid} already exists: edit it instead")
+    requirements: dict[str, Any] = {"skills": split_list(required_skills)}
+    if min_level:
+        requirements["min_level"] = min_level
+    body: dict[str, Any] = {
+        "kind": kind,
+        "capacity": _integer(capacity),
+        "skills": split_list(skills),
+        "requirements": requirements,
+    }
+    if mentor.strip():
+        body["mentor"] = mentor.strip()
+    headers = {}
+    if version:
+        headers = {"If-Match": f'"{version}"'}
+        if current.status_code == 200 and current.json().get("ranking") is not None:
+            body["ranking"] = current.json()["ranking"]  # not on the form: kept
+    answer = await api(request, "PUT", path, token, json=body, headers=headers)
+    if answer.is_error:
+        return _back(form, error=problem_text(answer))
+    return _back(f"/ui/rounds/{seg(rid)}", message=f"placement {pid} saved")
+
+
+@router.post("/rounds/{rid}/placements/{pid}/withdraw")
+async def withdraw_placement(
+    request: Request, rid: str, pid: str, csrf: str = Form(...), version: str = Form(...)
+) -> Response:
+    token = await _check_csrf(request, csrf)
+    path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
+    answer = await api(request, "DELETE", path, token, headers={"If-Match": f'"{version}"'})
+    return _after(rid, answer, f"placement {pid} withdrawn")
 
 
 @router.post("/rounds/{rid}/placements/{pid}/ranking")
 async def rank(
-    request: Request, rid: str, pid: str, csrf: str = Form(...), order: str = Form("")
+    request: Request,
+    rid: str,
+    pid: str,
+    csrf: str = Form(...),
+    version: str = Form(...),
+    order: str = Form(""),
+    unranked: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
-    path = f"/rounds/{quote(rid)}/placements/{quote(pid)}"
+    path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
+    if unranked and parse_ranking(order) == parse_ranking(unranked):
+        return _back(f"/ui/rounds/{seg(rid)}", message=f"ranking of {pid} unchanged")
+    headers = {"If-Match": f'"{version}"'}
+    if parse_ranking(order):
+        answer = await api(
+            request,
+            "PUT",
+            f"{path}/ranking",
+            token,
+            json={"ranking": parse_ranking(order)},
+            headers=headers,
+        )
+        return _after(rid, answer, f"ranking of {pid} saved")
+    # emptied: back to the default score (the placement without a ranking)
     current = await api(request, "GET", path, token)
     if current.is_error:
-        return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(current))
-    answer = await api(
-        request,
-        "PUT",
-        f"{path}/ranking",
-        token,
-        json={"ranking": _split(order)},
-        headers={"If-Match": current.headers["etag"]},
-    )
-    return _after(rid, answer, f"ranking of {pid} saved")
+        return _after(rid, current, "")
+    body = {k: v for k, v in current.json().items() if k in PLACEMENT_FIELDS and k != "ranking"}
+    answer = await api(request, "PUT", path, token, json=body, headers=headers)
+    return _after(rid, answer, f"{pid} is ranked by the default score")
 
 
-# ------------------------------------------------------------------ college actions
+@router.get("/rounds/{rid}/new-candidate", response_class=HTMLResponse)
+async def new_candidate(request: Request, rid: str, err: str | None = None) -> HTMLResponse:
+    me = (await api(request, "GET", "/me")).json()
+    return _form_page(request, rid, "candidate_form.html", me=me, c=None, err=err)
+
+
+@router.get("/rounds/{rid}/candidates/{cid}/edit", response_class=HTMLResponse)
+async def edit_candidate(request: Request, rid: str, cid: str, err: str | None = None) -> Response:
+    me = (await api(request, "GET", "/me")).json()
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}/candidates/{seg(cid)}")
+    if answer.is_error:
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
+    return _form_page(request, rid, "candidate_form.html", me=me, c=answer.json(), err=err)
 
 
 @router.post("/rounds/{rid}/candidates")
@@ -316,51 +441,111 @@ async def save_candidate(
     rid: str,
     csrf: str = Form(...),
     id: str = Form(...),
-    kind: str = Form("student"),
+    version: str = Form(""),
+    kind: str = Form(...),
+    tier: str = Form(""),
+    level: str = Form(""),
+    skills: str = Form(""),
     preferences: str = Form(""),
-    withdraw: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
-    path = f"/rounds/{quote(rid)}/candidates/{quote(id.strip())}"
-    if withdraw:
-        answer = await api(request, "DELETE", path, token)
-    else:
-        body = {"kind": kind, "preferences": _split(preferences)}
-        answer = await api(request, "PUT", path, token, json=body)
-    return _after(rid, answer, f"candidate {id.strip()} saved")
+    cid = id.strip()
+    path = f"/rounds/{seg(rid)}/candidates/{seg(cid)}"
+    form = f"/ui{path}/edit" if version else f"/ui/rounds/{seg(rid)}/new-candidate"
+    body: dict[str, Any] = {
+        "kind": kind,
+        "skills": split_list(skills),
+        "preferences": parse_ranking(preferences),
+    }
+    body.update({k: v for k, v in (("tier", tier), ("level", level)) if v})
+    if not version and (await api(request, "GET", path, token)).status_code == 200:
+        return _back(form, error=f"candidate {cid} already exists: edit it instead")
+    headers = {"If-Match": f'"{version}"'} if version else {}
+    answer = await api(request, "PUT", path, token, json=body, headers=headers)
+    if answer.is_error:
+        return _back(form, error=problem_text(answer))
+    return _back(f"/ui/rounds/{seg(rid)}", message=f"candidate {cid} saved")
+
+
+@router.post("/rounds/{rid}/candidates/{cid}/withdraw")
+async def withdraw_candidate(
+    request: Request, rid: str, cid: str, csrf: str = Form(...), version: str = Form(...)
+) -> Response:
+    token = await _check_csrf(request, csrf)
+    path = f"/rounds/{seg(rid)}/candidates/{seg(cid)}"
+    answer = await api(request, "DELETE", path, token, headers={"If-Match": f'"{version}"'})
+    return _after(rid, answer, f"candidate {cid} withdrawn")
 
 
 @router.post("/rounds/{rid}/candidates/import")
 async def import_candidates(
     request: Request, rid: str, file: UploadFile, csrf: str = Form(...)
 ) -> Response:
-    """A CSV with columns id, kind, preferences (placement ids separated by
-    spaces or semicolons); each row saved through the API, problems listed."""
+    """A CSV (UTF-8 or GBK) or Excel file of candidates, headers in English or
+    Chinese (api.spreadsheet.COLUMNS). All rows are saved in one request, or
+    none: a candidate already stored keeps the fields the file has no column
+    for, and is saved from the version read here."""
     token = await _check_csrf(request, csrf)
-    text = (await file.read()).decode("utf-8-sig", errors="replace")
-    saved, problems = 0, []
-    for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        ident = (row.get("id") or "").strip()
-        body = {
-            "kind": (row.get("kind") or "student").strip(),
-            "preferences": _split(row.get("preferences") or ""),
-        }
-        answer = await api(
-            request, "PUT", f"/rounds/{quote(rid)}/candidates/{quote(ident)}", token, json=body
-        )
-        if answer.is_error:
-            problems.append(f"line {n} ({ident or 'no id'}): {problem_text(answer)}")
-        else:
-            saved += 1
+    back = f"/ui/rounds/{seg(rid)}"
+    name = file.filename or "the file"
+    try:
+        sheet = read_candidates(await file.read(), name)
+    except FileProblem as exc:
+        return _back(back, error=f"nothing imported: {exc}")
+    listed = await api(request, "GET", f"/rounds/{seg(rid)}/candidates", token)
+    if listed.is_error:
+        return _back(back, error=problem_text(listed))
+    stored = {c["id"]: c for c in listed.json()}
+    items = [_import_item(row, stored.get(row.get("id", ""))) for row in sheet.rows]
+    answer = await api(
+        request, "POST", f"/rounds/{seg(rid)}/candidates", token, json={"candidates": items}
+    )
+    if answer.is_error:
+        return _back(back, error=f"nothing imported from {name}: {problem_text(answer)}")
+    done = answer.json()
+    understood = ", ".join(f"{k} → {v}" for k, v in sheet.columns.items())
+    ignored = f"; columns ignored: {', '.join(sheet.ignored)}" if sheet.ignored else ""
     return _back(
-        f"/ui/rounds/{quote(rid)}",
-        message=f"{saved} candidates saved from {file.filename}",
-        error="; ".join(problems[:5]) or None,
+        back,
+        message=f"{len(items)} rows imported from {name} ({done['created']} new, "
+        f"{done['changed']} changed, {done['unchanged']} unchanged); columns read: "
+        f"{understood}{ignored}",
     )
 
 
-def _split(text: str) -> list[str]:
-    return [x for x in text.replace(";", " ").replace(",", " ").split() if x]
+def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A file row as a batch item: its cells over what is stored."""
+    item: dict[str, Any] = {}
+    if stored is not None:
+        item = {
+            k: stored[k] for k in ("kind", "tier", "level", "skills", "preferences") if k in stored
+        }
+        item["version"] = stored["version"]
+    item["id"] = row.get("id", "")
+    for field in ("kind", "tier", "level"):
+        if field in row:
+            if row[field]:
+                item[field] = row[field]
+            else:
+                item.pop(field, None)
+    if "skills" in row:
+        item["skills"] = split_list(row["skills"])
+    if "preferences" in row:
+        item["preferences"] = split_list(row["preferences"])
+    item.setdefault("kind", "student")
+    item.setdefault("preferences", [])
+    return item
+
+
+templates.env.globals["prefs_text"] = ranking_text
+
+
+def _integer(text: str) -> int | str:
+    """A number typed in a form, as the API takes it (the API names a bad one)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        return text
 
 
 # ------------------------------------------------------------------ exports
@@ -368,15 +553,13 @@ def _split(text: str) -> list[str]:
 
 @router.get("/rounds/{rid}/assignments.csv")
 async def assignments_csv(request: Request, rid: str) -> Response:
-    answer = await api(
-        request, "GET", f"/rounds/{quote(rid)}/assignments", params={"format": "csv"}
-    )
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}/assignments", params={"format": "csv"})
     if answer.is_error:
-        return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(answer))
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
     return Response(
         answer.content,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{quote(rid)}-assignments.csv"'},
+        headers=attachment(f"{rid}-assignments.csv"),
     )
 
 
@@ -392,18 +575,19 @@ async def export_xlsx(request: Request, rid: str, run: str | None = None) -> Res
     sheet = book.active
     assert sheet is not None
     if run and me["role"] == "coordinator":
-        answer = await api(request, "GET", f"/rounds/{quote(rid)}/runs/{quote(run)}/result")
+        answer = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(run)}/result")
         if answer.is_error:
-            return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(answer))
+            return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
         result = answer.json()
-        rows = [
-            {"candidate": c, "placement": p, "explanations": result["explanations"].get(c, [])}
-            for c, p in result["assignments"].items()
-        ]
+        # the same rows as every other audience's, hosts and colleges included
+        listed = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(run)}/assignments")
+        if listed.is_error:
+            return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(listed))
+        rows = listed.json()["assignments"]
     else:
-        answer = await api(request, "GET", f"/rounds/{quote(rid)}/assignments")
+        answer = await api(request, "GET", f"/rounds/{seg(rid)}/assignments")
         if answer.is_error:
-            return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(answer))
+            return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
         result, rows = None, answer.json()["assignments"]
     sheet.title = "assignments"
     sheet.append(["candidate", "affiliation", "placement", "host"])
@@ -429,17 +613,17 @@ async def export_xlsx(request: Request, rid: str, run: str | None = None) -> Res
     return Response(
         out.getvalue(),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{quote(rid)}.xlsx"'},
+        headers=attachment(f"{rid}.xlsx"),
     )
 
 
 @router.get("/rounds/{rid}/report", response_class=HTMLResponse)
 async def report(request: Request, rid: str, run: str) -> Response:
     """A printable report of one run: figures, charts, the policy table."""
-    r = await api(request, "GET", f"/rounds/{quote(rid)}")
-    answer = await api(request, "GET", f"/rounds/{quote(rid)}/runs/{quote(run)}/result")
+    r = await api(request, "GET", f"/rounds/{seg(rid)}")
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(run)}/result")
     if r.is_error or answer.is_error:
-        return _back(f"/ui/rounds/{quote(rid)}", error=problem_text(answer if r.is_success else r))
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer if r.is_success else r))
     result = answer.json()
     return _page(
         request,

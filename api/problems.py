@@ -88,20 +88,15 @@ def mentioned(items: list[Any]) -> list[str]:
     return [i for item in items for i in (item if isinstance(item, list) else [item])]
 
 
-def check_references(items: list[Any], known: set[str], field: str, what: str) -> None:
-    """A preference list or ranking (ids and tie groups) names only known ids,
-    each once; else 422 naming the field and every offending id."""
-    seen: set[str] = set()
-    errors = []
-    for item in items:
-        for ident in item if isinstance(item, list) else [item]:
-            if ident in seen:
-                errors.append({"field": field, "message": f"{ident!r} appears more than once"})
-            elif ident not in known:
-                errors.append({"field": field, "message": f"unknown {what} {ident!r}"})
-            seen.add(ident)
-    if errors:
-        raise invalid(errors)
+def restricted(ranking: list[Any], known: set[str]) -> list[Any]:
+    """A preference list or ranking without the ids not in `known` (withdrawn
+    placements, deleted candidates); a tie group left with one id is an id."""
+    out: list[Any] = []
+    for item in ranking:
+        group = [x for x in (item if isinstance(item, list) else [item]) if x in known]
+        if group:
+            out.append(group[0] if len(group) == 1 else group)
+    return out
 
 
 def response(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from matching.model import (
@@ -18,11 +19,15 @@ from matching.model import (
     Stability,
     Tier,
 )
+from matching.validate import MAX_COUNT, MAX_ID_LENGTH, MAX_SEED
 
-# Non-empty, at most 200 characters, no control characters (pydantic refuses lone
-# surrogates in any string already).
+# The engine's id rule: non-empty, at most 200 characters, no control characters
+# (pydantic refuses lone surrogates in any string already). Ids in a path obey
+# it too, so no write can store an id that the round's validation refuses.
 ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
-Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN)]
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
+PathId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
 RankingItem = Id | Annotated[list[Id], Field(min_length=1)]
 Ranking = Annotated[list[RankingItem], Field(max_length=100_000)]
 Skills = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
@@ -84,19 +89,19 @@ class PolicyIn(Body):
 
     id: Id
     kind: PolicyKind
-    min: Annotated[StrictInt, Field(ge=0)] | None = None
-    max: Annotated[StrictInt, Field(ge=0)] | None = None
+    min: Count | None = None
+    max: Count | None = None
     placements: PlacementSelector | None = None
     candidates: CandidateSelector | None = None
 
 
 class RulesIn(Body):
-    max_distance: Annotated[StrictInt, Field(ge=0)] | None = None
+    max_distance: Count | None = None
 
 
 class RoundIn(Body):
     id: Id
-    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
+    seed: Annotated[StrictInt, Field(ge=0, le=MAX_SEED)] = 0
     rules: RulesIn = Field(default_factory=RulesIn)
     stability: Stability = Stability.IGNORED
     policies: Annotated[list[PolicyIn], Field(max_length=1000)] = Field(default_factory=list)
@@ -109,7 +114,7 @@ class RequirementsIn(Body):
 
 class PlacementIn(Body):
     kind: PlacementKind
-    capacity: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    capacity: Annotated[StrictInt, Field(ge=1, le=MAX_COUNT)]
     mentor: Id | None = None
     skills: Skills = Field(default_factory=list)
     requirements: RequirementsIn = Field(default_factory=RequirementsIn)
@@ -126,6 +131,17 @@ class CandidateIn(Body):
     level: Level | None = None
     skills: Skills = Field(default_factory=list)
     preferences: Annotated[list[RankingItem], Field(max_length=1000)]
+
+
+class CandidateItem(CandidateIn):
+    """A candidate of a batch: its id, and for one already stored the version it was read at."""
+
+    id: Id
+    version: Annotated[StrictInt, Field(ge=1)] | None = None
+
+
+class CandidatesIn(Body):
+    candidates: Annotated[list[CandidateItem], Field(min_length=1, max_length=20_000)]
 
 
 class RunIn(Body):

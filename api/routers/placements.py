@@ -9,17 +9,10 @@ from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
-from api.problems import (
-    COMMON,
-    Problem,
-    check_references,
-    conflict,
-    documented,
-    invalid,
-    mentioned,
-    not_found,
-)
-from api.schemas import PlacementIn, RankingIn
+from api.preconditions import edit, etag, remove
+from api.problems import COMMON, conflict, documented, not_found
+from api.rules import check_applicants, check_placement
+from api.schemas import PathId, PlacementIn, RankingIn
 from api.storage import repository as repo
 from api.storage import tables as t
 
@@ -48,50 +41,28 @@ def placement_out(p: t.Placement, *, with_ranking: bool) -> dict[str, Any]:
     return out
 
 
-def _open_round(session: Session, actor: Actor, round_id: str) -> t.Round:
-    """The caller's round (404 when it is not theirs), for an enterprise (403),
+def _open_round(session: Session, actor: Actor, round_id: str, *roles: str) -> t.Round:
+    """The caller's round (404 when it is not theirs), for one of `roles` (403),
     while open (409): in that order, so no answer tells whether a round exists."""
     r = repo.get_round(session, actor.consortium, round_id)
-    require(actor, "enterprise")
+    require(actor, *roles)
     if r.state != "open":
         raise conflict(f"round {round_id!r} is {r.state}; placements change only while open")
     return r
 
 
 def _own(session: Session, r: t.Round, actor: Actor, pid: str) -> t.Placement:
+    """The placement, if the caller may change it: its host, or the coordinator."""
     p = repo.placement(session, r, pid)
-    if p is None or p.host != actor.organization:
+    if p is None or (actor.role != "coordinator" and p.host != actor.organization):
         raise not_found(f"placement {pid!r}")
     return p
 
 
-def etag(p: t.Placement) -> str:
-    return f'"{p.version}"'
-
-
-def _edit(
-    session: Session, request: Request, response: Response, p: t.Placement, changes: dict[str, Any]
-) -> None:
-    """Apply an edit made from the version its If-Match names: a compare-and-set
-    on the version, so of concurrent edits from the same version one lands and
-    the others get 412."""
-    wanted = request.headers.get("if-match")
-    if wanted is None:
-        raise Problem(428, f"editing placement {p.id!r} needs an If-Match header with its ETag")
-    if wanted.strip() != etag(p):
-        raise Problem(412, f"placement {p.id!r} changed since that ETag: it is now {etag(p)}")
-    if not repo.update_placement(session, p, changes):
-        raise Problem(412, f"placement {p.id!r} was changed by a concurrent edit")
-    response.headers["ETag"] = etag(p)
-
-
-def _check_candidates(session: Session, r: t.Round, ranking: list[Any], where: str) -> None:
-    known = repo.existing_ids(session, t.Candidate, r, mentioned(ranking))
-    check_references(ranking, known, where, "candidate")
-
-
 @router.get("")
-def list_placements(round: str, actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
+def list_placements(
+    round: PathId, actor: CurrentActor, session: SessionDep
+) -> list[dict[str, Any]]:
     """Coordinators see every placement; colleges see every placement but no
     ranking; an enterprise sees its own."""
     r = repo.get_round(session, actor.consortium, round)
@@ -104,7 +75,7 @@ def list_placements(round: str, actor: CurrentActor, session: SessionDep) -> lis
 
 @router.get("/{item}")
 def get_placement(
-    round: str, item: str, actor: CurrentActor, session: SessionDep, response: Response
+    round: PathId, item: PathId, actor: CurrentActor, session: SessionDep, response: Response
 ) -> dict[str, Any]:
     """One placement, with its ETag: its owner and the coordinator see its
     ranking; colleges see it without; other enterprises do not see it."""
@@ -118,24 +89,18 @@ def get_placement(
 
 @router.put("/{item}", responses={201: {"description": "Created"}, **documented(412, 428)})
 def put_placement(
-    round: str,
-    item: str,
+    round: PathId,
+    item: PathId,
     body: PlacementIn,
     actor: CurrentActor,
     session: SessionDep,
     request: Request,
     response: Response,
 ) -> dict[str, Any]:
-    """Create (201) or edit (200, with If-Match) one of the caller's placements."""
-    r = _open_round(session, actor, round)
-    at = f"placements[{item!r}]"
-    if (
-        body.mentor is not None
-        and session.get(t.Mentor, (r.consortium_id, r.id, body.mentor)) is None
-    ):
-        raise invalid([{"field": f"{at}.mentor", "message": f"unknown mentor {body.mentor!r}"}])
-    if body.ranking is not None:
-        _check_candidates(session, r, body.ranking, f"{at}.ranking")
+    """Create (201) or edit (200, with If-Match) one of the caller's placements.
+    The body is the whole placement: a field left out is cleared (the pages
+    send every field, pre-filled)."""
+    r = _open_round(session, actor, round, "enterprise")
     values = {
         "kind": body.kind.value,
         "capacity": body.capacity,
@@ -145,6 +110,11 @@ def put_placement(
         "requirements": body.requirements.model_dump(mode="json", exclude_none=True),
     }
     p = repo.placement(session, r, item)
+    if p is not None:
+        p = _own(session, r, actor, item)
+    if body.ranking is not None:
+        check_applicants(session, r, item, body.ranking)
+    check_placement(session, r, item, actor.organization, values)
     if p is None:
         p = t.Placement(
             consortium_id=r.consortium_id,
@@ -158,30 +128,46 @@ def put_placement(
         response.status_code = status.HTTP_201_CREATED
         response.headers["ETag"] = etag(p)
     else:
-        p = _own(session, r, actor, item)
-        _edit(session, request, response, p, values)
+        edit(session, request, response, p, values, f"placement {item!r}")
     return placement_out(p, with_ranking=True)
 
 
-@router.delete("/{item}", status_code=status.HTTP_204_NO_CONTENT)
-def withdraw_placement(round: str, item: str, actor: CurrentActor, session: SessionDep) -> None:
-    r = _open_round(session, actor, round)
-    session.delete(_own(session, r, actor, item))
+@router.delete("/{item}", status_code=status.HTTP_204_NO_CONTENT, responses=documented(412, 428))
+def withdraw_placement(
+    round: PathId, item: PathId, actor: CurrentActor, session: SessionDep, request: Request
+) -> None:
+    """Withdraw a placement (its host, or the coordinator), with If-Match."""
+    r = _open_round(session, actor, round, "enterprise", "coordinator")
+    remove(session, request, _own(session, r, actor, item), f"placement {item!r}")
 
 
 @router.put("/{item}/ranking", responses=documented(412, 428))
 def rank_applicants(
-    round: str,
-    item: str,
+    round: PathId,
+    item: PathId,
     body: RankingIn,
     actor: CurrentActor,
     session: SessionDep,
     request: Request,
     response: Response,
 ) -> dict[str, Any]:
-    """Order the applicants (an edit of the placement: If-Match required)."""
-    r = _open_round(session, actor, round)
+    """Order the applicants (an edit of the placement: If-Match required). Only
+    candidates who applied to the placement may be ranked."""
+    r = _open_round(session, actor, round, "enterprise")
     p = _own(session, r, actor, item)
-    _check_candidates(session, r, body.ranking, f"placements[{item!r}].ranking")
-    _edit(session, request, response, p, {"ranking": body.ranking})
+    check_applicants(session, r, item, body.ranking)
+    values = {**_stored(p), "ranking": body.ranking}
+    check_placement(session, r, item, p.host, values)
+    edit(session, request, response, p, {"ranking": body.ranking}, f"placement {item!r}")
     return placement_out(p, with_ranking=True)
+
+
+def _stored(p: t.Placement) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "capacity": p.capacity,
+        "mentor": p.mentor,
+        "skills": p.skills,
+        "ranking": p.ranking,
+        "requirements": p.requirements,
+    }

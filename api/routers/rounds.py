@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, status
 from api.deps import CurrentActor, SessionDep, require
 from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, Problem, conflict, documented
-from api.schemas import RoundIn
+from api.schemas import PathId, RoundIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import io, parse_round
@@ -60,13 +60,13 @@ def list_rounds(actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]
 
 
 @router.get("/{round}")
-def get_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def get_round(round: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     return round_out(session, repo.get_round(session, actor.consortium, round))
 
 
 @router.post("/{round}/import", responses=documented(415))
 async def import_round(
-    round: str, request: Request, actor: CurrentActor, session: SessionDep
+    round: PathId, request: Request, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
     """Replace the round's content with a whole round document: JSON
     (application/json) or a zipped CSV bundle (application/zip)."""
@@ -110,7 +110,11 @@ async def import_round(
 
 
 @router.post("/{round}/open")
-def open_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def open_round(round: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+    """Open a draft round, or reopen a closed one for more changes: its snapshot
+    is dropped, and only runs of the snapshot it is closed with next can be
+    published (a run of an earlier snapshot answers 409). A published round
+    does not reopen."""
     r = repo.get_round(session, actor.consortium, round)
     require(actor, "coordinator")
     if r.state == "published":
@@ -120,7 +124,7 @@ def open_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str
 
 
 @router.post("/{round}/close")
-def close_round(round: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def close_round(round: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     """Freeze the round: validate it whole with the engine and store the
     snapshot that every run solves, with its hash."""
     r = repo.get_round(session, actor.consortium, round)

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import Actor, CurrentActor, SessionDep, require
+from api.downloads import attachment
 from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, Problem, conflict, documented
-from api.schemas import RunIn
+from api.schemas import PathId, RunIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import __version__
@@ -63,7 +64,7 @@ def run_out(run: t.Run) -> dict[str, Any]:
     },
 )
 def start_run(
-    round: str,
+    round: PathId,
     body: RunIn,
     actor: CurrentActor,
     session: SessionDep,
@@ -97,14 +98,14 @@ def start_run(
 
 
 @router.get("/runs")
-def list_runs(round: str, actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
+def list_runs(round: PathId, actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
     r = repo.get_round(session, actor.consortium, round)
     require(actor, "coordinator")
     return [run_out(run) for run in repo.runs(session, r)]
 
 
 @router.get("/runs/{run}")
-def get_run(round: str, run: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def get_run(round: PathId, run: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     r = repo.get_round(session, actor.consortium, round)
     require(actor, "coordinator")
     return run_out(repo.get_run(session, r, run))
@@ -132,26 +133,32 @@ def _parsed(document: str) -> dict[str, Any]:
 
 
 @router.get("/runs/{run}/result")
-def get_result(round: str, run: str, actor: CurrentActor, session: SessionDep) -> Response:
+def get_result(round: PathId, run: PathId, actor: CurrentActor, session: SessionDep) -> Response:
     r = repo.get_round(session, actor.consortium, round)
     require(actor, "coordinator")
     return Response(_document(session, r, run), media_type="application/json")
 
 
 @router.post("/runs/{run}/publish")
-def publish(round: str, run: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def publish(round: PathId, run: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     r = repo.get_round(session, actor.consortium, round)
     require(actor, "coordinator")
     if r.state != "closed":
         raise conflict(f"round {round!r} is {r.state}; only a closed round can be published")
+    solved = repo.get_run(session, r, run)
     _result(session, r, run)
+    if solved.input_hash != r.snapshot_hash:
+        raise conflict(
+            f"run {run!r} solved snapshot {solved.input_hash}, but the round was reopened and "
+            f"closed again as snapshot {r.snapshot_hash}: solve the current snapshot"
+        )
     r.state, r.published_run = "published", run
     return {"round": r.id, "state": r.state, "published_run": run}
 
 
 @router.get("/compare")
 def compare(
-    round: str,
+    round: PathId,
     actor: CurrentActor,
     session: SessionDep,
     runs: str = Query(description="comma-separated run ids"),
@@ -188,8 +195,11 @@ def compare(
     }
 
 
-def _rows(session: Session, r: t.Round, actor: Actor) -> list[dict[str, Any]]:
-    result = _result(session, r, r.published_run or "")
+def _rows(session: Session, r: t.Round, actor: Actor, run_id: str) -> list[dict[str, Any]]:
+    """The assignments of a run that the caller may see, each with its host and
+    the candidate's college or institute (one row builder for every audience
+    and every export)."""
+    result = _result(session, r, run_id)
     hosts = repo.placement_hosts(session, r)
     affiliations = repo.affiliations(session, r)
     explanations = result["explanations"]
@@ -223,7 +233,7 @@ def _rows(session: Session, r: t.Round, actor: Actor) -> list[dict[str, Any]]:
     },
 )
 def assignments(
-    round: str,
+    round: PathId,
     actor: CurrentActor,
     session: SessionDep,
     format: str = Query("json", pattern="^(json|csv)$"),
@@ -234,9 +244,36 @@ def assignments(
     r = repo.get_round(session, actor.consortium, round)
     if r.state != "published" or r.published_run is None:
         raise conflict(f"round {round!r} has no published result yet")
-    rows = _rows(session, r, actor)
+    return _assignments(r, r.published_run, _rows(session, r, actor, r.published_run), format)
+
+
+@router.get(
+    "/runs/{run}/assignments",
+    response_model=None,
+    responses={
+        200: {
+            "description": "A run's assignments, as JSON or (format=csv) CSV",
+            "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def run_assignments(
+    round: PathId,
+    run: PathId,
+    actor: CurrentActor,
+    session: SessionDep,
+    format: str = Query("json", pattern="^(json|csv)$"),
+) -> Any:
+    """Every assignment of a solved run, with hosts, colleges and reasons (the
+    coordinator, before or after publication)."""
+    r = repo.get_round(session, actor.consortium, round)
+    require(actor, "coordinator")
+    return _assignments(r, run, _rows(session, r, actor, run), format)
+
+
+def _assignments(r: t.Round, run: str, rows: list[dict[str, Any]], format: str) -> Any:
     if format == "json":
-        return {"round": r.id, "run": r.published_run, "assignments": rows}
+        return {"round": r.id, "run": run, "assignments": rows}
     out = _io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["candidate", "affiliation", "placement", "host", "reasons"])
@@ -260,5 +297,5 @@ def assignments(
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{r.id}-assignments.csv"'},
+        headers=attachment(f"{r.id}-assignments.csv"),
     )

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.problems import not_found
+from api.problems import mentioned, not_found, restricted
 from api.storage import tables as t
 from matching import io
 from matching.model import Round
@@ -112,27 +112,64 @@ def existing_ids(
     return found
 
 
+def applicants_among(s: Session, r: t.Round, pid: str, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` name candidates of the round who list placement `pid`."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        rows = s.execute(
+            select(t.Candidate.id, t.Candidate.preferences).where(
+                t.Candidate.consortium_id == r.consortium_id,
+                t.Candidate.round_id == r.id,
+                t.Candidate.id.in_(wanted[start : start + 1000]),
+            )
+        )
+        found.update(cid for cid, prefs in rows if pid in mentioned(prefs))
+    return found
+
+
 def placement(s: Session, r: t.Round, pid: str) -> t.Placement | None:
     return s.get(t.Placement, (r.consortium_id, r.id, pid))
 
 
-def update_placement(s: Session, p: t.Placement, changes: dict[str, Any]) -> bool:
-    """Compare-and-set on the version read; False when another edit got there first."""
+def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[str, Any]) -> bool:
+    """Compare-and-set on the version read; False when another edit got there
+    first. Saving what is already stored changes nothing, the version included."""
+    if all(getattr(row, key) == value for key, value in changes.items()):
+        return True
+    table = type(row)
     done = s.execute(
-        update(t.Placement)
+        update(table)
         .where(
-            t.Placement.consortium_id == p.consortium_id,
-            t.Placement.round_id == p.round_id,
-            t.Placement.id == p.id,
-            t.Placement.version == p.version,
+            table.consortium_id == row.consortium_id,
+            table.round_id == row.round_id,
+            table.id == row.id,
+            table.version == row.version,
         )
-        .values(**changes, version=p.version + 1)
+        .values(**changes, version=row.version + 1)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    s.refresh(p)
+    s.refresh(row)
     return True
+
+
+def delete_versioned(s: Session, row: t.Placement | t.Candidate) -> bool:
+    """Delete the row if it is still at the version read."""
+    table = type(row)
+    done = s.execute(
+        delete(table)
+        .where(
+            table.consortium_id == row.consortium_id,
+            table.round_id == row.round_id,
+            table.id == row.id,
+            table.version == row.version,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    s.expunge(row)
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def mentors(s: Session, r: t.Round) -> Sequence[t.Mentor]:
@@ -185,14 +222,7 @@ def round_document(s: Session, r: t.Round) -> dict[str, Any]:
     cand_ids = {c.id for c in cands}
 
     def keep(ranking: list[Any] | None, known: set[str]) -> list[Any] | None:
-        if ranking is None:
-            return None
-        out: list[Any] = []
-        for item in ranking:
-            group = [x for x in (item if isinstance(item, list) else [item]) if x in known]
-            if group:
-                out.append(group[0] if len(group) == 1 else group)
-        return out
+        return None if ranking is None else restricted(ranking, known)
 
     def clean(d: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in d.items() if v is not None}

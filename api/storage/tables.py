@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKeyConstraint, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID = String(200)
@@ -69,7 +69,7 @@ class Round(Base):
     __tablename__ = "rounds"
     consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    seed: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)  # up to 2⁶³−1, as the engine takes
     state: Mapped[str] = mapped_column(String(20))  # draft, open, closed, published
     rules: Mapped[dict[str, Any]]
     stability: Mapped[str] = mapped_column(String(20), default="ignored")
@@ -143,7 +143,7 @@ class Run(Base):
     round_id: Mapped[str] = mapped_column(ID)
     mechanism: Mapped[str] = mapped_column(String(40))
     options: Mapped[dict[str, Any]]
-    seed: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)  # up to 2⁶³−1, as the engine takes
     input_hash: Mapped[str] = mapped_column(String(64))
     engine_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), index=True)  # queued running solved failed

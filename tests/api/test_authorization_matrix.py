@@ -36,12 +36,17 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("delete", "/rounds/{round}/placements/{item}"): None,
     ("put", "/rounds/{round}/placements/{item}/ranking"): {"ranking": []},
     ("get", "/rounds/{round}/candidates"): None,
+    ("post", "/rounds/{round}/candidates"): {
+        "candidates": [{"id": "s1", "kind": "student", "preferences": []}]
+    },
+    ("get", "/rounds/{round}/candidates/{item}"): None,
     ("put", "/rounds/{round}/candidates/{item}"): {"kind": "student", "preferences": []},
     ("delete", "/rounds/{round}/candidates/{item}"): None,
     ("get", "/rounds/{round}/runs"): None,
     ("post", "/rounds/{round}/runs"): {"mechanism": "stable"},
     ("get", "/rounds/{round}/runs/{run}"): None,
     ("get", "/rounds/{round}/runs/{run}/result"): None,
+    ("get", "/rounds/{round}/runs/{run}/assignments"): None,
     ("post", "/rounds/{round}/runs/{run}/publish"): None,
     ("get", "/rounds/{round}/compare"): None,
     ("get", "/rounds/{round}/assignments"): None,
@@ -142,6 +147,10 @@ def test_members_never_reach_other_members_objects(world: World, state: str) -> 
             rows = world.client.get("/rounds/r1/assignments", headers=who).json()
             if {a["candidate"] for a in rows["assignments"]} - own:
                 leaks.append(("get", "assignments", "foreign candidate"))
+    # a batch naming another college's candidate changes nothing of it
+    batch = _call(world, "post", "/rounds/{round}/candidates", world.czu, run)
+    if batch.status_code not in (404, 409):
+        leaks.append(("post", "candidates", batch.status_code))
     mine = world.client.get("/rounds/r1/placements", headers=world.qianhong).json()
     if {p["host"] for p in mine} != {"ent-qianhong"}:
         leaks.append(("get", "placements", "another enterprise's placement"))
@@ -150,7 +159,11 @@ def test_members_never_reach_other_members_objects(world: World, state: str) -> 
             if world.client.get("/rounds/r1/assignments", headers=who).status_code != 409:
                 leaks.append(("get", "assignments", "visible before publication"))
     for who in (world.hengbang, world.czcit, world.institute):
-        for template in ("/rounds/{round}/runs/{run}", "/rounds/{round}/runs/{run}/result"):
+        for template in (
+            "/rounds/{round}/runs/{run}",
+            "/rounds/{round}/runs/{run}/result",
+            "/rounds/{round}/runs/{run}/assignments",
+        ):
             if _call(world, "get", template, who, run).status_code != 403:
                 leaks.append(("get", template, "a member read a run"))
     assert leaks == []

@@ -4,6 +4,8 @@ and each organization seeing only what the API lets it see."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -75,10 +77,125 @@ def test_an_enterprise_edit_through_a_page_uses_the_etag(world: World) -> None:
     flow.post_placements(world)
     c, csrf = _signed_in(world, world.hengbang)
     form = {"csrf": csrf, "id": "hb-1", "kind": "internship", "capacity": "5", "skills": "qc"}
-    assert c.post("/ui/rounds/r1/placements", data=form).status_code == 303
+    # without the version it was read at, a form only creates
+    refused = c.post("/ui/rounds/r1/placements", data=form)
+    assert "already%20exists" in refused.headers["location"]
+    assert c.post("/ui/rounds/r1/placements", data={**form, "version": "1"}).status_code == 303
+    stale = c.post("/ui/rounds/r1/placements", data={**form, "version": "1", "capacity": "7"})
+    assert "changed%20since" in stale.headers["location"]
     stored = world.client.get("/rounds/r1/placements/hb-1", headers=world.hengbang).json()
     assert stored["capacity"] == 5 and stored["version"] == 2
     # a college cannot post a placement through the pages either
     college, college_csrf = _signed_in(world, world.czcit)
-    answer = college.post("/ui/rounds/r1/placements", data={**form, "csrf": college_csrf})
+    answer = college.post(
+        "/ui/rounds/r1/placements", data={**form, "id": "col-1", "csrf": college_csrf}
+    )
     assert "not%20allowed" in answer.headers["location"]
+
+
+class _Form(HTMLParser):
+    """The fields a browser would send for the form with id `form_id`."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.fields = form_id, False, {}
+        self._select: str | None = None
+        self._first: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            self.fields[a["name"]] = a.get("value") or ""
+        elif tag == "select":
+            self._select, self._first = a["name"], None
+        elif tag == "option" and self._select:
+            value = a.get("value")
+            self._pending = (value, "selected" in a)
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields[a["name"]] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.fields[self._textarea] += data
+        elif self._select and getattr(self, "_pending", None):
+            value, selected = self._pending
+            text = data if value is None else value
+            if self._first is None:
+                self._first = text
+            if selected:
+                self.fields[self._select] = text
+            self._pending = None
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self._select:
+            self.fields.setdefault(self._select, self._first or "")
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _fields(c: TestClient, path: str, form_id: str) -> dict[str, Any]:
+    page = c.get(path)
+    assert page.status_code == 200, page.text
+    parser = _Form(form_id)
+    parser.feed(page.text)
+    assert parser.fields, f"no form {form_id} on {path}"
+    return parser.fields
+
+
+def test_saving_every_form_unchanged_leaves_the_record_identical(world: World) -> None:
+    """Issue 11, item 1: a form edit changes only what the person changed."""
+    flow.open_round(world)
+    flow.post_placements(world)
+    flow.register_candidates(world)
+    api = world.client
+    placement = "/rounds/r1/placements/hb-1"
+    etag = {"If-Match": '"1"'}
+    rich = {
+        "kind": "apprenticeship",
+        "capacity": 3,
+        "skills": ["qc", "fermentation"],
+        "requirements": {"min_level": "higher_vocational", "skills": ["qc"]},
+        "ranking": [["s2", "s1"], "s3"],
+    }
+    assert api.put(placement, json=rich, headers={**world.hengbang, **etag}).status_code == 200
+    candidate = "/rounds/r1/candidates/s1"
+    person = {
+        "kind": "apprentice",
+        "tier": "young_reserve",
+        "level": "secondary_vocational",
+        "skills": ["assay", "qc"],
+        "preferences": [["hb-1", "qh-1"]],
+    }
+    assert api.put(candidate, json=person, headers={**world.czcit, **etag}).status_code == 200
+    hengbang, _ = _signed_in(world, world.hengbang)
+    czcit, _ = _signed_in(world, world.czcit)
+    cases = [
+        (hengbang, world.hengbang, placement, "/ui/rounds/r1/placements/hb-1/edit", "placement-form"),
+        (hengbang, world.hengbang, placement, "/ui/rounds/r1", "ranking-hb-1"),
+        (hengbang, world.hengbang, "/rounds/r1/placements/hb-2", "/ui/rounds/r1", "ranking-hb-2"),
+        (czcit, world.czcit, candidate, "/ui/rounds/r1/candidates/s1/edit", "candidate-form"),
+        (czcit, world.czcit, "/rounds/r1/candidates/s2", "/ui/rounds/r1/candidates/s2/edit",
+         "candidate-form"),
+    ]  # fmt: skip
+    for client, headers, record, page, form_id in cases:
+        before = api.get(record, headers=headers).json()
+        fields = _fields(client, page, form_id)
+        action = {
+            "placement-form": "/ui/rounds/r1/placements",
+            "candidate-form": "/ui/rounds/r1/candidates",
+        }.get(form_id, f"/ui/rounds/r1/placements/{record.rsplit('/', 1)[1]}/ranking")
+        answer = client.post(action, data=fields)
+        assert answer.status_code == 303 and "err=" not in answer.headers["location"], (
+            form_id,
+            answer.headers["location"],
+        )
+        assert api.get(record, headers=headers).json() == before, form_id

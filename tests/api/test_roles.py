@@ -151,7 +151,8 @@ def test_enterprises_own_their_placements(world: World) -> None:
     )
     assert edited.status_code == 200 and edited.json()["version"] == 2
     assert edited.headers["etag"] == '"2"'
-    assert c.delete("/rounds/r1/placements/hb-2", headers=world.hengbang).status_code == 204
+    gone = c.delete("/rounds/r1/placements/hb-2", headers={**world.hengbang, "If-Match": '"1"'})
+    assert gone.status_code == 204
     listed = c.get("/rounds/r1/placements", headers=world.czcit).json()
     assert {p["id"] for p in listed} == {"hb-1", "qh-1"}
     assert all("ranking" not in p for p in listed)
@@ -179,8 +180,8 @@ def test_colleges_own_their_candidates(world: World) -> None:
     )
     assert bad.status_code == 422
     assert bad.json()["errors"] == [
-        {"field": "candidates['s9'].preferences", "message": "unknown placement 'nope'"},
         {"field": "candidates['s9'].preferences", "message": "'hb-1' appears more than once"},
+        {"field": "candidates['s9'].preferences", "message": "unknown placement 'nope'"},
     ]
     own = c.get("/rounds/r1/candidates", headers=world.czcit).json()
     assert {x["id"] for x in own} == {"s1", "s2"}
@@ -217,17 +218,23 @@ def test_placement_edits_need_the_current_etag(world: World) -> None:
     assert c.get(url, headers=world.hengbang).json()["capacity"] == 4
 
 
-def test_rankings_name_unknown_candidates(world: World) -> None:
+def test_ranking_does_not_reveal_which_candidate_ids_exist(world: World) -> None:
+    """Issue 11, item 5: an unknown id and a candidate who did not apply get the
+    same answer, so an enterprise cannot enumerate the round by ranking."""
     c = world.client
     flow.open_round(world)
     flow.post_placements(world)
-    answer = c.put(
-        "/rounds/r1/placements/hb-1/ranking", json={"ranking": ["ghost"]}, headers=world.hengbang
-    )
-    assert answer.status_code == 422
-    assert answer.json()["errors"] == [
-        {"field": "placements['hb-1'].ranking", "message": "unknown candidate 'ghost'"}
+    flow.register_candidates(world)
+    url = "/rounds/r1/placements/hb-2/ranking"
+    etag = {**world.hengbang, "If-Match": '"1"'}
+    answers = [c.put(url, json={"ranking": [cid]}, headers=etag) for cid in ("s1", "ghost")]
+    assert [a.status_code for a in answers] == [422, 422]
+    assert [a.json()["errors"] for a in answers] == [
+        [{"field": "placements['hb-2'].ranking", "message": f"{cid!r} has not applied to 'hb-2'"}]
+        for cid in ("s1", "ghost")
     ]
+    # s3 did apply to hb-2
+    assert c.put(url, json={"ranking": ["s3"]}, headers=etag).status_code == 200
 
 
 def test_runs_results_and_publication(world: World) -> None:

@@ -1,0 +1,121 @@
+"""Every write is checked by the engine's own rules, so that an accepted edit
+can never make the round invalid at close.
+
+A write names one record; the record and what it references (its host or
+college, the placements it prefers, the candidates it ranks, its mentor) make
+a part of a round document, which `matching.parse_round(..., whole=False)`
+validates by the same code that validates the whole round when it closes.
+Problems keep the engine's field names (``placements['p1'].ranking: ...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.problems import invalid, mentioned, restricted
+from api.storage import repository as repo
+from api.storage import tables as t
+from matching import InvalidRound, parse_round
+
+
+def check_placement(
+    session: Session, r: t.Round, item: str, host: str, values: dict[str, Any]
+) -> None:
+    """A placement as it would be stored: 422 naming each problem, else nothing."""
+    named = mentioned(values.get("ranking") or [])
+    found = repo.existing_ids(session, t.Candidate, r, named)
+    ranked = [cid for cid in dict.fromkeys(named) if cid in found]
+    mentors = []
+    if values.get("mentor") is not None:
+        m = session.get(t.Mentor, (r.consortium_id, r.id, values["mentor"]))
+        if m is not None:
+            mentors.append(
+                {
+                    "id": m.id,
+                    "capacity": m.capacity,
+                    # only the candidates this ranking names matter to agreement
+                    "ranking": None if m.ranking is None else restricted(m.ranking, found),
+                }
+            )
+    doc = {
+        "id": r.id,
+        "organizations": _organizations(session, r, {host}),
+        "mentors": mentors,
+        "placements": [{"id": item, "host": host, **values}],
+        "candidates": [{"id": cid, "kind": "student", "preferences": []} for cid in ranked],
+    }
+    _check(doc, f"placement {item!r} is not valid")
+
+
+def check_candidates(
+    session: Session,
+    r: t.Round,
+    records: list[tuple[str, dict[str, str | None], dict[str, Any]]],
+) -> None:
+    """Candidates (id, affiliation, stored values) as they would be stored: 422
+    naming each problem, else nothing. One document for all of them, so that a
+    file of thousands is checked at once."""
+    wanted = sorted({pid for _, _, v in records for pid in mentioned(v.get("preferences") or [])})
+    places: list[Any] = []
+    for start in range(0, len(wanted), 1000):
+        places += session.execute(
+            select(t.Placement.id, t.Placement.host, t.Placement.kind).where(
+                t.Placement.consortium_id == r.consortium_id,
+                t.Placement.round_id == r.id,
+                t.Placement.id.in_(wanted[start : start + 1000]),
+            )
+        ).all()
+    orgs = {o for _, a, _ in records for o in a.values() if o is not None}
+    doc = {
+        "id": r.id,
+        "organizations": _organizations(session, r, orgs | {host for _, host, _ in places}),
+        "placements": [
+            {"id": pid, "host": host, "kind": kind, "capacity": 1} for pid, host, kind in places
+        ],
+        "candidates": [
+            {"id": cid, **{k: v for k, v in a.items() if v is not None}, **values}
+            for cid, a, values in records
+        ],
+    }
+    what = f"candidate {records[0][0]!r}" if len(records) == 1 else "the candidates"
+    _check(doc, f"{what} {'is' if len(records) == 1 else 'are'} not valid")
+
+
+def check_applicants(session: Session, r: t.Round, pid: str, ranking: list[Any]) -> None:
+    """An enterprise ranks only the candidates who applied to the placement. An
+    unknown id and a candidate who did not apply get the same answer, so that a
+    ranking cannot tell an enterprise which candidate ids exist."""
+    named = mentioned(ranking)
+    applied = repo.applicants_among(session, r, pid, named)
+    errors = [
+        {"field": f"placements[{pid!r}].ranking", "message": f"{cid!r} has not applied to {pid!r}"}
+        for cid in dict.fromkeys(named)
+        if cid not in applied
+    ]
+    if errors:
+        raise invalid(errors, f"placement {pid!r} is not valid")
+
+
+def _check(doc: dict[str, Any], detail: str) -> None:
+    try:
+        parse_round(doc, whole=False)
+    except InvalidRound as exc:
+        raise invalid(
+            [{"field": p.field, "message": p.message} for p in exc.problems],
+            detail,
+        ) from None
+
+
+def _organizations(session: Session, r: t.Round, ids: set[str]) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(t.Organization).where(
+            t.Organization.consortium_id == r.consortium_id, t.Organization.id.in_(sorted(ids))
+        )
+    )
+    return [
+        {k: v for k, v in {"id": o.id, "kind": o.kind, "level": o.level}.items() if v is not None}
+        for o in rows
+    ]
