@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ROUND ?= fixtures/rounds/changzhou-2027.json
+PORT ?= 8000
 
 .PHONY: install run report test bench bench-quick load soak lint fmt typecheck fixtures clean
 
@@ -17,7 +18,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	mkdir -p var
-	$(PY) -m api demo --round $(ROUND)
+	$(PY) -m api demo --round $(ROUND) --port $(PORT)
 
 report: $(STAMP)
 	mkdir -p var

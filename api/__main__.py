@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +38,15 @@ def _create_consortium(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from api.demo import seed_demo
 
+    taken = _port_taken(args.host, args.port)
+    if taken:
+        print(
+            f"port {args.port} on {args.host} is taken ({taken}); nothing was changed. "
+            f"Choose another: make run PORT={args.port + 1} "
+            f"(or python -m api demo --port {args.port + 1})",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     url = f"http://{args.host}:{args.port}"
     tokens = seed_demo(Settings(), Path(args.round))
     lines = [f"{role:12} {org:16} {token}" for role, org, token in tokens]
@@ -45,12 +56,26 @@ def _demo(args: argparse.Namespace) -> None:
     print(f"(the API and its documentation: {url}/docs)")
     print("demo tokens (also in var/demo-tokens.txt):")
     print("\n".join("  " + line for line in lines), flush=True)
+    # uvicorn re-raises the SIGTERM it shut down for once it has: exit through
+    # `finally` then, so the worker stops with the service, as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     worker = subprocess.Popen([sys.executable, "-m", "api", "worker"])
     try:
         uvicorn.run("api.main:create_app", factory=True, host=args.host, port=args.port)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the service could not listen on (host, port), or None when it can."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def main() -> None:

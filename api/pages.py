@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -501,7 +502,7 @@ async def import_candidates(
         request, "POST", f"/rounds/{seg(rid)}/candidates", token, json={"candidates": items}
     )
     if answer.is_error:
-        return _back(back, error=f"nothing imported from {name}: {problem_text(answer)}")
+        return _back(back, error=f"nothing imported from {name}: {_row_problems(answer, items)}")
     done = answer.json()
     understood = ", ".join(f"{k} → {v}" for k, v in sheet.columns.items())
     ignored = f"; columns ignored: {', '.join(sheet.ignored)}" if sheet.ignored else ""
@@ -511,6 +512,32 @@ async def import_candidates(
         f"{done['changed']} changed, {done['unchanged']} unchanged); columns read: "
         f"{understood}{ignored}",
     )
+
+
+def _row_problems(answer: httpx.Response, items: list[dict[str, Any]]) -> str:
+    """The API's problems with a batch, each named by the file's line and id."""
+    try:
+        errors = answer.json().get("errors") or []
+    except ValueError:
+        errors = []
+    if not errors:
+        return problem_text(answer)
+    line = {item["id"]: n for n, item in enumerate(items, start=2)}
+    out = []
+    for e in errors:
+        field = str(e.get("field", ""))
+        at = re.match(r"^\['[^']*'\]\.candidates\.(\d+)\.?(.*)$", field)
+        named = re.match(r"^candidates\[('.*')\]\.?(.*)$", field)
+        if at:
+            n = int(at.group(1))
+            where = f"line {n + 2} ({items[n]['id']}) {at.group(2)}"
+        elif named:
+            ident = named.group(1)[1:-1]
+            where = f"line {line.get(ident, '?')} ({ident}) {named.group(2)}"
+        else:
+            where = field
+        out.append(f"{where.strip()}: {e.get('message')}")
+    return "; ".join(out[:10]) + (f"; … {len(out) - 10} more" if len(out) > 10 else "")
 
 
 def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str, Any]:
