@@ -179,7 +179,8 @@ def test_saving_every_form_unchanged_leaves_the_record_identical(world: World) -
     hengbang, _ = _signed_in(world, world.hengbang)
     czcit, _ = _signed_in(world, world.czcit)
     cases = [
-        (hengbang, world.hengbang, placement, "/ui/rounds/r1/placements/hb-1/edit", "placement-form"),
+        (hengbang, world.hengbang, placement, "/ui/rounds/r1/placements/hb-1/edit",
+         "placement-form"),
         (hengbang, world.hengbang, placement, "/ui/rounds/r1", "ranking-hb-1"),
         (hengbang, world.hengbang, "/rounds/r1/placements/hb-2", "/ui/rounds/r1", "ranking-hb-2"),
         (czcit, world.czcit, candidate, "/ui/rounds/r1/candidates/s1/edit", "candidate-form"),

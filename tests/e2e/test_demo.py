@@ -51,7 +51,7 @@ def test_a_taken_port_is_refused_before_anything_is_written(tmp_path: Path) -> N
         tokens = tmp_path / "var" / "demo-tokens.txt"
         tokens.write_text("the tokens of the demo already running\n")
         demo = _demo(tmp_path, port)
-        out, err = demo.communicate(timeout=60)
+        _, err = demo.communicate(timeout=60)
     assert demo.returncode == 2
     assert f"port {port} on 127.0.0.1 is taken" in err
     assert f"make run PORT={port + 1}" in err
