@@ -281,6 +281,8 @@ async def _drive(
                 tokens[c],
                 (200,) if edit else (201,),
                 json=body,
+                # each candidate is edited once, from the version it was created at
+                headers={"If-Match": '"1"'} if edit else {},
             )
 
     async def edit_placements(e: str) -> None:

@@ -51,7 +51,7 @@ START = {
             ("s3", "col-czu"),
             ("u1", "col-czu"),
         )
-    ],  # fmt: skip
+    ],
     "policies": [
         # the coordinator's own: it names a placement that members may withdraw
         {"id": "hb-floor", "kind": "floor", "placements": {"id": "hb-1"}, "min": 0}
