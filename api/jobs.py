@@ -22,10 +22,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
+from api.schemas import RunIn
 from api.storage import repository as repo
 from api.storage.db import make_engine, migrate, session_factory, transaction
-from matching import MatchingError, SolveOptions, io, parse_round, solve
-from matching.model import Stability
+from matching import MatchingError, io, parse_round, solve
 
 log = logging.getLogger("api.worker")
 
@@ -68,12 +68,8 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
         if text is None:
             raise MatchingError(f"snapshot {job.input_hash} is missing")
         round_ = parse_round(io.parse_json(text))
-        options = SolveOptions(
-            stability=Stability(str(job.options.get("stability") or round_.stability)),
-            solver=str(job.options.get("solver", "auto")),
-            time_limit=float(job.options.get("time_limit", 300)),  # type: ignore[arg-type]
-        )
-        result = solve(round_, job.mechanism, options)
+        run = RunIn.from_stored(job.mechanism, job.options)
+        result = solve(round_, run.mechanism, run.to_options())
         document = io.dumps(io.result_to_dict(result))
     except MatchingError as exc:
         error = str(exc)

@@ -4,11 +4,12 @@ consortium, status or version)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
+from matching.base import MechanismName, SolveOptions, Solver
 from matching.model import (
     CandidateKind,
     Level,
@@ -145,7 +146,26 @@ class CandidatesIn(Body):
 
 
 class RunIn(Body):
-    mechanism: Literal["stable", "stable-placement", "optimal"] = "stable"
+    """A solve request; its options are stored with the run (`stored_options`)
+    and read back by the worker (`to_options`): one converter both ways."""
+
+    mechanism: MechanismName = MechanismName.STABLE
     stability: Stability | None = None
-    solver: Literal["auto", "cbc", "highs", "highspy"] = "auto"
+    solver: Solver = Solver.AUTO
     time_limit: Annotated[StrictFloat | StrictInt, Field(gt=0, le=3600)] = 300
+
+    def stored_options(self, default_stability: str) -> dict[str, Any]:
+        options = self.model_dump(mode="json", exclude={"mechanism"})
+        options["stability"] = options["stability"] or default_stability
+        return options
+
+    @classmethod
+    def from_stored(cls, mechanism: str, options: dict[str, Any]) -> RunIn:
+        return cls.model_validate({"mechanism": mechanism, **options})
+
+    def to_options(self) -> SolveOptions:
+        return SolveOptions(
+            stability=self.stability or Stability.IGNORED,
+            solver=self.solver,
+            time_limit=float(self.time_limit),
+        )

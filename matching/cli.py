@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from matching import charts, io, mechanisms
+from matching.base import SOLVERS, SolveOptions, Solver
 from matching.engine import Timings, paused_gc, solve_timed
 from matching.errors import InvalidRound, MatchingError, UnsupportedOption
-from matching.mechanisms.base import SOLVERS, SolveOptions
 from matching.model import Result, Round, Stability
 
 
@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace, round_: Round) -> SolveOptions:
     stability = Stability(args.stability) if args.stability else round_.stability
-    return SolveOptions(stability=stability, solver=args.solver, time_limit=args.time_limit)
+    return SolveOptions(stability=stability, solver=Solver(args.solver), time_limit=args.time_limit)
 
 
 def report(result: Result, timings: Timings | None = None) -> str:

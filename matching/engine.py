@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from matching import mechanisms
+from matching.base import SolveOptions
 from matching.encode import encode
 from matching.explain import explain
 from matching.graph import ConsortiumGraph
 from matching.io import round_hash
-from matching.mechanisms.base import SolveOptions
 from matching.metrics import measure
 from matching.model import PolicyStatus, Result, Round
 from matching.verify import verify

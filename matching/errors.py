@@ -2,7 +2,8 @@
 
     MatchingError
     ├── InvalidRound        the document breaks the round contract (every problem listed)
-    └── UnsupportedOption   a mechanism was asked for something it does not do
+    ├── UnsupportedOption   a mechanism was asked for something it does not do
+    └── SolverFailed        a solver found no matching at all within its time limit
 
 Expected outcomes (an unmatched candidate, infeasible policies, a solver time
 limit) are statuses on the result, never exceptions.
@@ -38,3 +39,8 @@ class InvalidRound(MatchingError):
 
 class UnsupportedOption(MatchingError):
     """A mechanism or option the engine does not offer for this round."""
+
+
+class SolverFailed(MatchingError):
+    """The solver found no matching at all within its time limit (the welfare
+    mechanism turns it into the best matching it had, or exit 1 on the CLI)."""

@@ -19,8 +19,8 @@ and the result:
 
 from __future__ import annotations
 
+from matching.base import Assignment, Weights
 from matching.encode import Market
-from matching.mechanisms.base import Assignment, Weights
 from matching.model import Explanation, Reason
 from matching.objective import pair_weight
 from matching.verify import Verification

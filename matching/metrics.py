@@ -7,8 +7,8 @@ from collections.abc import Callable
 from itertools import compress
 from operator import attrgetter
 
+from matching.base import Assignment, Weights
 from matching.encode import Market
-from matching.mechanisms.base import Assignment, Weights
 from matching.model import Candidate, GroupFill, Metrics, OrgKind
 from matching.objective import welfare
 

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matching.base import Assignment, Weights
 from matching.encode import Market
-from matching.mechanisms.base import Assignment, Weights
 
 
 def pair_weight(market: Market, c: int, p: int, weights: Weights) -> float:

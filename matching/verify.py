@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matching.base import Assignment
 from matching.encode import Market
-from matching.mechanisms.base import Assignment
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterator
 
 from matching.encode import Market
-from matching.mechanisms.base import Assignment, Weights
+from matching.base import Assignment, Weights
 from matching.objective import pair_weight
 
 

@@ -82,9 +82,7 @@ def start_run(
     too_large = settings.round_too_large(counts["candidates"], counts["placements"])
     if too_large:
         raise Problem(422, "the round is larger than this deployment solves", too_large)
-    options = body.model_dump(mode="json", exclude={"mechanism"})
-    if options["stability"] is None:
-        options["stability"] = r.stability
+    options = body.stored_options(r.stability)
     running = repo.active_run(session, r, body.mechanism, options)
     if running is not None:
         response.status_code = status.HTTP_200_OK

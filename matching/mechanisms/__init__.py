@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from matching.base import Assignment, MechanismName, Outcome, SolveOptions, Weights
 from matching.encode import Market
 from matching.errors import UnsupportedOption
-from matching.mechanisms.base import Assignment, Outcome, SolveOptions, Weights
 from matching.mechanisms.deferred_acceptance import candidate_proposing, placement_proposing
 from matching.mechanisms.spa import spa_student
 
@@ -39,17 +39,17 @@ def _optimal(market: Market, options: SolveOptions) -> Outcome:
     return optimal(market, options)
 
 
-REGISTRY: dict[str, Mechanism] = {
-    "stable": _stable,
-    "stable-placement": _stable_placement,
-    "optimal": _optimal,
+REGISTRY: dict[MechanismName, Mechanism] = {
+    MechanismName.STABLE: _stable,
+    MechanismName.STABLE_PLACEMENT: _stable_placement,
+    MechanismName.OPTIMAL: _optimal,
 }
 
 
 def get(name: str) -> Mechanism:
     try:
-        return REGISTRY[name]
-    except KeyError:
+        return REGISTRY[MechanismName(name)]
+    except ValueError:
         known = ", ".join(REGISTRY)
         raise UnsupportedOption(f"mechanism: unknown {name!r} (known: {known})") from None
 
@@ -58,6 +58,7 @@ __all__ = [
     "REGISTRY",
     "Assignment",
     "Mechanism",
+    "MechanismName",
     "Outcome",
     "SolveOptions",
     "Weights",

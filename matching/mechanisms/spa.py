@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import heapq
 
+from matching.base import Assignment
 from matching.encode import Market
-from matching.mechanisms.base import Assignment
 
 
 class _Seats:

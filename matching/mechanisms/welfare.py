@@ -42,9 +42,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pulp
 
+from matching.base import Assignment, Outcome, SolveOptions, Solver, Weights
 from matching.encode import Market, PolicyGroup
-from matching.errors import MatchingError
-from matching.mechanisms.base import Assignment, Outcome, SolveOptions, Weights
+from matching.errors import SolverFailed
 from matching.mechanisms.deferred_acceptance import candidate_proposing
 from matching.mechanisms.spa import spa_student
 from matching.model import Stability, Status
@@ -52,10 +52,6 @@ from matching.objective import pair_weight, pair_weights, welfare
 from matching.solvers import SolverStatus, solve
 from matching.solvers.network import network, solve_flow
 from matching.verify import blocking_pairs, occupancy, policy_values
-
-
-class SolverFailed(MatchingError):
-    """The solver found no matching at all within its time limit."""
 
 
 @dataclass
@@ -179,14 +175,14 @@ def _plain(
 ) -> tuple[SolverStatus, Assignment, float | None, str]:
     """The model without stability rows: status, assignment, gap and the solver
     that found them (`auto` takes the min-cost flow when the model is a network)."""
-    net = network(market, policies) if options.solver == "auto" else None
+    net = network(market, policies) if options.solver is Solver.AUTO else None
     if net is not None:
         flow = solve_flow(
             market, options.weights, net, elastic=elastic, feasibility_only=feasibility_only
         )
         if flow.status is not SolverStatus.NO_SOLUTION:  # else the MILP decides
             return flow.status, flow.assignment, 0.0, "flow"
-    if options.solver == "highspy":
+    if options.solver is Solver.HIGHSPY:
         from matching.solvers.highs_direct import solve_plain
 
         out = solve_plain(
@@ -309,12 +305,14 @@ def _solution(
 def _pulp_backend(options: SolveOptions) -> str:
     """The backend PuLP drives: HiGHS when the direct one was asked for (it only
     builds models without stability rows), CBC for `auto`."""
-    return {"highspy": "highs", "auto": "cbc"}.get(options.solver, options.solver)
+    return {Solver.HIGHSPY: Solver.HIGHS, Solver.AUTO: Solver.CBC}.get(
+        options.solver, options.solver
+    )
 
 
 def _named(options: SolveOptions) -> str:
     """The solver a result names when a PuLP model decided it."""
-    return "cbc" if options.solver == "auto" else options.solver
+    return str(Solver.CBC if options.solver is Solver.AUTO else options.solver)
 
 
 def _build(

@@ -14,10 +14,10 @@ from enum import StrEnum
 import cbcbox
 import pulp
 
+from matching.base import Solver
 from matching.errors import UnsupportedOption
-from matching.mechanisms.base import SOLVERS
 
-BACKENDS = tuple(s for s in SOLVERS if s not in ("auto", "highspy"))  # the ones PuLP drives
+BACKENDS = (Solver.CBC, Solver.HIGHS)  # the ones PuLP drives
 
 
 class SolverStatus(StrEnum):

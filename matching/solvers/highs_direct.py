@@ -18,8 +18,8 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from matching.base import Assignment, Weights
 from matching.encode import Market, PolicyGroup
-from matching.mechanisms.base import Assignment, Weights
 from matching.objective import pair_weights
 from matching.solvers import SolverStatus
 

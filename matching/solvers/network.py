@@ -38,8 +38,8 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
+from matching.base import Assignment, Weights
 from matching.encode import Market, PolicyGroup
-from matching.mechanisms.base import Assignment, Weights
 from matching.objective import pair_weights
 from matching.solvers import SolverStatus
 

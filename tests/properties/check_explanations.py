@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from matching.encode import Market
-from matching.mechanisms.base import Weights
+from matching.base import Weights
 from matching.model import Reason, Result
 from matching.objective import pair_weight
 

@@ -10,7 +10,7 @@ from hypothesis import given
 
 from matching import load
 from matching.encode import Market, encode
-from matching.mechanisms.base import Weights
+from matching.base import Weights
 from matching.mechanisms.deferred_acceptance import candidate_proposing
 from matching.objective import pair_weight, pair_weights, welfare
 from tests.helpers import Doc, market_of

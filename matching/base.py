@@ -1,0 +1,68 @@
+"""The types every layer of the engine shares: what a mechanism takes and
+gives, and the names of mechanisms and solvers. Encoding, objective,
+solvers, mechanisms, verification, explanations and metrics all import from
+here; nothing here imports from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from matching.model import Stability, Status
+
+
+class MechanismName(StrEnum):
+    """The mechanisms by contract name (`matching.mechanisms.REGISTRY` has one
+    entry for each; a test ties the two)."""
+
+    STABLE = "stable"
+    STABLE_PLACEMENT = "stable-placement"
+    OPTIMAL = "optimal"
+
+
+class Solver(StrEnum):
+    """The welfare model's backends by name. `auto` (the default) solves the
+    model without stability rows as a min-cost flow when its policies allow
+    (matching.solvers.network), everything else with CBC; `cbc` and `highs` are
+    the MILP through PuLP (matching.solvers.milp); `highspy` is HiGHS fed
+    sparse arrays directly (matching.solvers.highs_direct; models with
+    stability rows go to PuLP with HiGHS)."""
+
+    AUTO = "auto"
+    CBC = "cbc"
+    HIGHS = "highs"
+    HIGHSPY = "highspy"
+
+
+SOLVERS = tuple(s.value for s in Solver)
+
+# assignment[c] is the placement index of candidate c, or -1 when unmatched.
+Assignment = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The welfare objective's weights; see `matching.objective`."""
+
+    match: float = 2.0
+    candidate: float = 1.0
+    placement: float = 0.5
+    affinity: float = 0.25
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    stability: Stability = Stability.IGNORED
+    solver: Solver = Solver.AUTO
+    time_limit: float | None = 300.0
+    weights: Weights = field(default_factory=Weights)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    assignment: Assignment
+    status: Status = Status.OPTIMAL
+    gap: float | None = None
+    conflicts: tuple[str, ...] = ()
+    solver: str | None = None
+    stability: Stability = Stability.IGNORED
