@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
-from api.deps import ROLE_OF_KIND
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.db import make_engine, migrate, session_factory, transaction
+from api.vocabulary import ROLE_OF_KIND
 from matching import Round, load
 
 DEMO_CONSORTIUM = "changzhou"
@@ -86,7 +86,7 @@ def _seed(factory: sessionmaker[Session], doc: Round) -> list[tuple[str, str, st
             assert org is not None, org_id
             tokens.append(
                 (
-                    ROLE_OF_KIND[org.kind],
+                    str(ROLE_OF_KIND[org.kind]),
                     org_id,
                     repo.issue_token(s, DEMO_CONSORTIUM, org_id, ROLE_OF_KIND[org.kind]),
                 )

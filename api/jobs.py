@@ -17,12 +17,13 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
-from api.schemas import RunIn
+from api.schemas import RunIn, RunSummary
 from api.storage import repository as repo
 from api.storage.db import make_engine, migrate, session_factory, transaction
 from matching import MatchingError, io, parse_round, solve
@@ -60,6 +61,7 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
     keeper = threading.Thread(target=beat, daemon=True)
     keeper.start()
     document: str | None = None
+    summary: dict[str, Any] | None = None
     error: str | None = None
     try:
         with transaction(factory) as s:
@@ -69,8 +71,9 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
             raise MatchingError(f"snapshot {job.input_hash} is missing")
         round_ = parse_round(io.parse_json(text))
         run = RunIn.from_stored(job.mechanism, job.options)
-        result = solve(round_, run.mechanism, run.to_options())
-        document = io.dumps(io.result_to_dict(result))
+        result = io.result_to_dict(solve(round_, run.mechanism, run.to_options()))
+        document = io.dumps(result)
+        summary = RunSummary.from_result(result).model_dump(mode="json")
     except MatchingError as exc:
         error = str(exc)
     except Exception as exc:  # a bug must fail the run visibly, not kill the worker
@@ -80,7 +83,9 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
         stop.set()
         keeper.join()
     with transaction(factory) as s:
-        written = repo.finish_run(s, job.id, job.attempt, document=document, error=error)
+        written = repo.finish_run(
+            s, job.id, job.attempt, document=document, summary=summary, error=error
+        )
     if not written:
         log.warning("run %s attempt %d: lease lost, result discarded", job.id, job.attempt)
     return written

@@ -29,7 +29,12 @@ class StrictJsonRequest(Request):
 
 
 class StrictJsonRoute(APIRoute):
-    """A route whose JSON body is parsed by `StrictJsonRequest`."""
+    """A route whose JSON body is parsed by `StrictJsonRequest`, and whose answer
+    leaves out the fields its model was not given (api.schemas.Answer)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["response_model_exclude_unset"] = True
+        super().__init__(*args, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

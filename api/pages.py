@@ -174,13 +174,10 @@ async def create_round(
 # ------------------------------------------------------------------ a round
 
 
-async def _solved(request: Request, rid: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {}
-    for run in runs:
-        if run["status"] == "solved":
-            answer = await api(request, "GET", f"/rounds/{rid}/runs/{run['id']}/result")
-            out[run["id"]] = answer.json()
-    return out
+async def _result_of(request: Request, rid: str, run: str) -> dict[str, Any]:
+    answer = await api(request, "GET", f"/rounds/{rid}/runs/{seg(run)}/result")
+    result: dict[str, Any] = answer.json()
+    return result
 
 
 @router.get("/rounds/{rid}", response_class=HTMLResponse)
@@ -205,9 +202,10 @@ async def round_page(
     context["published"] = published
     if me["role"] == "coordinator":
         runs = (await api(request, "GET", f"/rounds/{rid}/runs")).json()
-        results = await _solved(request, rid, runs)
-        chosen = run if run in results else (r["published_run"] or next(iter(results), None))
-        result = results.get(chosen) if chosen else None
+        # the runs' stored summaries list them; only the runs shown are read whole
+        solved = [x["id"] for x in runs if x["status"] == "solved"]
+        chosen = run if run in solved else (r["published_run"] or next(iter(solved), None))
+        result = await _result_of(request, rid, chosen) if chosen else None
         context.update(
             runs=runs,
             busy=any(x["status"] in ("queued", "running") for x in runs),
@@ -216,8 +214,8 @@ async def round_page(
             charts=charts.result_charts(result) if result else {},
             unplaced=_unplaced(result) if result else [],
         )
-        if result and vs in results and vs != chosen:
-            other = results[vs]
+        if result and vs in solved and vs != chosen:
+            other = await _result_of(request, rid, vs)
             context["compare"] = {
                 "ids": [chosen, vs],
                 "results": [result, other],

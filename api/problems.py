@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.storage import NotFound
 from matching.errors import InvalidRound, UnsupportedOption
 
 TITLES = {
@@ -71,32 +72,12 @@ class Problem(Exception):
     errors: list[dict[str, str]] = field(default_factory=list)
 
 
-def not_found(what: str) -> Problem:
-    return Problem(404, f"{what} not found")
-
-
 def conflict(detail: str) -> Problem:
     return Problem(409, detail)
 
 
 def invalid(errors: list[dict[str, str]], detail: str = "the request is not valid") -> Problem:
     return Problem(422, detail, errors)
-
-
-def mentioned(items: list[Any]) -> list[str]:
-    """The ids of a preference list or ranking (ids and tie groups), in order."""
-    return [i for item in items for i in (item if isinstance(item, list) else [item])]
-
-
-def restricted(ranking: list[Any], known: set[str]) -> list[Any]:
-    """A preference list or ranking without the ids not in `known` (withdrawn
-    placements, deleted candidates); a tie group left with one id is an id."""
-    out: list[Any] = []
-    for item in ranking:
-        group = [x for x in (item if isinstance(item, list) else [item]) if x in known]
-        if group:
-            out.append(group[0] if len(group) == 1 else group)
-    return out
 
 
 def response(
@@ -126,6 +107,10 @@ def _field(loc: tuple[object, ...], request: Request) -> str:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return response(404, str(exc))
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         headers = {401: {"WWW-Authenticate": "Bearer"}, 429: {"Retry-After": "60"}}.get(exc.status)

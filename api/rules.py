@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.problems import invalid, mentioned, restricted
+from api.problems import invalid
+from api.rankings import mentioned, restricted
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import InvalidRound, parse_round

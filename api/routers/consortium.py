@@ -2,45 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
-from api.deps import ROLE_OF_KIND, CurrentActor, SessionDep, require
+from api.deps import Coordinator, CurrentActor, SessionDep
 from api.jsonbody import StrictJsonRoute
-from api.problems import COMMON, Problem, conflict, invalid
-from api.schemas import LinkIn, OrganizationIn, TokenIn, TokenOut
+from api.problems import COMMON, conflict, invalid
+from api.schemas import (
+    GraphOut,
+    LinkIn,
+    LinkOut,
+    MeOut,
+    OrganizationIn,
+    OrganizationOut,
+    TokenIn,
+    TokenOut,
+)
+from api.storage import NotFound
 from api.storage import repository as repo
 from api.storage import tables as t
+from api.vocabulary import ROLE_OF_KIND
 
 router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute, responses=COMMON)
 
 
-def org_out(o: t.Organization) -> dict[str, Any]:
-    return {
-        k: v
-        for k, v in {"id": o.id, "kind": o.kind, "name": o.name, "level": o.level}.items()
-        if v is not None
-    }
-
-
 @router.get("/me")
-def me(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     org = repo.organization(session, actor.consortium, actor.organization)
     assert org is not None
-    return {"consortium": actor.consortium, "organization": org_out(org), "role": actor.role}
+    return MeOut(
+        consortium=actor.consortium, organization=OrganizationOut.from_row(org), role=actor.role
+    )
 
 
 @router.get("/organizations")
-def list_organizations(actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
-    return [org_out(o) for o in repo.organizations(session, actor.consortium)]
+def list_organizations(actor: CurrentActor, session: SessionDep) -> list[OrganizationOut]:
+    return [OrganizationOut.from_row(o) for o in repo.organizations(session, actor.consortium)]
 
 
 @router.post("/organizations", status_code=status.HTTP_201_CREATED)
 def add_organization(
-    body: OrganizationIn, actor: CurrentActor, session: SessionDep
-) -> dict[str, Any]:
-    require(actor, "coordinator")
+    body: OrganizationIn, actor: Coordinator, session: SessionDep
+) -> OrganizationOut:
     if repo.organization(session, actor.consortium, body.id) is not None:
         raise conflict(f"organization {body.id!r} already exists")
     org = t.Organization(
@@ -51,12 +53,11 @@ def add_organization(
         level=body.level.value if body.level else None,
     )
     session.add(org)
-    return org_out(org)
+    return OrganizationOut.from_row(org)
 
 
 @router.post("/links", status_code=status.HTTP_201_CREATED)
-def add_link(body: LinkIn, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    require(actor, "coordinator")
+def add_link(body: LinkIn, actor: Coordinator, session: SessionDep) -> LinkOut:
     errors = [
         {"field": end, "message": f"unknown organization {ident!r}"}
         for end, ident in (("source", body.source), ("target", body.target))
@@ -70,37 +71,34 @@ def add_link(body: LinkIn, actor: CurrentActor, session: SessionDep) -> dict[str
         raise invalid(errors)
     if session.get(t.Link, (actor.consortium, body.source, body.target, body.kind.value)):
         raise conflict(f"{body.kind} link {body.source!r} → {body.target!r} already exists")
-    session.add(
-        t.Link(
-            consortium_id=actor.consortium,
-            source=body.source,
-            target=body.target,
-            kind=body.kind.value,
-            weight=float(body.weight),
-        )
+    link = t.Link(
+        consortium_id=actor.consortium,
+        source=body.source,
+        target=body.target,
+        kind=body.kind.value,
+        weight=float(body.weight),
     )
-    return body.model_dump(mode="json")
+    session.add(link)
+    return LinkOut.from_row(link)
 
 
 @router.get("/graph")
-def graph(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    return {
-        "organizations": [org_out(o) for o in repo.organizations(session, actor.consortium)],
-        "links": [
-            {"source": k.source, "target": k.target, "kind": k.kind, "weight": k.weight}
-            for k in repo.links(session, actor.consortium)
+def graph(actor: CurrentActor, session: SessionDep) -> GraphOut:
+    return GraphOut(
+        organizations=[
+            OrganizationOut.from_row(o) for o in repo.organizations(session, actor.consortium)
         ],
-    }
+        links=[LinkOut.from_row(k) for k in repo.links(session, actor.consortium)],
+    )
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenIn, actor: CurrentActor, session: SessionDep) -> TokenOut:
+def create_token(body: TokenIn, actor: Coordinator, session: SessionDep) -> TokenOut:
     """Issue a token for a member organization. The token is shown once; only its
     hash is stored."""
-    require(actor, "coordinator")
     org = repo.organization(session, actor.consortium, body.organization)
     if org is None:
-        raise Problem(404, f"organization {body.organization!r} not found")
+        raise NotFound(f"organization {body.organization!r}")
     role = ROLE_OF_KIND.get(org.kind)
     if role is None:
         raise invalid([{"field": "organization", "message": f"a {org.kind} cannot hold a token"}])

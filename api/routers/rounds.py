@@ -1,46 +1,41 @@
-"""Rounds and their lifecycle: draft → open → closed (a frozen snapshot) → published."""
+"""Rounds and their lifecycle: draft → open → closed (a frozen snapshot) →
+published; a closed round may reopen until it is published
+(api.vocabulary.TRANSITIONS)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
-from api.deps import CurrentActor, SessionDep, require
+from api.config import Settings
+from api.deps import Actor, AnyRound, Coordinator, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, Problem, conflict, documented
-from api.schemas import PathId, RoundIn
+from api.schemas import RoundIn, RoundOut, RoundSummary
 from api.storage import repository as repo
 from api.storage import tables as t
+from api.vocabulary import TRANSITIONS, Action, Role, RoundState
 from matching import io, parse_round
 
 router = APIRouter(prefix="/rounds", tags=["rounds"], route_class=StrictJsonRoute, responses=COMMON)
 
 
-def round_out(session: SessionDep, r: t.Round) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "state": r.state,
-        "seed": r.seed,
-        "stability": r.stability,
-        "rules": r.rules,
-        "policies": r.policies,
-        "snapshot_hash": r.snapshot_hash,
-        "published_run": r.published_run,
-        "counts": repo.counts(session, r),
-    }
+def round_out(session: Session, r: t.Round) -> RoundOut:
+    return RoundOut.from_row(r, repo.counts(session, r))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_round(body: RoundIn, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    require(actor, "coordinator")
+def create_round(body: RoundIn, actor: Coordinator, session: SessionDep) -> RoundOut:
     if session.get(t.Round, (actor.consortium, body.id)) is not None:
         raise conflict(f"round {body.id!r} already exists")
     r = t.Round(
         consortium_id=actor.consortium,
         id=body.id,
         seed=body.seed,
-        state="draft",
+        state=RoundState.DRAFT,
         rules=body.rules.model_dump(exclude_none=True),
         stability=body.stability.value,
         policies=[p.model_dump(mode="json", exclude_none=True) for p in body.policies],
@@ -52,42 +47,46 @@ def create_round(body: RoundIn, actor: CurrentActor, session: SessionDep) -> dic
 
 
 @router.get("")
-def list_rounds(actor: CurrentActor, session: SessionDep) -> list[dict[str, Any]]:
+def list_rounds(actor: CurrentActor, session: SessionDep) -> list[RoundSummary]:
     return [
-        {"id": r.id, "state": r.state, "published_run": r.published_run}
+        RoundSummary(id=r.id, state=RoundState(r.state), published_run=r.published_run)
         for r in repo.rounds(session, actor.consortium)
     ]
 
 
 @router.get("/{round}")
-def get_round(round: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    return round_out(session, repo.get_round(session, actor.consortium, round))
+def get_round(r: AnyRound, session: SessionDep) -> RoundOut:
+    return round_out(session, r)
+
+
+ImportableRound = Annotated[t.Round, round_for(Role.COORDINATOR, action=Action.IMPORT)]
 
 
 @router.post("/{round}/import", responses=documented(415))
 async def import_round(
-    round: PathId, request: Request, actor: CurrentActor, session: SessionDep
-) -> dict[str, Any]:
+    r: ImportableRound, request: Request, actor: CurrentActor, session: SessionDep
+) -> RoundOut:
     """Replace the round's content with a whole round document: JSON
-    (application/json) or a zipped CSV bundle (application/zip)."""
-    r = repo.get_round(session, actor.consortium, round)
-    require(actor, "coordinator")
-    if r.state not in ("draft", "open"):
-        raise conflict(f"round {round!r} is {r.state}; import needs draft or open")
+    (application/json) or a zipped CSV bundle (application/zip). Parsing and
+    storing run off the event loop: a national round takes seconds, and other
+    requests go on meanwhile."""
     body = await request.body()
     kind = request.headers.get("content-type", "").split(";")[0].strip()
-    if kind == "application/json":
-        doc = io.parse_json(body)
-    elif kind in ("application/zip", "application/x-zip-compressed"):
-        doc = io.read_csv_zip(body)
-    else:
+    if kind not in ("application/json", "application/zip", "application/x-zip-compressed"):
         raise Problem(
             415, "send application/json (a round document) or application/zip (a CSV bundle)"
         )
-    if isinstance(doc, dict):
-        doc = {**doc, "id": round}
-    parsed = parse_round(doc)
     settings = request.app.state.settings
+    return await run_in_threadpool(_import, session, r, actor, body, kind, settings)
+
+
+def _import(
+    session: Session, r: t.Round, actor: Actor, body: bytes, kind: str, settings: Settings
+) -> RoundOut:
+    doc = io.parse_json(body) if kind == "application/json" else io.read_csv_zip(body)
+    if isinstance(doc, dict):
+        doc = {**doc, "id": r.id}
+    parsed = parse_round(doc)
     too_large = settings.round_too_large(len(parsed.candidates), len(parsed.placements))
     if too_large:
         raise Problem(422, "the round is larger than this deployment solves", too_large)
@@ -110,28 +109,24 @@ async def import_round(
 
 
 @router.post("/{round}/open")
-def open_round(round: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def open_round(
+    r: Annotated[t.Round, round_for(Role.COORDINATOR, action=Action.OPEN)], session: SessionDep
+) -> RoundOut:
     """Open a draft round, or reopen a closed one for more changes: its snapshot
     is dropped, and only runs of the snapshot it is closed with next can be
     published (a run of an earlier snapshot answers 409). A published round
     does not reopen."""
-    r = repo.get_round(session, actor.consortium, round)
-    require(actor, "coordinator")
-    if r.state == "published":
-        raise conflict(f"round {round!r} is published")
-    r.state, r.snapshot_hash = "open", None
+    r.state, r.snapshot_hash = TRANSITIONS[RoundState(r.state), Action.OPEN], None
     return round_out(session, r)
 
 
 @router.post("/{round}/close")
-def close_round(round: PathId, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+def close_round(
+    r: Annotated[t.Round, round_for(Role.COORDINATOR, action=Action.CLOSE)], session: SessionDep
+) -> RoundOut:
     """Freeze the round: validate it whole with the engine and store the
     snapshot that every run solves, with its hash."""
-    r = repo.get_round(session, actor.consortium, round)
-    require(actor, "coordinator")
-    if r.state != "open":
-        raise conflict(f"round {round!r} is {r.state}; only an open round can be closed")
     parsed = parse_round(repo.round_document(session, r))
     r.snapshot_hash = repo.store_snapshot(session, parsed)
-    r.state = "closed"
+    r.state = TRANSITIONS[RoundState(r.state), Action.CLOSE]
     return round_out(session, r)

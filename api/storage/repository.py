@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.problems import mentioned, not_found, restricted
+from api.rankings import mentioned, restricted
+from api.storage import NotFound
 from api.storage import tables as t
+from api.vocabulary import ACTIVE, RunStatus
 from matching import io
 from matching.model import Round
 
@@ -79,7 +81,7 @@ def rounds(s: Session, consortium: str) -> Sequence[t.Round]:
 def get_round(s: Session, consortium: str, round_id: str) -> t.Round:
     row = s.get(t.Round, (consortium, round_id))
     if row is None:
-        raise not_found(f"round {round_id!r}")
+        raise NotFound(f"round {round_id!r}")
     return row
 
 
@@ -384,7 +386,7 @@ def new_run(
         seed=r.seed,
         input_hash=r.snapshot_hash or "",
         engine_version=engine_version,
-        status="queued",
+        status=RunStatus.QUEUED,
         attempt=0,
         created_at=now(),
     )
@@ -398,7 +400,7 @@ def active_run(s: Session, r: t.Round, mechanism: str, options: dict[str, Any]) 
             t.Run.consortium_id == r.consortium_id,
             t.Run.round_id == r.id,
             t.Run.mechanism == mechanism,
-            t.Run.status.in_(("queued", "running")),
+            t.Run.status.in_(ACTIVE),
         )
     ):
         if run.options == options:
@@ -442,7 +444,7 @@ def runs(s: Session, r: t.Round) -> Sequence[t.Run]:
 def get_run(s: Session, r: t.Round, run_id: str) -> t.Run:
     run = s.get(t.Run, run_id)
     if run is None or run.consortium_id != r.consortium_id or run.round_id != r.id:
-        raise not_found(f"run {run_id!r}")
+        raise NotFound(f"run {run_id!r}")
     return run
 
 
@@ -461,7 +463,8 @@ def claim_next_run(s: Session, worker: str, lease: float) -> t.Run | None:
         select(t.Run.id, t.Run.attempt, t.Run.status)
         .where(
             or_(
-                t.Run.status == "queued", (t.Run.status == "running") & (t.Run.lease_until < moment)
+                t.Run.status == RunStatus.QUEUED,
+                (t.Run.status == RunStatus.RUNNING) & (t.Run.lease_until < moment),
             )
         )
         .order_by(t.Run.created_at)
@@ -472,7 +475,7 @@ def claim_next_run(s: Session, worker: str, lease: float) -> t.Run | None:
             update(t.Run)
             .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == status)
             .values(
-                status="running",
+                status=RunStatus.RUNNING,
                 attempt=attempt + 1,
                 worker=worker,
                 lease_until=moment + timedelta(seconds=lease),
@@ -489,24 +492,31 @@ def claim_next_run(s: Session, worker: str, lease: float) -> t.Run | None:
 def heartbeat(s: Session, run_id: str, attempt: int, lease: float, progress: str) -> bool:
     done = s.execute(
         update(t.Run)
-        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == "running")
+        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == RunStatus.RUNNING)
         .values(lease_until=now() + timedelta(seconds=lease), progress=progress)
     )
     return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def finish_run(
-    s: Session, run_id: str, attempt: int, *, document: str | None, error: str | None
+    s: Session,
+    run_id: str,
+    attempt: int,
+    *,
+    document: str | None,
+    summary: dict[str, Any] | None,
+    error: str | None,
 ) -> bool:
     """Write the outcome and the result in the caller's transaction, fenced by
     the attempt: a worker that lost its lease cannot overwrite the new holder."""
     done = s.execute(
         update(t.Run)
-        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == "running")
+        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == RunStatus.RUNNING)
         .values(
-            status="solved" if error is None else "failed",
+            status=RunStatus.SOLVED if error is None else RunStatus.FAILED,
             finished_at=now(),
             error=error,
+            summary=summary,
             progress=None,
             lease_until=None,
         )
