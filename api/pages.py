@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from api.downloads import attachment
 from api.spreadsheet import FileProblem, read_candidates, split_list
 from matching import charts
+from matching.base import MechanismName
 from matching.model import CandidateKind, Level, PlacementKind, Tier
 
 COOKIE = "placement_session"
@@ -34,6 +35,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(prefix="/ui", include_in_schema=False)
 # the options of every form, from the engine's own vocabularies
 VOCABULARIES = {
+    "mechanism": [m.value for m in MechanismName],
     "placement_kind": [k.value for k in PlacementKind],
     "candidate_kind": [k.value for k in CandidateKind],
     "tier": [k.value for k in Tier],
@@ -99,6 +101,7 @@ async def _check_csrf(request: Request, csrf: str) -> str:
 def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
     token = request.cookies.get(COOKIE)
     context.setdefault("csrf", csrf_token(token) if token else "")
+    context.setdefault("vocab", VOCABULARIES)
     return templates.TemplateResponse(request, name, context)
 
 
@@ -314,7 +317,7 @@ def skills_text(skills: list[str]) -> str:
 
 
 def _form_page(request: Request, rid: str, name: str, **context: Any) -> HTMLResponse:
-    return _page(request, name, rid=rid, vocab=VOCABULARIES, **context)
+    return _page(request, name, rid=rid, **context)
 
 
 @router.get("/rounds/{rid}/new-placement", response_class=HTMLResponse)

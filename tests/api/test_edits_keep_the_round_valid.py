@@ -84,10 +84,10 @@ class Edits(RuleBasedStateMachine):
         )
         assert answer.status_code == 200, answer.text
         assert c.post("/rounds/r1/open", headers=self.coordinator).status_code == 200
-        self.members = {
-            org: auth(c.post("/tokens", json={"organization": org}, headers=self.coordinator).json()["token"])
-            for org in ("ent-hengbang", "ent-qianhong", "col-czcit", "col-czu", "ri-1")
-        }  # fmt: skip
+        self.members = {}
+        for org in ("ent-hengbang", "ent-qianhong", "col-czcit", "col-czu", "ri-1"):
+            issued = c.post("/tokens", json={"organization": org}, headers=self.coordinator)
+            self.members[org] = auth(issued.json()["token"])
         self.accepted = 0
 
     def teardown(self) -> None:
