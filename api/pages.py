@@ -217,7 +217,7 @@ async def round_page(
             charts=charts.result_charts(result) if result else {},
             unplaced=_unplaced(result) if result else [],
         )
-        if result and vs in solved and vs != chosen:
+        if result and vs is not None and vs in solved and vs != chosen:
             other = await _result_of(request, rid, vs)
             context["compare"] = {
                 "ids": [chosen, vs],

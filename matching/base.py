@@ -36,6 +36,16 @@ class Solver(StrEnum):
 
 SOLVERS = tuple(s.value for s in Solver)
 
+
+class SolverStatus(StrEnum):
+    """Every backend's status, translated into one vocabulary."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a solution, stopped by the time limit
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no_solution"  # stopped by the time limit before any solution
+
+
 # assignment[c] is the placement index of candidate c, or -1 when unmatched.
 Assignment = tuple[int, ...]
 
@@ -56,6 +66,17 @@ class SolveOptions:
     solver: Solver = Solver.AUTO
     time_limit: float | None = 300.0
     weights: Weights = field(default_factory=Weights)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """What a backend gives for the welfare model without stability rows: the
+    one outcome type of every backend (`matching.solvers.BACKENDS`)."""
+
+    status: SolverStatus
+    assignment: Assignment
+    gap: float | None
+    solver: str  # the backend that decided it: flow, cbc, highs, highspy
 
 
 @dataclass(frozen=True)

@@ -1,58 +1,121 @@
-"""MILP backends behind one interface and one status vocabulary.
+"""The welfare model's backends behind one interface: each takes the model
+without stability rows (a market, its policies, the options) and gives a
+`Plain` outcome, or None to hand the model on to the next backend.
+`BACKENDS` names, for each `Solver`, the backends tried in turn:
 
-A model is built with PuLP (readable, solver-neutral); `solve` runs it with a
-named backend and translates the backend's status into `SolverStatus`:
+    auto     the min-cost flow where the policies keep the model a network
+             (`network`), else the MILP with CBC (`milp`)
+    cbc      the MILP with CBC
+    highs    the MILP with HiGHS through PuLP
+    highspy  the model as sparse arrays, handed to HiGHS directly (`highs_direct`)
 
-    ``cbc``    COIN-OR CBC from the cbcbox wheel (``pulp[cbc]``; the default)
-    ``highs``  HiGHS through highspy
+Models with stability rows are MILPs only (`matching.solvers.milp`). Each
+backend imports its solver library when first used, so a round solved by
+deferred acceptance never loads PuLP, HiGHS or OR-Tools.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Sequence
+from typing import Protocol
 
-import cbcbox
-import pulp
-
-from matching.base import Solver
-from matching.errors import UnsupportedOption
-
-BACKENDS = (Solver.CBC, Solver.HIGHS)  # the ones PuLP drives
+from matching.base import Plain, SolveOptions, Solver, SolverStatus
+from matching.encode import Market, PolicyGroup
+from matching.errors import SolverFailed
 
 
-class SolverStatus(StrEnum):
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # a solution, stopped by the time limit
-    INFEASIBLE = "infeasible"
-    NO_SOLUTION = "no_solution"  # stopped by the time limit before any solution
+class Backend(Protocol):
+    def __call__(
+        self,
+        market: Market,
+        options: SolveOptions,
+        policies: Sequence[PolicyGroup],
+        *,
+        elastic: bool,
+        feasibility_only: bool,
+    ) -> Plain | None: ...
 
 
-def _solver(backend: str, time_limit: float | None, warm_start: bool) -> pulp.LpSolver:
-    match backend:
-        case "cbc":
-            return pulp.COIN_CMD(
-                path=cbcbox.cbc_bin_path(),
-                msg=False,
-                timeLimit=time_limit,
-                threads=1,
-                warmStart=warm_start,
-            )
-        case "highs":
-            return pulp.HiGHS(msg=False, timeLimit=time_limit, warmStart=warm_start)
-    raise UnsupportedOption(f"solver: unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+def _flow(
+    market: Market,
+    options: SolveOptions,
+    policies: Sequence[PolicyGroup],
+    *,
+    elastic: bool,
+    feasibility_only: bool,
+) -> Plain | None:
+    from matching.solvers.network import network, solve_flow
+
+    net = network(market, policies)
+    if net is None:
+        return None
+    flow = solve_flow(
+        market, options.weights, net, elastic=elastic, feasibility_only=feasibility_only
+    )
+    if flow.status is SolverStatus.NO_SOLUTION:  # the MILP decides
+        return None
+    return Plain(flow.status, flow.assignment, 0.0, "flow")
 
 
-def solve(
-    problem: pulp.LpProblem, backend: str, time_limit: float | None, *, warm_start: bool = False
-) -> SolverStatus:
-    """Solve `problem` in place; with `warm_start`, from the variables' initial values."""
-    problem.solve(_solver(backend, time_limit, warm_start))
-    if problem.status == pulp.LpStatusInfeasible:
-        return SolverStatus.INFEASIBLE
-    if problem.sol_status == pulp.LpSolutionOptimal and problem.status == pulp.LpStatusOptimal:
-        return SolverStatus.OPTIMAL
-    if problem.sol_status == pulp.LpSolutionIntegerFeasible:
-        return SolverStatus.FEASIBLE
-    if problem.sol_status == pulp.LpSolutionInfeasible:
-        return SolverStatus.INFEASIBLE
-    return SolverStatus.NO_SOLUTION
+def _milp(
+    market: Market,
+    options: SolveOptions,
+    policies: Sequence[PolicyGroup],
+    *,
+    elastic: bool,
+    feasibility_only: bool,
+) -> Plain | None:
+    from matching.solvers.milp import solve_plain
+
+    return solve_plain(
+        market, options, policies, elastic=elastic, feasibility_only=feasibility_only
+    )
+
+
+def _highspy(
+    market: Market,
+    options: SolveOptions,
+    policies: Sequence[PolicyGroup],
+    *,
+    elastic: bool,
+    feasibility_only: bool,
+) -> Plain | None:
+    from matching.solvers.highs_direct import solve_plain
+
+    out = solve_plain(
+        market,
+        options.weights,
+        policies,
+        time_limit=options.time_limit,
+        elastic=elastic,
+        feasibility_only=feasibility_only,
+    )
+    if out.status is SolverStatus.NO_SOLUTION:
+        raise SolverFailed(f"solver highspy found no matching within {options.time_limit} s")
+    return Plain(out.status, out.assignment, out.gap, "highspy")
+
+
+BACKENDS: dict[Solver, tuple[Backend, ...]] = {
+    Solver.AUTO: (_flow, _milp),
+    Solver.CBC: (_milp,),
+    Solver.HIGHS: (_milp,),
+    Solver.HIGHSPY: (_highspy,),
+}
+
+
+def solve_plain(
+    market: Market,
+    options: SolveOptions,
+    policies: Sequence[PolicyGroup],
+    *,
+    elastic: bool = False,
+    feasibility_only: bool = False,
+) -> Plain:
+    """The welfare model without stability rows, by the backends `options.solver` names."""
+    for backend in BACKENDS[options.solver]:
+        found = backend(
+            market, options, policies, elastic=elastic, feasibility_only=feasibility_only
+        )
+        if found is not None:
+            return found
+    raise AssertionError(f"no backend of {options.solver} decided")

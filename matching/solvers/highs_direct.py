@@ -18,10 +18,9 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from matching.base import Assignment, Weights
+from matching.base import Assignment, SolverStatus, Weights
 from matching.encode import Market, PolicyGroup
 from matching.objective import pair_weights
-from matching.solvers import SolverStatus
 
 
 @dataclass(frozen=True)
