@@ -11,20 +11,16 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise json.JSONDecodeError(f"duplicate key {key[:40]!r}", "", 0)
-        out[key] = value
-    return out
+from matching.io import DuplicateKey, no_duplicate_keys
 
 
 class StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body(), object_pairs_hook=_no_duplicate_keys)
+            try:
+                self._json = json.loads(await self.body(), object_pairs_hook=no_duplicate_keys)
+            except DuplicateKey as exc:  # FastAPI answers a JSONDecodeError with 422 json_invalid
+                raise json.JSONDecodeError(f"duplicate key {exc.args[0][:40]!r}", "", 0) from None
         return self._json
 
 

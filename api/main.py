@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
@@ -15,6 +13,7 @@ from api.idempotency import Idempotency
 from api.routers import candidates, consortium, health, placements, rounds, runs
 from api.storage.db import make_engine, migrate, session_factory
 from matching import __version__
+from matching.validate import BAD_ID_CHARACTER
 
 
 class BodyLimit:
@@ -58,7 +57,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class PlainPaths:
@@ -69,7 +67,7 @@ class PlainPaths:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _CONTROL.search(scope.get("path", "")):
+        if scope["type"] == "http" and BAD_ID_CHARACTER.search(scope.get("path", "")):
             await problems.response(404, "no such resource")(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -23,12 +23,12 @@ from matching.model import (
     Stability,
     Tier,
 )
-from matching.validate import MAX_COUNT, MAX_ID_LENGTH, MAX_SEED
+from matching.validate import ID_CONTROLS, MAX_COUNT, MAX_ID_LENGTH, MAX_SEED
 
 # The engine's id rule: non-empty, at most 200 characters, no control characters
 # (pydantic refuses lone surrogates in any string already). Ids in a path obey
 # it too, so no write can store an id that the round's validation refuses.
-ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+ID_PATTERN = f"^[^{ID_CONTROLS}]+$"
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 PathId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]

@@ -50,16 +50,19 @@ Doc = dict[str, object]
 # ------------------------------------------------------------------ JSON
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> Doc:
+def no_duplicate_keys(pairs: list[tuple[str, object]]) -> Doc:
+    """json's object hook that refuses an object holding a key twice (the
+    standard parser keeps the last value silently). The one definition: the
+    service's request bodies use it too."""
     out: Doc = {}
     for key, value in pairs:
         if key in out:
-            raise _DuplicateKey(key)
+            raise DuplicateKey(key)
         out[key] = value
     return out
 
 
-class _DuplicateKey(ValueError):
+class DuplicateKey(ValueError):
     pass
 
 
@@ -69,8 +72,8 @@ def parse_json(text: str | bytes) -> object:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except _DuplicateKey as exc:
+        return json.loads(text, object_pairs_hook=no_duplicate_keys)
+    except DuplicateKey as exc:
         raise InvalidRound(
             [Problem("round", f"duplicate key {exc.args[0]!r} in an object")]
         ) from None

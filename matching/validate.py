@@ -72,7 +72,7 @@ class _Collector:
         if len(value) > MAX_ID_LENGTH:
             self.add(where, f"id longer than {MAX_ID_LENGTH} characters")
             return None
-        if _BAD_CHARACTER.search(value):
+        if BAD_ID_CHARACTER.search(value):
             self.add(where, f"id {value!r} contains a control or surrogate character")
             return None
         return value
@@ -172,8 +172,11 @@ class _Collector:
         return tuple(groups)
 
 
-# Unicode categories Cc (controls) and Cs (surrogates).
-_BAD_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The id rule, in one place (the service's schemas and paths use it too):
+# 1–MAX_ID_LENGTH characters, none of Unicode categories Cc (controls) or Cs
+# (surrogates).
+ID_CONTROLS = "\x00-\x1f\x7f-\x9f"
+BAD_ID_CHARACTER = re.compile(f"[{ID_CONTROLS}\ud800-\udfff]")
 
 
 def _plain_ids(items: list[object], *, distinct: bool = True) -> bool:
@@ -185,7 +188,7 @@ def _plain_ids(items: list[object], *, distinct: bool = True) -> bool:
     return (
         (not distinct or len(set(ids)) == len(ids))
         and (not ids or (min(map(len, ids)) > 0 and max(map(len, ids)) <= MAX_ID_LENGTH))
-        and not _BAD_CHARACTER.search("".join(ids))
+        and not BAD_ID_CHARACTER.search("".join(ids))
     )
 
 
