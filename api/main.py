@@ -57,8 +57,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-
-
 class PlainPaths:
     """No id holds a control character or a lone surrogate, so a path with one
     names nothing: 404 before any database sees it (PostgreSQL refuses NUL)."""

@@ -1,0 +1,115 @@
+"""Pages for the people who run a round, served under /ui.
+
+Every page is a client of the API itself: it calls the same routes in
+process, with the signed-in organization's token, so a page can show and do
+exactly what that organization may through the API, by the same code. The
+token lives in an HttpOnly, SameSite=Strict cookie; every form that changes
+something carries a CSRF token derived from it (HMAC), checked before the
+API is called. Problems the API answers are shown on the page they came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from matching.base import MechanismName
+from matching.model import CandidateKind, Level, PlacementKind, Tier
+
+COOKIE = "placement_session"
+REASON_FIELDS = ("placement", "reason", "cutoff", "rule", "mentor", "policy", "gain")
+templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
+router = APIRouter(prefix="/ui", include_in_schema=False)
+# the options of every form, from the engine's own vocabularies
+VOCABULARIES = {
+    "mechanism": [m.value for m in MechanismName],
+    "placement_kind": [k.value for k in PlacementKind],
+    "candidate_kind": [k.value for k in CandidateKind],
+    "tier": [k.value for k in Tier],
+    "level": [k.value for k in Level],
+}
+
+
+# the fields of a placement body (PUT), as the API's answer names them
+PLACEMENT_FIELDS = ("kind", "capacity", "mentor", "skills", "requirements", "ranking")
+
+
+def seg(ident: str) -> str:
+    """An id as one path segment (a '/' in it escaped too)."""
+    return quote(ident, safe="")
+
+
+class SignIn(Exception):
+    """No valid session: go to the sign-in page."""
+
+
+def csrf_token(token: str) -> str:
+    return hmac.new(token.encode(), b"csrf", hashlib.sha256).hexdigest()
+
+
+def _token(request: Request) -> str:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise SignIn
+    return token
+
+
+async def api(
+    request: Request, method: str, path: str, token: str | None = None, **kw: Any
+) -> httpx.Response:
+    """Call the service's own API in process, as the signed-in organization."""
+    headers = {"Authorization": f"Bearer {token or _token(request)}", **kw.pop("headers", {})}
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pages") as client:
+        answer = await client.request(method, path, headers=headers, **kw)
+    if answer.status_code == 401:
+        raise SignIn
+    return answer
+
+
+def problem_text(answer: httpx.Response) -> str:
+    try:
+        body = answer.json()
+    except ValueError:
+        return f"{answer.status_code} {answer.reason_phrase}"
+    text = str(body.get("detail", answer.reason_phrase))
+    for error in body.get("errors") or []:
+        text += f"; {error.get('field')}: {error.get('message')}"
+    return text
+
+
+async def _check_csrf(request: Request, csrf: str) -> str:
+    token = _token(request)
+    if not hmac.compare_digest(csrf, csrf_token(token)):
+        raise HTTPException(403, "the form is stale or not from this site; reload the page")
+    return token
+
+
+def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    token = request.cookies.get(COOKIE)
+    context.setdefault("csrf", csrf_token(token) if token else "")
+    context.setdefault("vocab", VOCABULARIES)
+    return templates.TemplateResponse(request, name, context)
+
+
+def _back(path: str, message: str | None = None, error: str | None = None) -> RedirectResponse:
+    query = "&".join(
+        f"{key}={quote(value)}" for key, value in (("msg", message), ("err", error)) if value
+    )
+    return RedirectResponse(path + ("?" + query if query else ""), status_code=303)
+
+
+def _after(rid: str, answer: httpx.Response, message: str) -> RedirectResponse:
+    """Back to the round's page with the API's problem, or with `message`."""
+    path = f"/ui/rounds/{seg(rid)}"
+    if answer.is_error:
+        return _back(path, error=problem_text(answer))
+    return _back(path, message=message)

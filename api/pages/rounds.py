@@ -1,0 +1,191 @@
+"""Sign-in, the home page, a round's page and the coordinator's actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.pages.common import (
+    COOKIE,
+    SignIn,
+    _after,
+    _back,
+    _check_csrf,
+    _page,
+    api,
+    problem_text,
+    router,
+    seg,
+)
+from api.pages.forms import ranking_text
+from matching import charts
+
+# ------------------------------------------------------------------ sign-in
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def signin_form(request: Request, err: str | None = None) -> HTMLResponse:
+    return _page(request, "signin.html", me=None, err=err)
+
+
+@router.post("/signin")
+async def signin(request: Request, token: str = Form(...)) -> Response:
+    try:
+        me = await api(request, "GET", "/me", token=token.strip())
+    except SignIn:
+        return _back("/ui/signin", error="that token is not valid")
+    response = _back("/ui", message=f"signed in as {me.json()['organization']['id']}")
+    response.set_cookie(
+        COOKIE, token.strip(), httponly=True, samesite="strict", secure=False, path="/ui"
+    )
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request, csrf: str = Form(...)) -> Response:
+    await _check_csrf(request, csrf)
+    response = _back("/ui/signin")
+    response.delete_cookie(COOKIE, path="/ui")
+    return response
+
+
+# ------------------------------------------------------------------ home
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, msg: str | None = None, err: str | None = None) -> HTMLResponse:
+    me = (await api(request, "GET", "/me")).json()
+    rounds = (await api(request, "GET", "/rounds")).json()
+    graph_svg = None
+    if me["role"] == "coordinator":
+        graph = (await api(request, "GET", "/graph")).json()
+        graph_svg = charts.consortium_graph(graph["organizations"], graph["links"])
+    return _page(request, "home.html", me=me, rounds=rounds, graph_svg=graph_svg, msg=msg, err=err)
+
+
+@router.post("/rounds")
+async def create_round(
+    request: Request, csrf: str = Form(...), id: str = Form(...), seed: int = Form(1)
+) -> Response:
+    token = await _check_csrf(request, csrf)
+    answer = await api(request, "POST", "/rounds", token, json={"id": id.strip(), "seed": seed})
+    if answer.is_error:
+        return _back("/ui", error=problem_text(answer))
+    return _back(f"/ui/rounds/{seg(id.strip())}", message="round created")
+
+
+# ------------------------------------------------------------------ a round
+
+
+async def _result_of(request: Request, rid: str, run: str) -> dict[str, Any]:
+    answer = await api(request, "GET", f"/rounds/{rid}/runs/{seg(run)}/result")
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+@router.get("/rounds/{rid}", response_class=HTMLResponse)
+async def round_page(
+    request: Request,
+    rid: str,
+    run: str | None = None,
+    vs: str | None = None,
+    msg: str | None = None,
+    err: str | None = None,
+) -> Response:
+    me = (await api(request, "GET", "/me")).json()
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}")
+    if answer.is_error:
+        return _back("/ui", error=problem_text(answer))
+    r = answer.json()
+    rid = seg(r["id"])
+    context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err}
+    published = None
+    if r["state"] == "published":
+        published = (await api(request, "GET", f"/rounds/{rid}/assignments")).json()
+    context["published"] = published
+    if me["role"] == "coordinator":
+        runs = (await api(request, "GET", f"/rounds/{rid}/runs")).json()
+        # the runs' stored summaries list them; only the runs shown are read whole
+        solved = [x["id"] for x in runs if x["status"] == "solved"]
+        chosen = run if run in solved else (r["published_run"] or next(iter(solved), None))
+        result = await _result_of(request, rid, chosen) if chosen else None
+        context.update(
+            runs=runs,
+            busy=any(x["status"] in ("queued", "running") for x in runs),
+            chosen=chosen,
+            result=result,
+            charts=charts.result_charts(result) if result else {},
+            unplaced=_unplaced(result) if result else [],
+        )
+        if result and vs is not None and vs in solved and vs != chosen:
+            other = await _result_of(request, rid, vs)
+            context["compare"] = {
+                "ids": [chosen, vs],
+                "results": [result, other],
+                "svg": charts.compare_bars(
+                    [
+                        (f"{result['mechanism']} {str(chosen)[:8]}", result),
+                        (f"{other['mechanism']} {vs[:8]}", other),
+                    ]
+                ),
+                "differ": sum(
+                    1 for c, p in result["assignments"].items() if other["assignments"].get(c) != p
+                ),
+            }
+        return _page(request, "round_coordinator.html", **context)
+    if me["role"] == "enterprise":
+        places = (await api(request, "GET", f"/rounds/{rid}/placements")).json()
+        applicants = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
+        for p in places:
+            p["applicants"] = [a["id"] for a in applicants if p["id"] in a["applied_to"]]
+            # the order to edit: its ranking, ties kept; without one, its
+            # applicants (sent back unchanged, that keeps the default score)
+            p["order"] = ranking_text(p.get("ranking") or p["applicants"])
+            p["unranked"] = "" if p.get("ranking") is not None else p["order"]
+        return _page(request, "round_enterprise.html", places=places, **context)
+    people = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
+    return _page(request, "round_college.html", people=people, **context)
+
+
+def _unplaced(result: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    return [
+        (cid, result["explanations"].get(cid, []))
+        for cid, pid in result["assignments"].items()
+        if pid is None
+    ]
+
+
+# ------------------------------------------------------------------ coordinator actions
+
+
+@router.post("/rounds/{rid}/action")
+async def round_action(
+    request: Request,
+    rid: str,
+    csrf: str = Form(...),
+    action: str = Form(...),
+    mechanism: str = Form("stable"),
+    run: str = Form(""),
+) -> Response:
+    token = await _check_csrf(request, csrf)
+    base = f"/rounds/{seg(rid)}"
+    if action in ("open", "close"):
+        answer = await api(request, "POST", f"{base}/{action}", token)
+        message = "round opened" if action == "open" else "round closed: its snapshot is frozen"
+    elif action == "solve":
+        answer = await api(request, "POST", f"{base}/runs", token, json={"mechanism": mechanism})
+        # a solve is queued, not done: say what the API said of it
+        run_id = answer.json().get("id", "") if answer.is_success else ""
+        message = (
+            f"run {run_id} queued; this page follows it"
+            if answer.status_code == 202
+            else f"run {run_id} with these options is already {answer.json().get('status')}"
+        )
+    elif action == "publish":
+        answer = await api(request, "POST", f"{base}/runs/{seg(run)}/publish", token)
+        message = f"run {run} published"
+    else:
+        return _back(f"/ui{base}", error=f"unknown action {action[:40]!r}")
+    return _after(rid, answer, message)
