@@ -18,7 +18,7 @@ from api.schemas import RoundIn, RoundOut, RoundSummary
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import TRANSITIONS, Action, Role, RoundState
-from matching import io, parse_round
+from matching import csvbundle, io, parse_round
 
 router = APIRouter(prefix="/rounds", tags=["rounds"], route_class=StrictJsonRoute, responses=COMMON)
 
@@ -83,7 +83,7 @@ async def import_round(
 def _import(
     session: Session, r: t.Round, actor: Actor, body: bytes, kind: str, settings: Settings
 ) -> RoundOut:
-    doc = io.parse_json(body) if kind == "application/json" else io.read_csv_zip(body)
+    doc = io.parse_json(body) if kind == "application/json" else csvbundle.read_csv_zip(body)
     if isinstance(doc, dict):
         doc = {**doc, "id": r.id}
     parsed = parse_round(doc)
