@@ -10,6 +10,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from api.rankings import mentioned
+from api.storage import mapping
 from api.storage import tables as t
 from api.vocabulary import Role, RoundState, RunStatus
 from matching.base import MechanismName, SolveOptions, Solver
@@ -125,15 +126,10 @@ class PlacementIn(Body):
     ranking: Ranking | None = None
 
     def stored(self) -> dict[str, Any]:
-        """The placement's stored columns (host, round and version aside)."""
-        return {
-            "kind": self.kind.value,
-            "capacity": self.capacity,
-            "mentor": self.mentor,
-            "skills": self.skills,
-            "ranking": self.ranking,
-            "requirements": self.requirements.model_dump(mode="json", exclude_none=True),
-        }
+        """The placement's stored columns (id, host, round and version aside)."""
+        body = self.model_dump(mode="json")
+        body["requirements"] = self.requirements.model_dump(mode="json", exclude_none=True)
+        return {f: body[f] for f in mapping.PLACEMENT if f in body}
 
 
 class RankingIn(Body):
@@ -148,14 +144,9 @@ class CandidateIn(Body):
     preferences: Annotated[list[RankingItem], Field(max_length=1000)]
 
     def stored(self) -> dict[str, Any]:
-        """The candidate's stored columns (affiliation, round and version aside)."""
-        return {
-            "kind": self.kind.value,
-            "tier": self.tier.value if self.tier else None,
-            "level": self.level.value if self.level else None,
-            "skills": self.skills,
-            "preferences": self.preferences,
-        }
+        """The candidate's stored columns (id, affiliation, round and version aside)."""
+        body = self.model_dump(mode="json")
+        return {f: body[f] for f in mapping.CANDIDATE if f in body and f != "id"}
 
 
 class CandidateItem(CandidateIn):
@@ -218,7 +209,7 @@ class OrganizationOut(Answer):
 
     @classmethod
     def from_row(cls, o: t.Organization) -> OrganizationOut:
-        return cls.of(id=o.id, kind=o.kind, name=o.name, level=o.level)
+        return cls.of(**mapping.record(o, mapping.ORGANIZATION))
 
 
 class LinkOut(Answer):
@@ -229,7 +220,7 @@ class LinkOut(Answer):
 
     @classmethod
     def from_row(cls, k: t.Link) -> LinkOut:
-        return cls(source=k.source, target=k.target, kind=LinkKind(k.kind), weight=k.weight)
+        return cls.of(**mapping.record(k, mapping.LINK))
 
 
 class GraphOut(Answer):
@@ -294,17 +285,10 @@ class PlacementOut(Answer):
 
     @classmethod
     def from_row(cls, p: t.Placement, *, with_ranking: bool) -> PlacementOut:
-        return cls.of(
-            id=p.id,
-            host=p.host,
-            kind=p.kind,
-            capacity=p.capacity,
-            skills=p.skills,
-            requirements=p.requirements,
-            version=p.version,
-            mentor=p.mentor,
-            ranking=p.ranking if with_ranking else None,
-        )
+        fields = {**mapping.record(p, mapping.PLACEMENT), "requirements": p.requirements}
+        if not with_ranking:
+            fields.pop("ranking", None)
+        return cls.of(**fields, version=p.version)
 
 
 class CandidateOut(Answer):
@@ -320,7 +304,7 @@ class CandidateOut(Answer):
 
     @classmethod
     def from_row(cls, c: t.Candidate) -> CandidateOut:
-        return cls.of(**_candidate_fields(c), preferences=c.preferences, version=c.version)
+        return cls.of(**mapping.record(c, mapping.CANDIDATE), version=c.version)
 
 
 class ApplicantOut(Answer):
@@ -337,20 +321,9 @@ class ApplicantOut(Answer):
 
     @classmethod
     def from_row(cls, c: t.Candidate, mine: set[str]) -> ApplicantOut:
-        applied = [p for p in mentioned(c.preferences) if p in mine]
-        return cls.of(**_candidate_fields(c), applied_to=applied)
-
-
-def _candidate_fields(c: t.Candidate) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "kind": c.kind,
-        "college": c.college,
-        "institute": c.institute,
-        "tier": c.tier,
-        "level": c.level,
-        "skills": c.skills,
-    }
+        fields = mapping.record(c, mapping.CANDIDATE)
+        applied = [p for p in mentioned(fields.pop("preferences")) if p in mine]
+        return cls.of(**fields, applied_to=applied)
 
 
 class BatchOut(Answer):

@@ -38,10 +38,6 @@ VOCABULARIES = {
 }
 
 
-# the fields of a placement body (PUT), as the API's answer names them
-PLACEMENT_FIELDS = ("kind", "capacity", "mentor", "skills", "requirements", "ranking")
-
-
 def seg(ident: str) -> str:
     """An id as one path segment (a '/' in it escaped too)."""
     return quote(ident, safe="")

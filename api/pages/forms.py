@@ -10,7 +10,6 @@ from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from api.pages.common import (
-    PLACEMENT_FIELDS,
     _after,
     _back,
     _check_csrf,
@@ -21,6 +20,7 @@ from api.pages.common import (
     seg,
     templates,
 )
+from api.schemas import PlacementIn
 from api.spreadsheet import FileProblem, read_candidates, split_list
 
 # ------------------------------------------------------------------ forms
@@ -151,7 +151,9 @@ async def rank(
     current = await api(request, "GET", path, token)
     if current.is_error:
         return _after(rid, current, "")
-    body = {k: v for k, v in current.json().items() if k in PLACEMENT_FIELDS and k != "ranking"}
+    body = {
+        k: v for k, v in current.json().items() if k in PlacementIn.model_fields and k != "ranking"
+    }
     answer = await api(request, "PUT", path, token, json=body, headers=headers)
     return _after(rid, answer, f"{pid} is ranked by the default score")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from api.preconditions import edit, etag, remove
 from api.problems import COMMON, documented
 from api.rules import check_applicants, check_placement
 from api.schemas import PathId, PlacementIn, PlacementOut, RankingIn
-from api.storage import NotFound
+from api.storage import NotFound, mapping
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import Action, Role
@@ -121,17 +121,8 @@ def rank_applicants(
     candidates who applied to the placement may be ranked."""
     p = _own(session, r, actor, item)
     check_applicants(session, r, item, body.ranking)
-    check_placement(session, r, item, p.host, {**_stored(p), "ranking": body.ranking})
+    check_placement(
+        session, r, item, p.host, {**mapping.record(p, mapping.PLACEMENT), "ranking": body.ranking}
+    )
     edit(session, request, response, p, {"ranking": body.ranking}, f"placement {item!r}")
     return PlacementOut.from_row(p, with_ranking=True)
-
-
-def _stored(p: t.Placement) -> dict[str, Any]:
-    return {
-        "kind": p.kind,
-        "capacity": p.capacity,
-        "mentor": p.mentor,
-        "skills": p.skills,
-        "ranking": p.ranking,
-        "requirements": p.requirements,
-    }

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.rankings import mentioned, restricted
-from api.storage import NotFound
+from api.storage import NotFound, mapping
 from api.storage import tables as t
 from api.vocabulary import ACTIVE, RunStatus
 from matching import io
@@ -223,11 +223,10 @@ def round_document(s: Session, r: t.Round) -> dict[str, Any]:
     place_ids = {p.id for p in places}
     cand_ids = {c.id for c in cands}
 
-    def keep(ranking: list[Any] | None, known: set[str]) -> list[Any] | None:
-        return None if ranking is None else restricted(ranking, known)
-
-    def clean(d: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in d.items() if v is not None}
+    def kept(rec: dict[str, Any], field: str, known: set[str]) -> dict[str, Any]:
+        if rec.get(field) is not None:
+            rec[field] = restricted(rec[field], known)
+        return rec
 
     return {
         "id": r.id,
@@ -235,46 +234,17 @@ def round_document(s: Session, r: t.Round) -> dict[str, Any]:
         "stability": r.stability,
         "rules": r.rules,
         "organizations": [
-            clean({"id": o.id, "kind": o.kind, "name": o.name, "level": o.level})
-            for o in organizations(s, r.consortium_id)
+            mapping.record(o, mapping.ORGANIZATION) for o in organizations(s, r.consortium_id)
         ],
-        "links": [
-            {"source": k.source, "target": k.target, "kind": k.kind, "weight": k.weight}
-            for k in links(s, r.consortium_id)
-        ],
+        "links": [mapping.record(k, mapping.LINK) for k in links(s, r.consortium_id)],
         "placements": [
-            clean(
-                {
-                    "id": p.id,
-                    "host": p.host,
-                    "kind": p.kind,
-                    "capacity": p.capacity,
-                    "mentor": p.mentor,
-                    "skills": p.skills,
-                    "requirements": p.requirements or None,
-                    "ranking": keep(p.ranking, cand_ids),
-                }
-            )
-            for p in places
+            kept(mapping.record(p, mapping.PLACEMENT), "ranking", cand_ids) for p in places
         ],
         "mentors": [
-            clean({"id": m.id, "capacity": m.capacity, "ranking": keep(m.ranking, cand_ids)})
-            for m in mentors(s, r)
+            kept(mapping.record(m, mapping.MENTOR), "ranking", cand_ids) for m in mentors(s, r)
         ],
         "candidates": [
-            clean(
-                {
-                    "id": c.id,
-                    "kind": c.kind,
-                    "college": c.college,
-                    "institute": c.institute,
-                    "tier": c.tier,
-                    "level": c.level,
-                    "skills": c.skills,
-                    "preferences": keep(c.preferences, place_ids),
-                }
-            )
-            for c in cands
+            kept(mapping.record(c, mapping.CANDIDATE), "preferences", place_ids) for c in cands
         ],
         "policies": r.policies,
     }
@@ -283,80 +253,32 @@ def round_document(s: Session, r: t.Round) -> dict[str, Any]:
 def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
     """Make the round's placements, mentors, candidates, policies and seed those of `doc`,
     adding its organizations and links to the consortium."""
-    full = io.round_to_dict(doc)
+    full: dict[str, Any] = io.round_to_dict(doc)
+    consortium = {"consortium_id": r.consortium_id}
     known = {o.id for o in organizations(s, r.consortium_id)}
-    for o in doc.organizations:
-        if o.id not in known:
-            s.add(
-                t.Organization(
-                    consortium_id=r.consortium_id,
-                    id=o.id,
-                    kind=o.kind.value,
-                    name=o.name,
-                    level=o.level.value if o.level else None,
-                )
-            )
+    for o in full["organizations"]:
+        if o["id"] not in known:
+            s.add(mapping.row(t.Organization, mapping.ORGANIZATION, o, **consortium))
     s.flush()
     have = {(k.source, k.target, k.kind) for k in links(s, r.consortium_id)}
-    for k in doc.links:
-        if (k.source, k.target, k.kind.value) not in have:
-            s.add(
-                t.Link(
-                    consortium_id=r.consortium_id,
-                    source=k.source,
-                    target=k.target,
-                    kind=k.kind.value,
-                    weight=k.weight,
-                )
-            )
+    for k in full.get("links", []):
+        if (k["source"], k["target"], k["kind"]) not in have:
+            s.add(mapping.row(t.Link, mapping.LINK, {"weight": 1.0, **k}, **consortium))
     for table in (t.Placement, t.Mentor, t.Candidate):
         s.execute(
             delete(table).where(table.consortium_id == r.consortium_id, table.round_id == r.id)
         )
-    for p in full["placements"]:  # type: ignore[attr-defined]
-        s.add(
-            t.Placement(
-                consortium_id=r.consortium_id,
-                round_id=r.id,
-                id=p["id"],
-                host=p["host"],
-                kind=p["kind"],
-                capacity=p["capacity"],
-                ranking=p.get("ranking"),
-                mentor=p.get("mentor"),
-                skills=p.get("skills", []),
-                requirements=p.get("requirements", {}),
-            )
-        )
-    for m in full.get("mentors", []):  # type: ignore[attr-defined]
-        s.add(
-            t.Mentor(
-                consortium_id=r.consortium_id,
-                round_id=r.id,
-                id=m["id"],
-                capacity=m["capacity"],
-                ranking=m.get("ranking"),
-            )
-        )
-    for c in full["candidates"]:  # type: ignore[attr-defined]
-        s.add(
-            t.Candidate(
-                consortium_id=r.consortium_id,
-                round_id=r.id,
-                id=c["id"],
-                kind=c["kind"],
-                college=c.get("college"),
-                institute=c.get("institute"),
-                tier=c.get("tier"),
-                level=c.get("level"),
-                skills=c.get("skills", []),
-                preferences=c["preferences"],
-            )
-        )
+    of_round = {**consortium, "round_id": r.id}
+    for p in full["placements"]:
+        s.add(mapping.row(t.Placement, mapping.PLACEMENT, p, **of_round))
+    for m in full.get("mentors", []):
+        s.add(mapping.row(t.Mentor, mapping.MENTOR, m, **of_round))
+    for c in full["candidates"]:
+        s.add(mapping.row(t.Candidate, mapping.CANDIDATE, c, **of_round))
     r.seed = doc.seed
     r.stability = doc.stability.value
-    r.rules = full.get("rules", {})  # type: ignore[assignment]
-    r.policies = full.get("policies", [])  # type: ignore[assignment]
+    r.rules = full.get("rules", {})
+    r.policies = full.get("policies", [])
 
 
 def store_snapshot(s: Session, doc: Round) -> str:
