@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from matching.encode import Market
 from matching.base import Assignment, Weights
+from matching.encode import Market
 from matching.objective import pair_weight
 
 

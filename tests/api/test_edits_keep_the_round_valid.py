@@ -109,12 +109,21 @@ class Edits(RuleBasedStateMachine):
         kind=st.sampled_from(["internship", "apprenticeship", "research_host", "research"]),
         capacity=st.sampled_from([0, 1, 2, 10**9, 10**10]),
         mentor=st.sampled_from(MENTORS),
-        ranking=st.none() | _ranking(CANDIDATES + ["ghost"]),
+        ranking=st.none() | _ranking([*CANDIDATES, "ghost"]),
         skills=SKILLS,
         level=LEVELS,
     )
-    def post_placement(self, who: str, pid: str, kind: str, capacity: int, mentor: str | None,
-                       ranking: list[Any] | None, skills: list[str], level: str | None) -> None:  # fmt: skip
+    def post_placement(
+        self,
+        who: str,
+        pid: str,
+        kind: str,
+        capacity: int,
+        mentor: str | None,
+        ranking: list[Any] | None,
+        skills: list[str],
+        level: str | None,
+    ) -> None:
         headers = self.members[who]
         path = f"/rounds/r1/placements/{pid}"
         body: dict[str, Any] = {"kind": kind, "capacity": capacity, "skills": skills}
@@ -130,26 +139,36 @@ class Edits(RuleBasedStateMachine):
     @rule(
         who=st.sampled_from(["ent-hengbang", "ent-qianhong"]),
         pid=st.sampled_from(PLACEMENTS),
-        ranking=_ranking(CANDIDATES + ["ghost"]),
+        ranking=_ranking([*CANDIDATES, "ghost"]),
     )
     def rank(self, who: str, pid: str, ranking: list[Any]) -> None:
         headers = self.members[who]
         path = f"/rounds/r1/placements/{pid}"
         etag = self._etag(path, headers)
-        answer = self.client.put(f"{path}/ranking", json={"ranking": ranking}, headers={**headers, **etag})  # fmt: skip
+        answer = self.client.put(
+            f"{path}/ranking", json={"ranking": ranking}, headers={**headers, **etag}
+        )
         self._note(answer)
 
     @rule(
         who=st.sampled_from(["col-czcit", "col-czu", "ri-1"]),
         cid=st.sampled_from(CANDIDATES),
         kind=st.sampled_from(["student", "apprentice", "project", "robot"]),
-        prefs=_ranking(PLACEMENTS[:3] + ["nowhere"]),
+        prefs=_ranking([*PLACEMENTS[:3], "nowhere"]),
         tier=st.sampled_from([None, "young_reserve", "genius"]),
         level=LEVELS,
         batch=st.booleans(),
     )
-    def register(self, who: str, cid: str, kind: str, prefs: list[Any], tier: str | None,
-                 level: str | None, batch: bool) -> None:  # fmt: skip
+    def register(
+        self,
+        who: str,
+        cid: str,
+        kind: str,
+        prefs: list[Any],
+        tier: str | None,
+        level: str | None,
+        batch: bool,
+    ) -> None:
         headers = self.members[who]
         path = f"/rounds/r1/candidates/{cid}"
         body: dict[str, Any] = {"kind": kind, "preferences": prefs}

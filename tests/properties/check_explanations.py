@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from matching.encode import Market
 from matching.base import Weights
+from matching.encode import Market
 from matching.model import Reason, Result
 from matching.objective import pair_weight
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 
 from matching import load
-from matching.encode import Market, encode
 from matching.base import Weights
+from matching.encode import Market, encode
 from matching.mechanisms.deferred_acceptance import candidate_proposing
 from matching.objective import pair_weight, pair_weights, welfare
 from tests.helpers import Doc, market_of
