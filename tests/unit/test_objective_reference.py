@@ -60,7 +60,7 @@ def _affinity(doc: Doc, source: str | None, host: str) -> float:
     return 1.0 if best[host] == 0 else min(1.0, 1 / best[host])
 
 
-def _placement_groups(doc: Doc, p: Doc) -> tuple[dict[str, int], int]:
+def placement_groups(doc: Doc, p: Doc) -> tuple[dict[str, int], int]:
     """Each acceptable applicant's 0-based group in p's order, and K_p."""
     applicants = [
         c["id"]
@@ -89,7 +89,8 @@ def _placement_groups(doc: Doc, p: Doc) -> tuple[dict[str, int], int]:
         cand = cands[cid]
         share = len(wanted & set(cand.get("skills", []))) / len(wanted) if wanted else 0.0
         source = cand.get("college") or cand.get("institute")
-        scores[cid] = share + _affinity(doc, source, p["host"])
+        # rounded as the engine does, so that scores equal on paper tie exactly
+        scores[cid] = round(share + _affinity(doc, source, p["host"]), 9)
     distinct = sorted(set(scores.values()), reverse=True)
     return {c: distinct.index(s) for c, s in scores.items()}, max(len(distinct), 1)
 
@@ -97,7 +98,7 @@ def _placement_groups(doc: Doc, p: Doc) -> tuple[dict[str, int], int]:
 def pair_weights(doc: Doc) -> dict[tuple[str, str], float]:
     """w(c, p) for every acceptable pair of the document."""
     places = {p["id"]: p for p in doc["placements"]}
-    groups = {pid: _placement_groups(doc, p) for pid, p in places.items()}
+    groups = {pid: placement_groups(doc, p) for pid, p in places.items()}
     out = {}
     for c in doc["candidates"]:
         prefs = _groups(c["preferences"])
