@@ -45,9 +45,11 @@ bench-quick: $(STAMP)
 load: $(STAMP)
 	$(PY) bench/load.py --reset
 
-# the fault tests at length: 300 worker kills per database, and the API killed mid-write
+# the long trials at length: 300 worker kills per database, the API killed
+# mid-write 50 times, 300 generated requests per API operation and role
 soak: $(STAMP)
-	KILL_TRIALS=300 API_KILL_TRIALS=50 $(PY) -m pytest -q -s tests/e2e/test_worker_faults.py tests/e2e/test_api_faults.py
+	KILL_TRIALS=300 API_KILL_TRIALS=50 FUZZ_EXAMPLES=300 $(PY) -m pytest -q -s \
+		tests/e2e/test_worker_faults.py tests/e2e/test_api_faults.py tests/api/test_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check matching api fixtures tests bench
