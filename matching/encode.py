@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from typing import Any
 
@@ -31,6 +32,7 @@ from matching.graph import ConsortiumGraph
 from matching.model import (
     Candidate,
     Mentor,
+    OrgKind,
     Placement,
     Policy,
     Ranking,
@@ -70,9 +72,34 @@ class PolicyGroup:
         )
 
 
+class Affinities:
+    """Graph affinity of each candidate's college or institute for each
+    placement's host: the table is worked out when first read (the welfare
+    objective and the metrics read it; scipy is imported then)."""
+
+    def __init__(self, graph: ConsortiumGraph, round_: Round) -> None:
+        sources = [c.affiliation for c in round_.candidates]
+        hosts = [p.host for p in round_.placements]
+        self._graph = graph
+        self._sources = sorted({s for s in sources if s is not None})
+        self._hosts = sorted(set(hosts))
+        code: dict[str | None, int] = {s: i + 1 for i, s in enumerate(self._sources)}
+        code[None] = 0  # no college or institute: no affinity
+        host_code = {h: i for i, h in enumerate(self._hosts)}
+        self.source_of = tuple(map(code.__getitem__, sources))
+        self.host_of = tuple(map(host_code.__getitem__, hosts))
+
+    @cached_property
+    def table(self) -> Any:
+        """Sources (0: none, then each college or institute) × hosts."""
+        return self._graph.affinities([None, *self._sources], self._hosts)
+
+    def of(self, c: int, p: int) -> float:
+        return float(self.table[self.source_of[c], self.host_of[p]])
+
+
 @dataclass(frozen=True)
 class Market:
-    round: Round
     candidate_ids: tuple[str, ...]
     placement_ids: tuple[str, ...]
     mentor_ids: tuple[str, ...]
@@ -91,7 +118,13 @@ class Market:
     mentor_capacity: tuple[int, ...]
     mentor_rank: tuple[dict[int, int], ...]
     policies: tuple[PolicyGroup, ...]
-    graph: ConsortiumGraph
+    affinities: Affinities
+    # what the metrics count by, worked out here so they need neither round nor graph
+    parks: tuple[str, ...]  # every park, in id order
+    park_of: tuple[frozenset[str], ...]  # each placement's parks
+    affiliation_of: tuple[str | None, ...]  # each candidate's college or institute
+    kind_of: tuple[str, ...]
+    tier_of: tuple[str | None, ...]
 
     @property
     def n_candidates(self) -> int:
@@ -110,8 +143,8 @@ class Market:
         return any(m >= 0 for m in self.mentor_of)
 
     def affinity(self, c: int, p: int) -> float:
-        """Graph affinity of candidate c for placement p (cached per college and host)."""
-        return self.graph.affinity(self.round.candidates[c], self.round.placements[p])
+        """Graph affinity of candidate c for placement p."""
+        return self.affinities.of(c, p)
 
     def pair_columns(self) -> tuple[Any, Any]:
         """Every acceptable pair in `pairs()` order, as two numpy arrays (candidate
@@ -271,7 +304,6 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
 
     selections = _Selections(round_, graph)
     return Market(
-        round=round_,
         candidate_ids=tuple(c.id for c in cands),
         placement_ids=tuple(p.id for p in places),
         mentor_ids=tuple(m.id for m in round_.mentors),
@@ -288,7 +320,12 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         mentor_capacity=tuple(m.capacity for m in round_.mentors),
         mentor_rank=tuple(mentor_rank),
         policies=tuple(_resolve(policy, selections) for policy in round_.policies),
-        graph=graph,
+        affinities=Affinities(graph, round_),
+        parks=tuple(sorted(o.id for o in round_.organizations if o.kind is OrgKind.PARK)),
+        park_of=tuple(graph.parks_of(p.host) for p in places),
+        affiliation_of=tuple(c.affiliation for c in cands),
+        kind_of=tuple(c.kind.value for c in cands),
+        tier_of=tuple(c.tier.value if c.tier is not None else None for c in cands),
     )
 
 

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from itertools import compress
-from operator import attrgetter
 
 from matching.base import Assignment, Weights
 from matching.encode import Market
-from matching.model import Candidate, GroupFill, Metrics, OrgKind
+from matching.model import GroupFill, Metrics
 from matching.objective import welfare
 
 
 def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics:
-    round_ = market.round
     matched = [c for c, p in enumerate(assignment) if p >= 0]
     ranks = Counter(market.pref_rank[c][assignment[c]] for c in matched)
-    graph = market.graph
-    parks = sorted(o.id for o in round_.organizations if o.kind is OrgKind.PARK)
-    park_of = [graph.parks_of(p.host) for p in round_.placements]
+    park_of = market.park_of
     placed_at = Counter(assignment[c] for c in matched)
     by_park = tuple(
         (
@@ -29,13 +24,9 @@ def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics
                 sum(market.capacity[p] for p in range(market.n_placements) if park in park_of[p]),
             ),
         )
-        for park in parks
+        for park in market.parks
     )
-    cands = round_.candidates
     placed = [p >= 0 for p in assignment]
-
-    def by(key: Callable[[Candidate], str | None]) -> tuple[tuple[str, GroupFill], ...]:
-        return _fills(list(map(key, cands)), placed)
 
     return Metrics(
         matched=len(matched),
@@ -47,14 +38,10 @@ def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics
         else None,
         welfare=welfare(market, assignment, weights),
         by_park=by_park,
-        by_college=by(attrgetter("affiliation")),
-        by_kind=by(lambda c: c.kind.value),
-        by_tier=by(_tier),
+        by_college=_fills(list(market.affiliation_of), placed),
+        by_kind=_fills(list(market.kind_of), placed),
+        by_tier=_fills(list(market.tier_of), placed),
     )
-
-
-def _tier(candidate: Candidate) -> str | None:
-    return candidate.tier.value if candidate.tier is not None else None
 
 
 def _fills(keys: list[str | None], placed: list[bool]) -> tuple[tuple[str, GroupFill], ...]:

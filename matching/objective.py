@@ -92,18 +92,10 @@ def _placement_major_ranks(market: Market, size: int) -> Any:
 
 def _affinities(market: Market, cands: NDArray[np.int64], places: NDArray[np.int64]) -> Any:
     """Graph affinity of every pair, from one row per college or institute."""
-    rounded = market.round
-    sources = [c.affiliation for c in rounded.candidates]
-    hosts = [p.host for p in rounded.placements]
-    source_names = sorted({s for s in sources if s is not None})
-    host_names = sorted(set(hosts))
-    source_code: dict[str | None, int] = {s: i + 1 for i, s in enumerate(source_names)}
-    source_code[None] = 0  # no college or institute: no affinity
-    host_code = {h: i for i, h in enumerate(host_names)}
-    by_cand = np.fromiter(map(source_code.__getitem__, sources), np.int64, len(sources))
-    by_place = np.fromiter(map(host_code.__getitem__, hosts), np.int64, len(hosts))
-    table = market.graph.affinities([None, *source_names], host_names)
-    return table[by_cand[cands], by_place[places]]
+    table = market.affinities
+    by_cand = np.asarray(table.source_of, dtype=np.int64)
+    by_place = np.asarray(table.host_of, dtype=np.int64)
+    return table.table[by_cand[cands], by_place[places]]
 
 
 def welfare(market: Market, assignment: Assignment, weights: Weights) -> float:
