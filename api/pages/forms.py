@@ -54,19 +54,51 @@ def _form_page(request: Request, rid: str, name: str, **context: Any) -> HTMLRes
     return _page(request, name, rid=rid, **context)
 
 
-@router.get("/rounds/{rid}/new-placement", response_class=HTMLResponse)
-async def new_placement(request: Request, rid: str, err: str | None = None) -> HTMLResponse:
-    me = (await api(request, "GET", "/me")).json()
-    return _form_page(request, rid, "placement_form.html", me=me, p=None, err=err)
+# the form page of each kind of record: its template and the name it has there
+FORMS = {"placements": ("placement_form.html", "p"), "candidates": ("candidate_form.html", "c")}
 
 
-@router.get("/rounds/{rid}/placements/{pid}/edit", response_class=HTMLResponse)
-async def edit_placement(request: Request, rid: str, pid: str, err: str | None = None) -> Response:
+@router.get("/rounds/{rid}/new-{kind}", response_class=HTMLResponse)
+async def new_record(request: Request, rid: str, kind: str, err: str | None = None) -> Response:
+    """An empty form: a new placement (`new-placement`) or candidate (`new-candidate`)."""
+    if kind + "s" not in FORMS:
+        return _back(f"/ui/rounds/{seg(rid)}", error=f"no form for a new {kind[:40]}")
+    template, name = FORMS[kind + "s"]
     me = (await api(request, "GET", "/me")).json()
-    answer = await api(request, "GET", f"/rounds/{seg(rid)}/placements/{seg(pid)}")
+    return _form_page(request, rid, template, me=me, err=err, **{name: None})
+
+
+@router.get("/rounds/{rid}/{kind}/{ident}/edit", response_class=HTMLResponse)
+async def edit_record(
+    request: Request, rid: str, kind: str, ident: str, err: str | None = None
+) -> Response:
+    """A placement's or a candidate's form, pre-filled with its stored version."""
+    if kind not in FORMS:
+        return _back(f"/ui/rounds/{seg(rid)}", error=f"no form for {kind[:40]}")
+    template, name = FORMS[kind]
+    me = (await api(request, "GET", "/me")).json()
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}/{kind}/{seg(ident)}")
     if answer.is_error:
         return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
-    return _form_page(request, rid, "placement_form.html", me=me, p=answer.json(), err=err)
+    return _form_page(request, rid, template, me=me, err=err, **{name: answer.json()})
+
+
+@router.post("/rounds/{rid}/{kind}/{ident}/withdraw")
+async def withdraw(
+    request: Request,
+    rid: str,
+    kind: str,
+    ident: str,
+    csrf: str = Form(...),
+    version: str = Form(...),
+) -> Response:
+    """Withdraw a placement or a candidate, from the version its form showed."""
+    token = await _check_csrf(request, csrf)
+    if kind not in FORMS:
+        return _back(f"/ui/rounds/{seg(rid)}", error=f"nothing to withdraw in {kind[:40]}")
+    path = f"/rounds/{seg(rid)}/{kind}/{seg(ident)}"
+    answer = await api(request, "DELETE", path, token, headers={"If-Match": f'"{version}"'})
+    return _after(rid, answer, f"{kind[:-1]} {ident} withdrawn")
 
 
 @router.post("/rounds/{rid}/placements")
@@ -112,16 +144,6 @@ async def save_placement(
     return _back(f"/ui/rounds/{seg(rid)}", message=f"placement {pid} saved")
 
 
-@router.post("/rounds/{rid}/placements/{pid}/withdraw")
-async def withdraw_placement(
-    request: Request, rid: str, pid: str, csrf: str = Form(...), version: str = Form(...)
-) -> Response:
-    token = await _check_csrf(request, csrf)
-    path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
-    answer = await api(request, "DELETE", path, token, headers={"If-Match": f'"{version}"'})
-    return _after(rid, answer, f"placement {pid} withdrawn")
-
-
 @router.post("/rounds/{rid}/placements/{pid}/ranking")
 async def rank(
     request: Request,
@@ -158,21 +180,6 @@ async def rank(
     return _after(rid, answer, f"{pid} is ranked by the default score")
 
 
-@router.get("/rounds/{rid}/new-candidate", response_class=HTMLResponse)
-async def new_candidate(request: Request, rid: str, err: str | None = None) -> HTMLResponse:
-    me = (await api(request, "GET", "/me")).json()
-    return _form_page(request, rid, "candidate_form.html", me=me, c=None, err=err)
-
-
-@router.get("/rounds/{rid}/candidates/{cid}/edit", response_class=HTMLResponse)
-async def edit_candidate(request: Request, rid: str, cid: str, err: str | None = None) -> Response:
-    me = (await api(request, "GET", "/me")).json()
-    answer = await api(request, "GET", f"/rounds/{seg(rid)}/candidates/{seg(cid)}")
-    if answer.is_error:
-        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
-    return _form_page(request, rid, "candidate_form.html", me=me, c=answer.json(), err=err)
-
-
 @router.post("/rounds/{rid}/candidates")
 async def save_candidate(
     request: Request,
@@ -203,16 +210,6 @@ async def save_candidate(
     if answer.is_error:
         return _back(form, error=problem_text(answer))
     return _back(f"/ui/rounds/{seg(rid)}", message=f"candidate {cid} saved")
-
-
-@router.post("/rounds/{rid}/candidates/{cid}/withdraw")
-async def withdraw_candidate(
-    request: Request, rid: str, cid: str, csrf: str = Form(...), version: str = Form(...)
-) -> Response:
-    token = await _check_csrf(request, csrf)
-    path = f"/rounds/{seg(rid)}/candidates/{seg(cid)}"
-    answer = await api(request, "DELETE", path, token, headers={"If-Match": f'"{version}"'})
-    return _after(rid, answer, f"candidate {cid} withdrawn")
 
 
 @router.post("/rounds/{rid}/candidates/import")

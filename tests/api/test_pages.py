@@ -200,3 +200,24 @@ def test_saving_every_form_unchanged_leaves_the_record_identical(world: World) -
             answer.headers["location"],
         )
         assert api.get(record, headers=headers).json() == before, form_id
+
+
+def test_withdrawing_from_a_form_uses_the_version_it_showed(world: World) -> None:
+    flow.open_round(world)
+    flow.post_placements(world)
+    flow.register_candidates(world)
+    api = world.client
+    for headers, record in (
+        (world.czcit, "/rounds/r1/candidates/s1"),
+        (world.hengbang, "/rounds/r1/placements/hb-2"),
+    ):
+        client, _ = _signed_in(world, headers)
+        page = f"/ui{record}/edit"
+        fields = _fields(client, page, "withdraw")
+        action = page.removesuffix("/edit") + "/withdraw"
+        stale = client.post(action, data={**fields, "version": "7"})
+        assert "changed%20since" in stale.headers["location"]
+        assert api.get(record, headers=headers).status_code == 200
+        done = client.post(action, data=fields)
+        assert "withdrawn" in done.headers["location"], done.headers["location"]
+        assert api.get(record, headers=headers).status_code == 404
