@@ -1,12 +1,5 @@
-"""Pages for the people who run a round, served under /ui.
-
-Every page is a client of the API itself: it calls the same routes in
-process, with the signed-in organization's token, so a page can show and do
-exactly what that organization may through the API, by the same code. The
-token lives in an HttpOnly, SameSite=Strict cookie; every form that changes
-something carries a CSRF token derived from it (HMAC), checked before the
-API is called. Problems the API answers are shown on the page they came from.
-"""
+"""What every page shares: the in-process client of the API, the session
+cookie and its CSRF token, redirects that carry a message or a problem."""
 
 from __future__ import annotations
 

@@ -134,6 +134,17 @@ def placement(s: Session, r: t.Round, pid: str) -> t.Placement | None:
     return s.get(t.Placement, (r.consortium_id, r.id, pid))
 
 
+def _at_version(row: t.Placement | t.Candidate) -> tuple[Any, ...]:
+    """The row, if it is still at the version it was read at."""
+    table = type(row)
+    return (
+        table.consortium_id == row.consortium_id,
+        table.round_id == row.round_id,
+        table.id == row.id,
+        table.version == row.version,
+    )
+
+
 def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[str, Any]) -> bool:
     """Compare-and-set on the version read; False when another edit got there
     first. Saving what is already stored changes nothing, the version included."""
@@ -142,12 +153,7 @@ def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[s
     table = type(row)
     done = s.execute(
         update(table)
-        .where(
-            table.consortium_id == row.consortium_id,
-            table.round_id == row.round_id,
-            table.id == row.id,
-            table.version == row.version,
-        )
+        .where(*_at_version(row))
         .values(**changes, version=row.version + 1)
         .execution_options(synchronize_session=False)
     )
@@ -159,16 +165,8 @@ def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[s
 
 def delete_versioned(s: Session, row: t.Placement | t.Candidate) -> bool:
     """Delete the row if it is still at the version read."""
-    table = type(row)
     done = s.execute(
-        delete(table)
-        .where(
-            table.consortium_id == row.consortium_id,
-            table.round_id == row.round_id,
-            table.id == row.id,
-            table.version == row.version,
-        )
-        .execution_options(synchronize_session=False)
+        delete(type(row)).where(*_at_version(row)).execution_options(synchronize_session=False)
     )
     s.expunge(row)
     return bool(done.rowcount == 1)  # type: ignore[attr-defined]
