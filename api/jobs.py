@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.answers import RunSummary
 from api.config import Settings
-from api.schemas import RunIn, RunSummary
+from api.schemas import RunIn
 from api.storage import repository as repo
 from api.storage.db import make_engine, migrate, session_factory, transaction
 from matching import MatchingError, io, parse_round, solve

@@ -13,7 +13,7 @@ from api.idempotency import Idempotency
 from api.routers import candidates, consortium, health, placements, rounds, runs
 from api.storage.db import make_engine, migrate, session_factory
 from matching import __version__
-from matching.validate import BAD_ID_CHARACTER
+from matching.readers import BAD_ID_CHARACTER
 
 
 class BodyLimit:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from matching import model
-from matching.validate import MAX_ID_LENGTH
+from matching.readers import MAX_ID_LENGTH
 
 ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}
 RANKING: dict[str, Any] = {

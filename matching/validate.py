@@ -9,11 +9,9 @@ checked for type, range and reference.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from itertools import chain
-from typing import TypeVar
 
 from matching.errors import InvalidRound, Problem
 from matching.model import (
@@ -40,198 +38,7 @@ from matching.model import (
     Tier,
     flatten,
 )
-
-MAX_ID_LENGTH = 200
-# Counts (capacities, floors, ceilings, distances) and the seed are bounded, so
-# that every accepted value fits the 32- and 64-bit integers of a database.
-MAX_COUNT = 10**9
-MAX_SEED = 2**63 - 1
-E = TypeVar("E", bound=StrEnum)
-T = TypeVar("T")
-
-
-class _Collector:
-    """Accumulates problems; the typed readers return None when a value is bad."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        # Every id a list declares, valid record or not, so that one bad field
-        # does not also turn every reference to its record into a problem.
-        self.declared: dict[str, set[str]] = {}
-
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
-
-    def id_(self, value: object, where: str) -> str | None:
-        if not isinstance(value, str):
-            self.add(where, f"must be a string id, got {_show(value)}")
-            return None
-        if not value:
-            self.add(where, "must be a non-empty id")
-            return None
-        if len(value) > MAX_ID_LENGTH:
-            self.add(where, f"id longer than {MAX_ID_LENGTH} characters")
-            return None
-        if BAD_ID_CHARACTER.search(value):
-            self.add(where, f"id {value!r} contains a control or surrogate character")
-            return None
-        return value
-
-    def text(self, value: object, where: str) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.add(where, f"must be a string, got {_show(value)}")
-            return None
-        return value
-
-    def enum(self, cls: type[E], value: object, where: str) -> E | None:
-        if type(value) is str:  # the common case, without Enum's slower lookup by value
-            member = cls._value2member_map_.get(value)
-            if member is not None:
-                return member  # type: ignore[return-value]
-        try:
-            return cls(value)  # type: ignore[arg-type]  # ValueError for anything not a member
-        except ValueError:
-            allowed = ", ".join(m.value for m in cls)
-            self.add(where, f"unknown value {_show(value)} (allowed: {allowed})")
-            return None
-
-    def integer(
-        self, value: object, where: str, *, minimum: int, maximum: int = MAX_COUNT
-    ) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add(where, f"must be an integer ≥ {minimum}, got {_show(value)}")
-            return None
-        if value < minimum:
-            self.add(where, f"must be an integer ≥ {minimum}, got {_show(value)}")
-            return None
-        if value > maximum:
-            self.add(where, f"must be an integer ≤ {maximum}, got {_show(value)}")
-            return None
-        return value
-
-    def list_(self, value: object, where: str) -> list[object] | None:
-        if not isinstance(value, list):
-            self.add(where, f"must be a list, got {_show(value)}")
-            return None
-        return value
-
-    def strings(self, value: object, where: str) -> tuple[str, ...]:
-        items = self.list_(value, where) if value is not None else []
-        out: list[str] = []
-        for i, item in enumerate(items or []):
-            s = self.text(item, f"{where}[{i}]")
-            if s is not None:
-                out.append(s)
-        return tuple(sorted(set(out)))
-
-    def rankings(self, values: list[object], wheres: list[str]) -> list[Ranking | None]:
-        """`ranking` of each value. In the common case (every value a list of
-        valid ids, no tie groups) the ids are checked once, all together, and
-        each list only for repeats."""
-        lists = [v for v in values if type(v) is list]
-        if len(lists) == len(values) and _plain_ids(
-            list(chain.from_iterable(lists)), distinct=False
-        ):
-            return [
-                tuple(zip(v)) if len(set(v)) == len(v) else self.ranking(v, where)
-                for v, where in zip(lists, wheres, strict=True)
-            ]
-        return [self.ranking(v, where) for v, where in zip(values, wheres, strict=True)]
-
-    def ranking(self, value: object, where: str) -> Ranking | None:
-        """A list of ids and tie groups (lists of ids), each id at most once."""
-        items = self.list_(value, where)
-        if items is None:
-            return None
-        if _plain_ids(items):
-            return tuple(zip(items))  # type: ignore[arg-type]
-        groups: list[tuple[str, ...]] = []
-        seen: set[str] = set()
-        for i, item in enumerate(items):
-            members = item if isinstance(item, list) else [item]
-            if isinstance(item, list) and not item:
-                self.add(f"{where}[{i}]", "empty tie group")
-            group: list[str] = []
-            for j, member in enumerate(members):
-                at = f"{where}[{i}][{j}]" if isinstance(item, list) else f"{where}[{i}]"
-                if isinstance(member, list):
-                    self.add(at, "tie groups cannot be nested")
-                    continue
-                ident = self.id_(member, at)
-                if ident is None:
-                    continue
-                if ident in seen:
-                    self.add(where, f"{ident!r} appears more than once")
-                    continue
-                seen.add(ident)
-                group.append(ident)
-            if group:
-                groups.append(tuple(group))
-        return tuple(groups)
-
-
-# The id rule, in one place (the service's schemas and paths use it too):
-# 1–MAX_ID_LENGTH characters, none of Unicode categories Cc (controls) or Cs
-# (surrogates).
-ID_CONTROLS = "\x00-\x1f\x7f-\x9f"
-BAD_ID_CHARACTER = re.compile(f"[{ID_CONTROLS}\ud800-\udfff]")
-
-
-def _plain_ids(items: list[object], *, distinct: bool = True) -> bool:
-    """The common case, checked at C speed: valid ids (distinct ones, unless
-    told otherwise) and no tie groups."""
-    if set(map(type, items)) - {str}:
-        return False
-    ids: list[str] = items  # type: ignore[assignment]
-    return (
-        (not distinct or len(set(ids)) == len(ids))
-        and (not ids or (min(map(len, ids)) > 0 and max(map(len, ids)) <= MAX_ID_LENGTH))
-        and not BAD_ID_CHARACTER.search("".join(ids))
-    )
-
-
-def _show(value: object) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, int) and abs(value) >= 10**40:
-        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _records(
-    c: _Collector, doc: dict[str, object], key: str, *, required: bool
-) -> list[tuple[str, str, dict[str, object]]]:
-    """(id, path, record) for each well-formed record of a top-level list.
-
-    Duplicate ids are reported and only the first record of an id is kept.
-    """
-    raw = doc.get(key)
-    if raw is None:
-        if required:
-            c.add(key, "missing")
-        return []
-    items = c.list_(raw, key)
-    if items is None:
-        return []
-    out: list[tuple[str, str, dict[str, object]]] = []
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            c.add(f"{key}[{i}]", f"must be an object, got {_show(item)}")
-            continue
-        ident = c.id_(item.get("id"), f"{key}[{i}].id")
-        if ident is None:
-            continue
-        if ident in seen:
-            c.add(f"{key}[{ident!r}]", "duplicate id")
-            continue
-        seen.add(ident)
-        out.append((ident, f"{key}[{ident!r}]", item))
-    c.declared[key] = seen
-    return out
+from matching.readers import MAX_SEED, Collector, read_records, show
 
 
 def parse_round(doc: object, *, whole: bool = True) -> Round:
@@ -240,9 +47,9 @@ def parse_round(doc: object, *, whole: bool = True) -> Round:
     `whole=False` checks a part of a round (some records and what they
     reference, as the service does for each write) by the same rules, without
     requiring the round to have candidates and placements."""
-    c = _Collector()
+    c = Collector()
     if not isinstance(doc, dict):
-        raise InvalidRound([Problem("round", f"must be a JSON object, got {_show(doc)}")])
+        raise InvalidRound([Problem("round", f"must be a JSON object, got {show(doc)}")])
     round_id = c.id_(doc.get("id"), "id")
     seed = (
         0
@@ -281,9 +88,9 @@ def parse_round(doc: object, *, whole: bool = True) -> Round:
     )
 
 
-def _organizations(c: _Collector, doc: dict[str, object]) -> dict[str, Organization]:
+def _organizations(c: Collector, doc: dict[str, object]) -> dict[str, Organization]:
     out: dict[str, Organization] = {}
-    for ident, at, rec in _records(c, doc, "organizations", required=False):
+    for ident, at, rec in read_records(c, doc, "organizations", required=False):
         kind = c.enum(OrgKind, rec.get("kind"), f"{at}.kind")
         level = None if (v := rec.get("level")) is None else c.enum(Level, v, f"{at}.level")
         name = c.text(rec.get("name"), f"{at}.name")
@@ -292,14 +99,14 @@ def _organizations(c: _Collector, doc: dict[str, object]) -> dict[str, Organizat
     return out
 
 
-def _links(c: _Collector, doc: dict[str, object], orgs: dict[str, Organization]) -> list[Link]:
+def _links(c: Collector, doc: dict[str, object], orgs: dict[str, Organization]) -> list[Link]:
     raw = doc.get("links")
     out: list[Link] = []
     seen: set[tuple[str, str, str]] = set()
     for i, rec in enumerate((c.list_(raw, "links") or []) if raw is not None else []):
         at = f"links[{i}]"
         if not isinstance(rec, dict):
-            c.add(at, f"must be an object, got {_show(rec)}")
+            c.add(at, f"must be an object, got {show(rec)}")
             continue
         ends = [c.id_(rec.get(end), f"{at}.{end}") for end in ("source", "target")]
         for end, ident in zip(("source", "target"), ends, strict=True):
@@ -321,19 +128,19 @@ def _links(c: _Collector, doc: dict[str, object], orgs: dict[str, Organization])
     return out
 
 
-def _weight(c: _Collector, value: object, where: str) -> float | None:
+def _weight(c: Collector, value: object, where: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        c.add(where, f"must be a number in (0, 1], got {_show(value)}")
+        c.add(where, f"must be a number in (0, 1], got {show(value)}")
         return None
     if not math.isfinite(value) or not 0 < value <= 1:
-        c.add(where, f"must be a finite number in (0, 1], got {_show(value)}")
+        c.add(where, f"must be a finite number in (0, 1], got {show(value)}")
         return None
     return float(value)
 
 
-def _mentors(c: _Collector, doc: dict[str, object]) -> dict[str, Mentor]:
+def _mentors(c: Collector, doc: dict[str, object]) -> dict[str, Mentor]:
     out: dict[str, Mentor] = {}
-    for ident, at, rec in _records(c, doc, "mentors", required=False):
+    for ident, at, rec in read_records(c, doc, "mentors", required=False):
         capacity = c.integer(rec.get("capacity"), f"{at}.capacity", minimum=1)
         ranking = None if (v := rec.get("ranking")) is None else c.ranking(v, f"{at}.ranking")
         if capacity is not None:
@@ -341,24 +148,24 @@ def _mentors(c: _Collector, doc: dict[str, object]) -> dict[str, Mentor]:
     return out
 
 
-def _requirements(c: _Collector, value: object, at: str) -> Requirements:
+def _requirements(c: Collector, value: object, at: str) -> Requirements:
     if value is None:
         return Requirements()
     if not isinstance(value, dict):
-        c.add(at, f"must be an object, got {_show(value)}")
+        c.add(at, f"must be an object, got {show(value)}")
         return Requirements()
     level = None if (v := value.get("min_level")) is None else c.enum(Level, v, f"{at}.min_level")
     return Requirements(level, c.strings(value.get("skills"), f"{at}.skills"))
 
 
 def _placements(
-    c: _Collector,
+    c: Collector,
     doc: dict[str, object],
     orgs: dict[str, Organization],
     mentors: dict[str, Mentor],
 ) -> dict[str, Placement]:
     out: dict[str, Placement] = {}
-    records = _records(c, doc, "placements", required=True)
+    records = read_records(c, doc, "placements", required=True)
     ranked = [(at, rec["ranking"]) for _, at, rec in records if rec.get("ranking") is not None]
     rankings = iter(c.rankings([v for _, v in ranked], [f"{at}.ranking" for at, _ in ranked]))
     for ident, at, rec in records:
@@ -380,10 +187,10 @@ def _placements(
 
 
 def _candidates(
-    c: _Collector, doc: dict[str, object], orgs: dict[str, Organization]
+    c: Collector, doc: dict[str, object], orgs: dict[str, Organization]
 ) -> dict[str, Candidate]:
     out: dict[str, Candidate] = {}
-    records = _records(c, doc, "candidates", required=True)
+    records = read_records(c, doc, "candidates", required=True)
     for _, at, rec in records:
         if "preferences" not in rec:
             c.add(f"{at}.preferences", "missing")
@@ -418,7 +225,7 @@ def _candidates(
 
 
 def _check_references(
-    c: _Collector,
+    c: Collector,
     placements: dict[str, Placement],
     candidates: dict[str, Candidate],
     mentors: dict[str, Mentor],
@@ -458,7 +265,7 @@ def _rankings(
             yield m.id, m.ranking, f"mentors[{m.id!r}]"
 
 
-def _check_agreement(c: _Collector, p: Placement, mentor: Mentor) -> None:
+def _check_agreement(c: Collector, p: Placement, mentor: Mentor) -> None:
     """A mentor-led placement's own ranking must not order two candidates
     against its mentor's ranking, and may only rank whom the mentor ranks."""
     assert mentor.ranking is not None and p.ranking is not None
@@ -483,7 +290,7 @@ def _check_agreement(c: _Collector, p: Placement, mentor: Mentor) -> None:
 
 
 def _selector(
-    c: _Collector,
+    c: Collector,
     value: object,
     at: str,
     allowed: tuple[str, ...],
@@ -492,7 +299,7 @@ def _selector(
     if value is None:
         return ()
     if not isinstance(value, dict):
-        c.add(at, f"must be an object, got {_show(value)}")
+        c.add(at, f"must be an object, got {show(value)}")
         return ()
     out: list[tuple[str, tuple[str, ...]]] = []
     for attr in sorted(value):
@@ -515,7 +322,7 @@ def _selector(
 
 
 def _policies(
-    c: _Collector,
+    c: Collector,
     doc: dict[str, object],
     orgs: dict[str, Organization],
     placements: dict[str, Placement],
@@ -568,7 +375,7 @@ def _policies(
         raise AssertionError(attr)
 
     out: list[Policy] = []
-    for ident, at, rec in _records(c, doc, "policies", required=False):
+    for ident, at, rec in read_records(c, doc, "policies", required=False):
         kind = c.enum(PolicyKind, rec.get("kind"), f"{at}.kind")
         low = None if (v := rec.get("min")) is None else c.integer(v, f"{at}.min", minimum=0)
         high = None if (v := rec.get("max")) is None else c.integer(v, f"{at}.max", minimum=0)
@@ -590,7 +397,7 @@ def _policies(
     return out
 
 
-def _check_floor_above_ceiling(c: _Collector, policies: list[Policy]) -> None:
+def _check_floor_above_ceiling(c: Collector, policies: list[Policy]) -> None:
     """A floor over a group whose ceiling (same selectors) is lower can never hold."""
     ceilings: dict[tuple[Selector, Selector], Policy] = {}
     for p in policies:
@@ -609,12 +416,12 @@ def _check_floor_above_ceiling(c: _Collector, policies: list[Policy]) -> None:
             )
 
 
-def _rules(c: _Collector, doc: dict[str, object]) -> Rules:
+def _rules(c: Collector, doc: dict[str, object]) -> Rules:
     raw = doc.get("rules")
     if raw is None:
         return Rules()
     if not isinstance(raw, dict):
-        c.add("rules", f"must be an object, got {_show(raw)}")
+        c.add("rules", f"must be an object, got {show(raw)}")
         return Rules()
     v = raw.get("max_distance")
     distance = None if v is None else c.integer(v, "rules.max_distance", minimum=0)

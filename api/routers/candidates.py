@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
+from api.answers import ApplicantOut, BatchOut, CandidateOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
 from api.preconditions import edit, etag, remove
 from api.problems import COMMON, Problem, documented
 from api.rules import check_candidates
-from api.schemas import ApplicantOut, BatchOut, CandidateIn, CandidateOut, CandidatesIn, PathId
+from api.schemas import CandidateIn, CandidatesIn, PathId
 from api.storage import NotFound
 from api.storage import repository as repo
 from api.storage import tables as t

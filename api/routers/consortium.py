@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from api.answers import GraphOut, LinkOut, MeOut, OrganizationOut, TokenOut
 from api.deps import Coordinator, CurrentActor, SessionDep
 from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, conflict, invalid
-from api.schemas import (
-    GraphOut,
-    LinkIn,
-    LinkOut,
-    MeOut,
-    OrganizationIn,
-    OrganizationOut,
-    TokenIn,
-    TokenOut,
-)
+from api.schemas import LinkIn, OrganizationIn, TokenIn
 from api.storage import NotFound
 from api.storage import repository as repo
 from api.storage import tables as t

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
+from api.answers import PlacementOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
 from api.preconditions import edit, etag, remove
 from api.problems import COMMON, documented
 from api.rules import check_applicants, check_placement
-from api.schemas import PathId, PlacementIn, PlacementOut, RankingIn
+from api.schemas import PathId, PlacementIn, RankingIn
 from api.storage import NotFound, mapping
 from api.storage import repository as repo
 from api.storage import tables as t

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from api.answers import RoundOut, RoundSummary
 from api.config import Settings
 from api.deps import Actor, AnyRound, Coordinator, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, Problem, conflict, documented
-from api.schemas import RoundIn, RoundOut, RoundSummary
+from api.schemas import RoundIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import TRANSITIONS, Action, Role, RoundState

@@ -12,21 +12,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from api.deps import Actor, AnyRound, CoordinatorRound, CurrentActor, SessionDep, round_for
-from api.downloads import attachment
-from api.jsonbody import StrictJsonRoute
-from api.problems import COMMON, Problem, conflict, documented
-from api.schemas import (
+from api.answers import (
     AssignmentRow,
     AssignmentsOut,
     ComparedRun,
     CompareOut,
-    PathId,
     PublishOut,
-    RunIn,
     RunOut,
     RunSummary,
 )
+from api.deps import Actor, AnyRound, CoordinatorRound, CurrentActor, SessionDep, round_for
+from api.downloads import attachment
+from api.jsonbody import StrictJsonRoute
+from api.problems import COMMON, Problem, conflict, documented
+from api.schemas import PathId, RunIn
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import TRANSITIONS, Action, Role, RoundState, RunStatus

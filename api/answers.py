@@ -1,0 +1,287 @@
+"""The API's answers: every route answers with one of these models, built
+from the stored row by `from_row` (the one converter from storage to the
+answers, through `api.storage.mapping`). Fields left unset are left out of the
+answer (StrictJsonRoute), as a missing field is in the round contract: a
+placement without a mentor has no "mentor"."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import BaseModel
+
+from api.rankings import mentioned
+from api.storage import mapping
+from api.storage import tables as t
+from api.vocabulary import Role, RoundState, RunStatus
+from matching.base import MechanismName
+from matching.model import CandidateKind, Level, LinkKind, OrgKind, PlacementKind, Stability, Tier
+
+
+class Answer(BaseModel):
+    @classmethod
+    def of(cls, **fields: Any) -> Self:
+        """The model with only the fields that hold a value."""
+        return cls.model_validate({k: v for k, v in fields.items() if v is not None})
+
+
+class TokenOut(BaseModel):
+    token: str
+    organization: str
+    role: Role
+
+
+class OrganizationOut(Answer):
+    id: str
+    kind: OrgKind
+    name: str | None = None
+    level: Level | None = None
+
+    @classmethod
+    def from_row(cls, o: t.Organization) -> OrganizationOut:
+        return cls.of(**mapping.record(o, mapping.ORGANIZATION))
+
+
+class LinkOut(Answer):
+    source: str
+    target: str
+    kind: LinkKind
+    weight: float
+
+    @classmethod
+    def from_row(cls, k: t.Link) -> LinkOut:
+        return cls.of(**mapping.record(k, mapping.LINK))
+
+
+class GraphOut(Answer):
+    organizations: list[OrganizationOut]
+    links: list[LinkOut]
+
+
+class MeOut(Answer):
+    consortium: str
+    organization: OrganizationOut
+    role: Role
+
+
+class Counts(Answer):
+    placements: int
+    seats: int
+    candidates: int
+
+
+class RoundOut(Answer):
+    id: str
+    state: RoundState
+    seed: int
+    stability: Stability
+    rules: dict[str, Any]
+    policies: list[dict[str, Any]]
+    snapshot_hash: str | None
+    published_run: str | None
+    counts: Counts
+
+    @classmethod
+    def from_row(cls, r: t.Round, counts: dict[str, int]) -> RoundOut:
+        return cls(
+            id=r.id,
+            state=RoundState(r.state),
+            seed=r.seed,
+            stability=Stability(r.stability),
+            rules=r.rules,
+            policies=r.policies,
+            snapshot_hash=r.snapshot_hash,
+            published_run=r.published_run,
+            counts=Counts(**counts),
+        )
+
+
+class RoundSummary(Answer):
+    id: str
+    state: RoundState
+    published_run: str | None
+
+
+class PlacementOut(Answer):
+    id: str
+    host: str
+    kind: PlacementKind
+    capacity: int
+    skills: list[str]
+    requirements: dict[str, Any]
+    version: int
+    mentor: str | None = None
+    ranking: list[str | list[str]] | None = None
+
+    @classmethod
+    def from_row(cls, p: t.Placement, *, with_ranking: bool) -> PlacementOut:
+        fields = {**mapping.record(p, mapping.PLACEMENT), "requirements": p.requirements}
+        if not with_ranking:
+            fields.pop("ranking", None)
+        return cls.of(**fields, version=p.version)
+
+
+class CandidateOut(Answer):
+    id: str
+    kind: CandidateKind
+    college: str | None = None
+    institute: str | None = None
+    tier: Tier | None = None
+    level: Level | None = None
+    skills: list[str]
+    preferences: list[str | list[str]]
+    version: int
+
+    @classmethod
+    def from_row(cls, c: t.Candidate) -> CandidateOut:
+        return cls.of(**mapping.record(c, mapping.CANDIDATE), version=c.version)
+
+
+class ApplicantOut(Answer):
+    """What an enterprise sees of an applicant: who, and which of its placements."""
+
+    id: str
+    kind: CandidateKind
+    college: str | None = None
+    institute: str | None = None
+    tier: Tier | None = None
+    level: Level | None = None
+    skills: list[str]
+    applied_to: list[str]
+
+    @classmethod
+    def from_row(cls, c: t.Candidate, mine: set[str]) -> ApplicantOut:
+        fields = mapping.record(c, mapping.CANDIDATE)
+        applied = [p for p in mentioned(fields.pop("preferences")) if p in mine]
+        return cls.of(**fields, applied_to=applied)
+
+
+class BatchOut(Answer):
+    created: int
+    changed: int
+    unchanged: int
+
+
+class PolicyFigure(Answer):
+    id: str
+    satisfied: bool
+    value: int
+    min: int | None
+    max: int | None
+
+
+class RunSummary(Answer):
+    """A solved run's figures, stored with the run when it is solved, so that a
+    page listing runs need not read their whole results."""
+
+    mechanism: MechanismName
+    status: str
+    stability: Stability
+    objective: float | None
+    matched: int
+    unmatched: int
+    mean_rank: float | None
+    welfare: float
+    rank_histogram: dict[str, int]
+    blocking_pairs: int
+    policies: list[PolicyFigure]
+
+    @classmethod
+    def from_result(cls, result: dict[str, Any]) -> RunSummary:
+        metrics = result["metrics"]
+        return cls(
+            mechanism=result["mechanism"],
+            status=result["status"],
+            stability=result["stability"],
+            objective=result["objective"],
+            matched=metrics["matched"],
+            unmatched=metrics["unmatched"],
+            mean_rank=metrics["mean_rank"],
+            welfare=metrics["welfare"],
+            rank_histogram=metrics["rank_histogram"],
+            blocking_pairs=len(result["blocking_pairs"]),
+            policies=[
+                PolicyFigure(
+                    id=p["id"],
+                    satisfied=p["satisfied"],
+                    value=p["value"],
+                    min=p["min"],
+                    max=p["max"],
+                )
+                for p in result["policies"]
+            ],
+        )
+
+
+class RunOut(Answer):
+    id: str
+    round: str
+    status: RunStatus
+    progress: str | None
+    mechanism: MechanismName
+    options: dict[str, Any]
+    seed: int
+    input_hash: str
+    engine_version: str
+    attempt: int
+    error: str | None
+    created_at: str
+    elapsed_seconds: float | None
+    summary: RunSummary | None
+
+
+class PublishOut(Answer):
+    round: str
+    state: RoundState
+    published_run: str
+
+
+class ComparedRun(Answer):
+    run: str
+    mechanism: MechanismName
+    status: str
+    stability: Stability
+    objective: float | None
+    matched: int
+    mean_rank: float | None
+    rank_histogram: dict[str, int]
+    blocking_pairs: int
+    policies_met: int
+    policies: int
+    differs_from_first: int
+
+    @classmethod
+    def of_summary(cls, run: str, summary: RunSummary, differs: int) -> ComparedRun:
+        return cls(
+            run=run,
+            mechanism=summary.mechanism,
+            status=summary.status,
+            stability=summary.stability,
+            objective=summary.objective,
+            matched=summary.matched,
+            mean_rank=summary.mean_rank,
+            rank_histogram=summary.rank_histogram,
+            blocking_pairs=summary.blocking_pairs,
+            policies_met=sum(p.satisfied for p in summary.policies),
+            policies=len(summary.policies),
+            differs_from_first=differs,
+        )
+
+
+class CompareOut(Answer):
+    runs: list[ComparedRun]
+
+
+class AssignmentRow(Answer):
+    candidate: str
+    placement: str | None
+    host: str | None
+    affiliation: str | None
+    # for the candidate's college and the coordinator: why not each better choice
+    explanations: list[dict[str, Any]] | None = None
+
+
+class AssignmentsOut(Answer):
+    round: str
+    run: str
+    assignments: list[AssignmentRow]

@@ -1,0 +1,207 @@
+"""The typed readers of a round document: each reads one value, and on a bad
+one records a `Problem` (naming the field and the id) and returns None, so
+that validation collects every problem in one pass. The id rule and the
+bounds on integers live here, for the engine and the service alike."""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from itertools import chain
+from typing import TypeVar
+
+from matching.errors import Problem
+from matching.model import Ranking
+
+MAX_ID_LENGTH = 200
+# Counts (capacities, floors, ceilings, distances) and the seed are bounded, so
+# that every accepted value fits the 32- and 64-bit integers of a database.
+MAX_COUNT = 10**9
+MAX_SEED = 2**63 - 1
+E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
+
+
+class Collector:
+    """Accumulates problems; the typed readers return None when a value is bad."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        # Every id a list declares, valid record or not, so that one bad field
+        # does not also turn every reference to its record into a problem.
+        self.declared: dict[str, set[str]] = {}
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def id_(self, value: object, where: str) -> str | None:
+        if not isinstance(value, str):
+            self.add(where, f"must be a string id, got {show(value)}")
+            return None
+        if not value:
+            self.add(where, "must be a non-empty id")
+            return None
+        if len(value) > MAX_ID_LENGTH:
+            self.add(where, f"id longer than {MAX_ID_LENGTH} characters")
+            return None
+        if BAD_ID_CHARACTER.search(value):
+            self.add(where, f"id {value!r} contains a control or surrogate character")
+            return None
+        return value
+
+    def text(self, value: object, where: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.add(where, f"must be a string, got {show(value)}")
+            return None
+        return value
+
+    def enum(self, cls: type[E], value: object, where: str) -> E | None:
+        if type(value) is str:  # the common case, without Enum's slower lookup by value
+            member = cls._value2member_map_.get(value)
+            if member is not None:
+                return member  # type: ignore[return-value]
+        try:
+            return cls(value)  # type: ignore[arg-type]  # ValueError for anything not a member
+        except ValueError:
+            allowed = ", ".join(m.value for m in cls)
+            self.add(where, f"unknown value {show(value)} (allowed: {allowed})")
+            return None
+
+    def integer(
+        self, value: object, where: str, *, minimum: int, maximum: int = MAX_COUNT
+    ) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(where, f"must be an integer ≥ {minimum}, got {show(value)}")
+            return None
+        if value < minimum:
+            self.add(where, f"must be an integer ≥ {minimum}, got {show(value)}")
+            return None
+        if value > maximum:
+            self.add(where, f"must be an integer ≤ {maximum}, got {show(value)}")
+            return None
+        return value
+
+    def list_(self, value: object, where: str) -> list[object] | None:
+        if not isinstance(value, list):
+            self.add(where, f"must be a list, got {show(value)}")
+            return None
+        return value
+
+    def strings(self, value: object, where: str) -> tuple[str, ...]:
+        items = self.list_(value, where) if value is not None else []
+        out: list[str] = []
+        for i, item in enumerate(items or []):
+            s = self.text(item, f"{where}[{i}]")
+            if s is not None:
+                out.append(s)
+        return tuple(sorted(set(out)))
+
+    def rankings(self, values: list[object], wheres: list[str]) -> list[Ranking | None]:
+        """`ranking` of each value. In the common case (every value a list of
+        valid ids, no tie groups) the ids are checked once, all together, and
+        each list only for repeats."""
+        lists = [v for v in values if type(v) is list]
+        if len(lists) == len(values) and _plain_ids(
+            list(chain.from_iterable(lists)), distinct=False
+        ):
+            return [
+                tuple(zip(v)) if len(set(v)) == len(v) else self.ranking(v, where)
+                for v, where in zip(lists, wheres, strict=True)
+            ]
+        return [self.ranking(v, where) for v, where in zip(values, wheres, strict=True)]
+
+    def ranking(self, value: object, where: str) -> Ranking | None:
+        """A list of ids and tie groups (lists of ids), each id at most once."""
+        items = self.list_(value, where)
+        if items is None:
+            return None
+        if _plain_ids(items):
+            return tuple(zip(items))  # type: ignore[arg-type]
+        groups: list[tuple[str, ...]] = []
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            members = item if isinstance(item, list) else [item]
+            if isinstance(item, list) and not item:
+                self.add(f"{where}[{i}]", "empty tie group")
+            group: list[str] = []
+            for j, member in enumerate(members):
+                at = f"{where}[{i}][{j}]" if isinstance(item, list) else f"{where}[{i}]"
+                if isinstance(member, list):
+                    self.add(at, "tie groups cannot be nested")
+                    continue
+                ident = self.id_(member, at)
+                if ident is None:
+                    continue
+                if ident in seen:
+                    self.add(where, f"{ident!r} appears more than once")
+                    continue
+                seen.add(ident)
+                group.append(ident)
+            if group:
+                groups.append(tuple(group))
+        return tuple(groups)
+
+
+# The id rule, in one place (the service's schemas and paths use it too):
+# 1–MAX_ID_LENGTH characters, none of Unicode categories Cc (controls) or Cs
+# (surrogates).
+ID_CONTROLS = "\x00-\x1f\x7f-\x9f"
+BAD_ID_CHARACTER = re.compile(f"[{ID_CONTROLS}\ud800-\udfff]")
+
+
+def _plain_ids(items: list[object], *, distinct: bool = True) -> bool:
+    """The common case, checked at C speed: valid ids (distinct ones, unless
+    told otherwise) and no tie groups."""
+    if set(map(type, items)) - {str}:
+        return False
+    ids: list[str] = items  # type: ignore[assignment]
+    return (
+        (not distinct or len(set(ids)) == len(ids))
+        and (not ids or (min(map(len, ids)) > 0 and max(map(len, ids)) <= MAX_ID_LENGTH))
+        and not BAD_ID_CHARACTER.search("".join(ids))
+    )
+
+
+def show(value: object) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int) and abs(value) >= 10**40:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def read_records(
+    c: Collector, doc: dict[str, object], key: str, *, required: bool
+) -> list[tuple[str, str, dict[str, object]]]:
+    """(id, path, record) for each well-formed record of a top-level list.
+
+    Duplicate ids are reported and only the first record of an id is kept.
+    """
+    raw = doc.get(key)
+    if raw is None:
+        if required:
+            c.add(key, "missing")
+        return []
+    items = c.list_(raw, key)
+    if items is None:
+        return []
+    out: list[tuple[str, str, dict[str, object]]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            c.add(f"{key}[{i}]", f"must be an object, got {show(item)}")
+            continue
+        ident = c.id_(item.get("id"), f"{key}[{i}].id")
+        if ident is None:
+            continue
+        if ident in seen:
+            c.add(f"{key}[{ident!r}]", "duplicate id")
+            continue
+        seen.add(ident)
+        out.append((ident, f"{key}[{ident!r}]", item))
+    c.declared[key] = seen
+    return out
