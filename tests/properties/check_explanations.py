@@ -1,17 +1,17 @@
 """An independent reader of explanations: each reason re-derived from the round
-document and the result alone."""
+document and the result alone (the tie-broken orders from the naive encoder,
+the welfare from the document-only objective; no `Market`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from matching.base import Weights
-from matching.encode import Market
 from matching.model import Reason, Result
-from matching.objective import pair_weight
+from tests.unit.test_encode_reference import naive
+from tests.unit.test_objective_reference import pair_weights
 
 
-def check(doc: dict[str, Any], market: Market, result: Result) -> None:
+def check(doc: dict[str, Any], result: Result) -> None:
     assigned = dict(result.assignments)
     explanations = dict(result.explanations)
     places = {p["id"]: p for p in doc["placements"]}
@@ -21,14 +21,13 @@ def check(doc: dict[str, Any], market: Market, result: Result) -> None:
     for cid, pid in assigned.items():
         if pid is not None:
             holders.setdefault(pid, []).append(cid)
-    p_index = {pid: i for i, pid in enumerate(market.placement_ids)}
-    c_index = {cid: i for i, cid in enumerate(market.candidate_ids)}
+    ref = naive(doc)
+    weights = pair_weights(doc)
 
     def rank_at(pid: str, cid: str) -> int:
-        return market.place_rank[p_index[pid]][c_index[cid]]
+        return ref["ranked"][pid].index(cid)
 
-    for cid in market.candidate_ids:
-        c = c_index[cid]
+    for cid in ref["listed"]:
         # strictly above the assignment in c's own preference groups
         group = {
             pid: g
@@ -36,7 +35,7 @@ def check(doc: dict[str, Any], market: Market, result: Result) -> None:
             for pid in (item if isinstance(item, list) else [item])
         }
         mine_g = group[assigned[cid]] if assigned[cid] else len(doc_prefs[cid])
-        listed = [market.placement_ids[p] for p in market.listed[c]]
+        listed = ref["listed"][cid]
         above = [pid for pid in listed if group[pid] < mine_g]
         got = explanations.get(cid, ())
         assert [e.placement for e in got] == above, cid
@@ -82,10 +81,9 @@ def check(doc: dict[str, Any], market: Market, result: Result) -> None:
                     )
                 case Reason.WELFARE:
                     assert result.mechanism == "optimal"
-                    w = Weights()
-                    gain = pair_weight(market, c, p_index[e.placement], w)
+                    gain = weights[cid, e.placement]
                     if assigned[cid]:
-                        gain -= pair_weight(market, c, p_index[assigned[cid]], w)
+                        gain -= weights[cid, assigned[cid]]
                     assert abs(gain - (e.gain or 0)) < 1e-6
                     if result.status.value == "optimal":
                         assert gain <= 1e-6

@@ -36,6 +36,7 @@ def naive(doc: Doc) -> dict[str, Any]:
     places = {p["id"]: p for p in doc["placements"]}
     order = {pid: placement_groups(doc, p)[0] for pid, p in places.items()}
     prefs: dict[str, list[str]] = {}
+    every: dict[str, list[str]] = {}
     refused: dict[tuple[str, str], str] = {}
     for c in doc["candidates"]:
         listed = [
@@ -43,6 +44,7 @@ def naive(doc: Doc) -> dict[str, Any]:
             for group in _groups(c["preferences"])
             for pid in sorted(group, key=p_lot.__getitem__)
         ]
+        every[c["id"]] = listed
         prefs[c["id"]] = [pid for pid in listed if c["id"] in order[pid]]
         refused.update(
             {(c["id"], pid): "not_acceptable" for pid in listed if c["id"] not in order[pid]}
@@ -50,7 +52,13 @@ def naive(doc: Doc) -> dict[str, Any]:
     ranked = {
         pid: sorted(who, key=lambda cid, g=who: (g[cid], c_lot[cid])) for pid, who in order.items()
     }
-    return {"prefs": prefs, "ranked": ranked, "groups": order, "refused": refused}
+    return {
+        "listed": every,
+        "prefs": prefs,
+        "ranked": ranked,
+        "groups": order,
+        "refused": refused,
+    }
 
 
 @settings(max_examples=200, deadline=None)
