@@ -179,26 +179,71 @@ def _groups(ranking: Ranking) -> dict[str, int]:
 
 
 def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
+    """The market of a validated round: ids ↔ indices, the lottery, each side's
+    orders, refusals, capacities and policy groups (one function per side)."""
     graph = graph or ConsortiumGraph(round_)
     cands = round_.candidates
     places = round_.placements
-    n = len(cands)
     c_index = {c.id: i for i, c in enumerate(cands)}
     p_index = {p.id: i for i, p in enumerate(places)}
     m_index = {m.id: i for i, m in enumerate(round_.mentors)}
     c_lot, p_lot = draw_lottery(round_.seed, c_index, p_index)
     lottery = tuple(c_lot[c.id] for c in cands)
-
-    place_members = [_groups(p.ranking) if p.ranking is not None else None for p in places]
-    mentor_members = [_groups(m.ranking) if m.ranking is not None else None for m in round_.mentors]
     mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
+    accepts = _acceptance(round_, mentor_of)
+    listed, pref_rank, listers = _candidate_side(round_, p_index, p_lot)
+    place_rank, refusals = _placement_side(round_, graph, accepts, listers, lottery, mentor_of)
+    refused: dict[int, set[int]] = {}
+    for c, p in refusals:
+        refused.setdefault(c, set()).add(p)
+    prefs = tuple(
+        tuple(p for p in order if p not in refused[c]) if c in refused else order
+        for c, order in enumerate(listed)
+    )
+    n = len(cands)
+    place_groups = [
+        _written_groups(placement, round_.mentors[m] if m >= 0 else None)
+        or max(ranks.values(), default=0) // max(n, 1) + 1
+        for placement, m, ranks in zip(places, mentor_of, place_rank, strict=True)
+    ]
+    selections = _Selections(round_, graph)
+    return Market(
+        candidate_ids=tuple(c.id for c in cands),
+        placement_ids=tuple(p.id for p in places),
+        mentor_ids=tuple(m.id for m in round_.mentors),
+        lottery=lottery,
+        prefs=prefs,
+        listed=tuple(listed),
+        pref_rank=tuple(pref_rank),
+        pref_groups=tuple(len(c.preferences) for c in cands),
+        refusals=refusals,
+        capacity=tuple(p.capacity for p in places),
+        mentor_of=mentor_of,
+        place_rank=tuple(place_rank),
+        place_groups=tuple(place_groups),
+        mentor_capacity=tuple(m.capacity for m in round_.mentors),
+        mentor_rank=_mentor_side(round_, mentor_of, place_rank),
+        policies=tuple(_resolve(policy, selections) for policy in round_.policies),
+        affinities=Affinities(graph, round_),
+        parks=tuple(sorted(o.id for o in round_.organizations if o.kind is OrgKind.PARK)),
+        park_of=tuple(graph.parks_of(p.host) for p in places),
+        affiliation_of=tuple(c.affiliation for c in cands),
+        kind_of=tuple(c.kind.value for c in cands),
+        tier_of=tuple(c.tier.value if c.tier is not None else None for c in cands),
+    )
 
-    # Whom each placement accepts, with the group each is ranked in (None:
-    # anybody, ranked later by the graph's default score, or all in one group
-    # under a mentor without a ranking): its ranking's and its mentor's members,
-    # the mentor's groups first.
+
+def _acceptance(round_: Round, mentor_of: tuple[int, ...]) -> list[dict[str, int] | None]:
+    """Whom each placement accepts, with the group each is ranked in (None:
+    anybody, ranked later by the graph's default score, or all in one group
+    under a mentor without a ranking): its ranking's and its mentor's members,
+    the mentor's groups first."""
+    place_members = [
+        _groups(p.ranking) if p.ranking is not None else None for p in round_.placements
+    ]
+    mentor_members = [_groups(m.ranking) if m.ranking is not None else None for m in round_.mentors]
     accepts: list[dict[str, int] | None] = []
-    for p in range(len(places)):
+    for p in range(len(round_.placements)):
         mine = place_members[p]
         theirs = mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None
         if theirs is not None:
@@ -208,14 +253,19 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
             accepts.append(dict.fromkeys(mine, 0))
         else:
             accepts.append(mine)
-    checked = [
-        graph.has_rules or bool(p.requirements.min_level or p.requirements.skills) for p in places
-    ]
+    return accepts
+
+
+def _candidate_side(
+    round_: Round, p_index: dict[str, int], p_lot: dict[str, int]
+) -> tuple[list[tuple[int, ...]], list[dict[int, int]], list[list[int]]]:
+    """Each candidate's listed placements in tie-broken order (its own ties by
+    the placement lottery) with their 1-based groups, and each placement's
+    listers in candidate order."""
     listed: list[tuple[int, ...]] = []
     pref_rank: list[dict[int, int]] = []
-    refusals: dict[tuple[int, int], tuple[Reason, str | None]] = {}
-    listers: list[list[int]] = [[] for _ in places]
-    for c, cand in enumerate(cands):
+    listers: list[list[int]] = [[] for _ in round_.placements]
+    for c, cand in enumerate(round_.candidates):
         groups = cand.preferences
         named = list(chain.from_iterable(groups))
         if len(named) == len(groups):  # strict: no tie for the lottery to break
@@ -231,7 +281,26 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         pref_rank.append(ranks)
         for p in order:
             listers[p].append(c)
+    return listed, pref_rank, listers
 
+
+def _placement_side(
+    round_: Round,
+    graph: ConsortiumGraph,
+    accepts: list[dict[str, int] | None],
+    listers: list[list[int]],
+    lottery: tuple[int, ...],
+    mentor_of: tuple[int, ...],
+) -> tuple[list[dict[int, int]], dict[tuple[int, int], tuple[Reason, str | None]]]:
+    """Each placement's rank of its acceptable applicants (group · N + lottery)
+    and the refused pairs with their reasons (not acceptable, ineligible)."""
+    cands = round_.candidates
+    places = round_.placements
+    n = len(cands)
+    refusals: dict[tuple[int, int], tuple[Reason, str | None]] = {}
+    checked = [
+        graph.has_rules or bool(p.requirements.min_level or p.requirements.skills) for p in places
+    ]
     # Placement by placement (each placement's ranking stays in the cache).
     cids = [c.id for c in cands]
     place_rank: list[dict[int, int]] = []
@@ -274,14 +343,6 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
             end = start + len(listers[p])
             place_rank[p] = dict(zip(listers[p], ranked[start:end], strict=True))
             start = end
-    refused: dict[int, set[int]] = {}
-    for c, p in refusals:
-        refused.setdefault(c, set()).add(p)
-    prefs = tuple(
-        tuple(p for p in order if p not in refused[c]) if c in refused else order
-        for c, order in enumerate(listed)
-    )
-
     for p, placement in enumerate(places):
         if not unranked[p]:
             continue
@@ -290,43 +351,18 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         else:
             by_score = _score_groups(graph, placement, [(c, cands[c]) for c in unranked[p]])
             place_rank[p] = {c: g * n + lottery[c] for c, g in by_score.items()}
-    place_groups = [
-        _written_groups(placement, round_.mentors[m] if m >= 0 else None)
-        or max(ranks.values(), default=0) // max(n, 1) + 1
-        for placement, m, ranks in zip(places, mentor_of, place_rank, strict=True)
-    ]
+    return place_rank, refusals
 
-    # A mentor ranks candidates as its placements do (they share its ranking).
+
+def _mentor_side(
+    round_: Round, mentor_of: tuple[int, ...], place_rank: list[dict[int, int]]
+) -> tuple[dict[int, int], ...]:
+    """A mentor ranks candidates as its placements do (they share its ranking)."""
     mentor_rank: list[dict[int, int]] = [{} for _ in round_.mentors]
     for p, m in enumerate(mentor_of):
         if m >= 0:
             mentor_rank[m].update(place_rank[p])
-
-    selections = _Selections(round_, graph)
-    return Market(
-        candidate_ids=tuple(c.id for c in cands),
-        placement_ids=tuple(p.id for p in places),
-        mentor_ids=tuple(m.id for m in round_.mentors),
-        lottery=lottery,
-        prefs=prefs,
-        listed=tuple(listed),
-        pref_rank=tuple(pref_rank),
-        pref_groups=tuple(len(c.preferences) for c in cands),
-        refusals=refusals,
-        capacity=tuple(p.capacity for p in places),
-        mentor_of=mentor_of,
-        place_rank=tuple(place_rank),
-        place_groups=tuple(place_groups),
-        mentor_capacity=tuple(m.capacity for m in round_.mentors),
-        mentor_rank=tuple(mentor_rank),
-        policies=tuple(_resolve(policy, selections) for policy in round_.policies),
-        affinities=Affinities(graph, round_),
-        parks=tuple(sorted(o.id for o in round_.organizations if o.kind is OrgKind.PARK)),
-        park_of=tuple(graph.parks_of(p.host) for p in places),
-        affiliation_of=tuple(c.affiliation for c in cands),
-        kind_of=tuple(c.kind.value for c in cands),
-        tier_of=tuple(c.tier.value if c.tier is not None else None for c in cands),
-    )
+    return tuple(mentor_rank)
 
 
 def _written_groups(placement: Placement, mentor: Mentor | None) -> int | None:
