@@ -34,42 +34,11 @@ from matching.model import (
     Mentor,
     OrgKind,
     Placement,
-    Policy,
     Ranking,
     Reason,
     Round,
-    Selector,
 )
-
-
-@dataclass(frozen=True)
-class PolicyGroup:
-    """A policy with its members resolved to indices (None: everybody)."""
-
-    id: str
-    min: int | None
-    max: int | None
-    candidates: frozenset[int] | None
-    placements: frozenset[int] | None
-
-    def members(self, cands: Any, places: Any) -> Any:
-        """Which of the pairs (cands[k], places[k]) the policy covers, as a boolean
-        array (numpy; the vectorised twin of `covers`)."""
-        import numpy as np
-
-        mask = np.ones(len(cands), dtype=bool)
-        for chosen, column in ((self.candidates, cands), (self.placements, places)):
-            if chosen is not None:
-                keep = np.zeros(int(column.max(initial=-1)) + 1, dtype=bool)
-                inside = [i for i in chosen if i < len(keep)]
-                keep[inside] = True
-                mask &= keep[column] if len(keep) else False
-        return mask
-
-    def covers(self, c: int, p: int) -> bool:
-        return (self.candidates is None or c in self.candidates) and (
-            self.placements is None or p in self.placements
-        )
+from matching.policygroups import PolicyGroup, Selections, resolve
 
 
 class Affinities:
@@ -206,7 +175,7 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         or max(ranks.values(), default=0) // max(n, 1) + 1
         for placement, m, ranks in zip(places, mentor_of, place_rank, strict=True)
     ]
-    selections = _Selections(round_, graph)
+    selections = Selections(round_, graph)
     return Market(
         candidate_ids=tuple(c.id for c in cands),
         placement_ids=tuple(p.id for p in places),
@@ -223,7 +192,7 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
         place_groups=tuple(place_groups),
         mentor_capacity=tuple(m.capacity for m in round_.mentors),
         mentor_rank=_mentor_side(round_, mentor_of, place_rank),
-        policies=tuple(_resolve(policy, selections) for policy in round_.policies),
+        policies=tuple(resolve(policy, selections) for policy in round_.policies),
         affinities=Affinities(graph, round_),
         parks=tuple(sorted(o.id for o in round_.organizations if o.kind is OrgKind.PARK)),
         park_of=tuple(graph.parks_of(p.host) for p in places),
@@ -384,93 +353,4 @@ def _score_groups(
     return {c: group_of[s] for c, s in scores.items()}
 
 
-def _resolve(policy: Policy, selections: _Selections) -> PolicyGroup:
-    return PolicyGroup(
-        policy.id,
-        policy.min,
-        policy.max,
-        selections.candidates(policy.candidates),
-        selections.placements(policy.placements),
-    )
-
-
-class _Selections:
-    """Whom a selector picks, by index. Each attribute's values are read once
-    per round (a value → members index), however many policies select by it:
-    one floor per college over 100,000 candidates stays linear."""
-
-    def __init__(self, round_: Round, graph: ConsortiumGraph) -> None:
-        self._round, self._graph = round_, graph
-        self._by: dict[tuple[str, str], dict[str, set[int]]] = {}
-
-    def candidates(self, selector: Selector) -> frozenset[int] | None:
-        return self._select("candidate", selector)
-
-    def placements(self, selector: Selector) -> frozenset[int] | None:
-        return self._select("placement", selector)
-
-    def _select(self, side: str, selector: Selector) -> frozenset[int] | None:
-        if not selector:
-            return None
-        chosen: set[int] | None = None
-        for attr, wanted in selector:
-            index = self._index(side, attr)
-            picked = set().union(*(index.get(value, ()) for value in wanted))
-            chosen = picked if chosen is None else chosen & picked
-        return frozenset(chosen or ())
-
-    def _index(self, side: str, attr: str) -> dict[str, set[int]]:
-        key = (side, attr)
-        if key not in self._by:
-            graph = self._graph
-            rows: Iterable[Iterable[str]] = (
-                (_candidate_values(c, attr, graph) for c in self._round.candidates)
-                if side == "candidate"
-                else (_placement_values(p, attr, graph) for p in self._round.placements)
-            )
-            index: dict[str, set[int]] = {}
-            for i, values in enumerate(rows):
-                for value in values:
-                    index.setdefault(value, set()).add(i)
-            self._by[key] = index
-        return self._by[key]
-
-
-def _placement_values(p: Placement, attr: str, graph: ConsortiumGraph) -> Iterable[str]:
-    match attr:
-        case "park":
-            return graph.parks_of(p.host)
-        case "governed_by":
-            return graph.governments_of(p.host)
-        case "host":
-            return (p.host,)
-        case "kind":
-            return (p.kind.value,)
-        case "mentor":
-            return (p.mentor,) if p.mentor is not None else ()
-        case "id":
-            return (p.id,)
-    raise ValueError(f"unknown placement attribute {attr!r}")
-
-
-def _candidate_values(c: Candidate, attr: str, graph: ConsortiumGraph) -> Iterable[str]:
-    match attr:
-        case "college":
-            return (c.college,) if c.college is not None else ()
-        case "institute":
-            return (c.institute,) if c.institute is not None else ()
-        case "governed_by":
-            return graph.governments_of(c.affiliation) if c.affiliation is not None else ()
-        case "kind":
-            return (c.kind.value,)
-        case "tier":
-            return (c.tier.value,) if c.tier is not None else ()
-        case "level":
-            level = graph.level_of(c)
-            return (level.value,) if level is not None else ()
-        case "id":
-            return (c.id,)
-    raise ValueError(f"unknown candidate attribute {attr!r}")
-
-
-__all__ = ["Market", "PolicyGroup", "draw_lottery", "encode"]
+__all__ = ["Market", "draw_lottery", "encode"]

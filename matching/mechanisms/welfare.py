@@ -25,12 +25,13 @@ from dataclasses import replace
 import numpy as np
 
 from matching.base import Assignment, Outcome, SolveOptions, SolverStatus, Weights
-from matching.encode import Market, PolicyGroup
+from matching.encode import Market
 from matching.errors import SolverFailed
 from matching.mechanisms.deferred_acceptance import candidate_proposing
 from matching.mechanisms.spa import spa_student
 from matching.model import Stability, Status
 from matching.objective import welfare
+from matching.policygroups import PolicyGroup
 from matching.solvers import milp, solve_plain
 from matching.solvers.network import network, solve_flow
 from matching.verify import blocking_pairs, occupancy, policy_values

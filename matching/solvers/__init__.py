@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from matching.base import Plain, SolveOptions, Solver, SolverStatus
-from matching.encode import Market, PolicyGroup
+from matching.encode import Market
 from matching.errors import SolverFailed
+from matching.policygroups import PolicyGroup
 
 
 class Backend(Protocol):

@@ -19,8 +19,9 @@ import numpy as np
 from scipy import sparse
 
 from matching.base import Assignment, SolverStatus, Weights
-from matching.encode import Market, PolicyGroup
+from matching.encode import Market
 from matching.objective import pair_weights
+from matching.policygroups import PolicyGroup
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,10 @@ import numpy as np
 import pulp
 
 from matching.base import Assignment, Plain, SolveOptions, Solver, SolverStatus
-from matching.encode import Market, PolicyGroup
+from matching.encode import Market
 from matching.errors import SolverFailed, UnsupportedOption
 from matching.objective import pair_weight, pair_weights
+from matching.policygroups import PolicyGroup
 from matching.verify import blocking_pairs, occupancy
 
 BACKENDS = (Solver.CBC, Solver.HIGHS)  # the ones PuLP drives

@@ -39,8 +39,9 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from matching.base import Assignment, SolverStatus, Weights
-from matching.encode import Market, PolicyGroup
+from matching.encode import Market
 from matching.objective import pair_weights
+from matching.policygroups import PolicyGroup
 
 _SOURCE, _SINK = 0, 1
 _HEADROOM = 2.0**62  # the solver multiplies costs by the node count
