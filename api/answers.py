@@ -121,7 +121,10 @@ class PlacementOut(Answer):
         return cls.of(**fields, version=p.version)
 
 
-class CandidateOut(Answer):
+class Person(Answer):
+    """What anyone who may see a candidate sees of it. (An enterprise sees its
+    applicants as this and no more: a field added here is shown to them.)"""
+
     id: str
     kind: CandidateKind
     college: str | None = None
@@ -129,6 +132,11 @@ class CandidateOut(Answer):
     tier: Tier | None = None
     level: Level | None = None
     skills: list[str]
+
+
+class CandidateOut(Person):
+    """A candidate as its college or institute and the coordinator see it."""
+
     preferences: list[str | list[str]]
     version: int
 
@@ -137,16 +145,9 @@ class CandidateOut(Answer):
         return cls.of(**mapping.record(c, mapping.CANDIDATE), version=c.version)
 
 
-class ApplicantOut(Answer):
+class ApplicantOut(Person):
     """What an enterprise sees of an applicant: who, and which of its placements."""
 
-    id: str
-    kind: CandidateKind
-    college: str | None = None
-    institute: str | None = None
-    tier: Tier | None = None
-    level: Level | None = None
-    skills: list[str]
     applied_to: list[str]
 
     @classmethod
