@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from matching.errors import UnsupportedOption
 from matching.model import Stability, Status
 
 
@@ -66,6 +67,14 @@ class SolveOptions:
     solver: Solver = Solver.AUTO
     time_limit: float | None = 300.0
     weights: Weights = field(default_factory=Weights)
+
+    def __post_init__(self) -> None:
+        # a solver named by its string ("cbc") is the Solver of that name
+        try:
+            object.__setattr__(self, "solver", Solver(self.solver))
+        except ValueError:
+            known = ", ".join(SOLVERS)
+            raise UnsupportedOption(f"solver: unknown {self.solver!r} (known: {known})") from None
 
 
 @dataclass(frozen=True)

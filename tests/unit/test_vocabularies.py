@@ -86,3 +86,16 @@ def test_the_round_lifecycle() -> None:
     assert {a for _, a in TRANSITIONS} | set(ALLOWED) == set(Action)
     assert permitted("open", Action.EDIT) and not permitted("closed", Action.EDIT)
     assert permitted("closed", Action.OPEN) and not permitted("published", Action.OPEN)
+
+
+def test_a_solver_named_by_its_string_is_that_solver() -> None:
+    """bench/stages.py and the Python API name solvers by string: they must get
+    the same behaviour as the CLI and the service, which pass the enum."""
+    import pytest
+
+    from matching.base import SolveOptions
+    from matching.errors import UnsupportedOption
+
+    assert SolveOptions(solver="cbc").solver is Solver.CBC  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedOption, match="solver: unknown 'nope'"):
+        SolveOptions(solver="nope")  # type: ignore[arg-type]
