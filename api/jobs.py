@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.answers import RunSummary
 from api.config import Settings
 from api.schemas import RunIn
+from api.storage import queue
 from api.storage import repository as repo
 from api.storage.db import make_engine, migrate, session_factory, transaction
 from matching import MatchingError, io, parse_round, solve
@@ -43,7 +44,7 @@ class Claim:
 
 def claim(factory: sessionmaker[Session], worker: str, lease: float) -> Claim | None:
     with transaction(factory) as s:
-        run = repo.claim_next_run(s, worker, lease)
+        run = queue.claim_next_run(s, worker, lease)
         if run is None:
             return None
         return Claim(run.id, run.attempt, run.mechanism, dict(run.options), run.input_hash)
@@ -56,7 +57,7 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
     def beat() -> None:
         while not stop.wait(lease / 3):
             with transaction(factory) as s:
-                if not repo.heartbeat(s, job.id, job.attempt, lease, "solving"):
+                if not queue.heartbeat(s, job.id, job.attempt, lease, "solving"):
                     return
 
     keeper = threading.Thread(target=beat, daemon=True)
@@ -66,7 +67,7 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
     error: str | None = None
     try:
         with transaction(factory) as s:
-            repo.heartbeat(s, job.id, job.attempt, lease, "solving")
+            queue.heartbeat(s, job.id, job.attempt, lease, "solving")
             text = repo.snapshot(s, job.input_hash)
         if text is None:
             raise MatchingError(f"snapshot {job.input_hash} is missing")
@@ -84,7 +85,7 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
         stop.set()
         keeper.join()
     with transaction(factory) as s:
-        written = repo.finish_run(
+        written = queue.finish_run(
             s, job.id, job.attempt, document=document, summary=summary, error=error
         )
     if not written:

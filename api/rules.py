@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.problems import invalid
 from api.rankings import mentioned, restricted
+from api.storage import mapping
 from api.storage import repository as repo
 from api.storage import tables as t
 from matching import InvalidRound, parse_round
@@ -59,16 +59,8 @@ def check_candidates(
     """Candidates (id, affiliation, stored values) as they would be stored: 422
     naming each problem, else nothing. One document for all of them, so that a
     file of thousands is checked at once."""
-    wanted = sorted({pid for _, _, v in records for pid in mentioned(v.get("preferences") or [])})
-    places: list[Any] = []
-    for start in range(0, len(wanted), 1000):
-        places += session.execute(
-            select(t.Placement.id, t.Placement.host, t.Placement.kind).where(
-                t.Placement.consortium_id == r.consortium_id,
-                t.Placement.round_id == r.id,
-                t.Placement.id.in_(wanted[start : start + 1000]),
-            )
-        ).all()
+    wanted = {pid for _, _, v in records for pid in mentioned(v.get("preferences") or [])}
+    places = repo.placement_stubs(session, r, wanted)
     orgs = {o for _, a, _ in records for o in a.values() if o is not None}
     doc = {
         "id": r.id,
@@ -81,8 +73,10 @@ def check_candidates(
             for cid, a, values in records
         ],
     }
-    what = f"candidate {records[0][0]!r}" if len(records) == 1 else "the candidates"
-    _check(doc, f"{what} {'is' if len(records) == 1 else 'are'} not valid")
+    one = len(records) == 1
+    _check(
+        doc, f"candidate {records[0][0]!r} is not valid" if one else "the candidates are not valid"
+    )
 
 
 def check_applicants(session: Session, r: t.Round, pid: str, ranking: list[Any]) -> None:
@@ -111,12 +105,7 @@ def _check(doc: dict[str, Any], detail: str) -> None:
 
 
 def _organizations(session: Session, r: t.Round, ids: set[str]) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(t.Organization).where(
-            t.Organization.consortium_id == r.consortium_id, t.Organization.id.in_(sorted(ids))
-        )
-    )
     return [
-        {k: v for k, v in {"id": o.id, "kind": o.kind, "level": o.level}.items() if v is not None}
-        for o in rows
+        mapping.record(o, mapping.ORGANIZATION)
+        for o in repo.organizations_among(session, r.consortium_id, ids)
     ]

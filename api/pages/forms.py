@@ -20,7 +20,7 @@ from api.pages.common import (
     seg,
     templates,
 )
-from api.schemas import PlacementIn
+from api.schemas import CandidateIn, PlacementIn
 from api.spreadsheet import FileProblem, read_candidates, split_list
 
 # ------------------------------------------------------------------ forms
@@ -46,14 +46,6 @@ def parse_ranking(text: str) -> list[Any]:
     return out
 
 
-def skills_text(skills: list[str]) -> str:
-    return ", ".join(skills)
-
-
-def _form_page(request: Request, rid: str, name: str, **context: Any) -> HTMLResponse:
-    return _page(request, name, rid=rid, **context)
-
-
 # the form page of each kind of record: its template and the name it has there
 FORMS = {"placements": ("placement_form.html", "p"), "candidates": ("candidate_form.html", "c")}
 
@@ -65,7 +57,7 @@ async def new_record(request: Request, rid: str, kind: str, err: str | None = No
         return _back(f"/ui/rounds/{seg(rid)}", error=f"no form for a new {kind[:40]}")
     template, name = FORMS[kind + "s"]
     me = (await api(request, "GET", "/me")).json()
-    return _form_page(request, rid, template, me=me, err=err, **{name: None})
+    return _page(request, template, rid=rid, me=me, err=err, **{name: None})
 
 
 @router.get("/rounds/{rid}/{kind}/{ident}/edit", response_class=HTMLResponse)
@@ -80,7 +72,7 @@ async def edit_record(
     answer = await api(request, "GET", f"/rounds/{seg(rid)}/{kind}/{seg(ident)}")
     if answer.is_error:
         return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
-    return _form_page(request, rid, template, me=me, err=err, **{name: answer.json()})
+    return _page(request, template, rid=rid, me=me, err=err, **{name: answer.json()})
 
 
 @router.post("/rounds/{rid}/{kind}/{ident}/withdraw")
@@ -156,17 +148,13 @@ async def rank(
 ) -> Response:
     token = await _check_csrf(request, csrf)
     path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
-    if unranked and parse_ranking(order) == parse_ranking(unranked):
+    ranking = parse_ranking(order)
+    if unranked and ranking == parse_ranking(unranked):
         return _back(f"/ui/rounds/{seg(rid)}", message=f"ranking of {pid} unchanged")
     headers = {"If-Match": f'"{version}"'}
-    if parse_ranking(order):
+    if ranking:
         answer = await api(
-            request,
-            "PUT",
-            f"{path}/ranking",
-            token,
-            json={"ranking": parse_ranking(order)},
-            headers=headers,
+            request, "PUT", f"{path}/ranking", token, json={"ranking": ranking}, headers=headers
         )
         return _after(rid, answer, f"ranking of {pid} saved")
     # emptied: back to the default score (the placement without a ranking)
@@ -278,9 +266,7 @@ def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str
     """A file row as a batch item: its cells over what is stored."""
     item: dict[str, Any] = {}
     if stored is not None:
-        item = {
-            k: stored[k] for k in ("kind", "tier", "level", "skills", "preferences") if k in stored
-        }
+        item = {k: v for k, v in stored.items() if k in CandidateIn.model_fields}
         item["version"] = stored["version"]
     item["id"] = row.get("id", "")
     for field in ("kind", "tier", "level"):
@@ -298,7 +284,7 @@ def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str
     return item
 
 
-templates.env.globals["prefs_text"] = ranking_text
+templates.env.globals["ranking_text"] = ranking_text
 
 
 def _integer(text: str) -> int | str:

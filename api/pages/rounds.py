@@ -107,7 +107,7 @@ async def round_page(
     context["published"] = published
     if me["role"] == "coordinator":
         runs = (await api(request, "GET", f"/rounds/{rid}/runs")).json()
-        # the runs' stored summaries list them; only the runs shown are read whole
+        # the runs' table shows their stored summaries; only the runs shown are read whole
         solved = [x["id"] for x in runs if x["status"] == "solved"]
         chosen = run if run in solved else (r["published_run"] or next(iter(solved), None))
         result = await _result_of(request, rid, chosen) if chosen else None

@@ -149,8 +149,8 @@ def publish(
     run: PathId,
     session: SessionDep,
 ) -> PublishOut:
+    _document(session, r, run)  # 409 unless solved
     solved = repo.get_run(session, r, run)
-    _result(session, r, run)
     if solved.input_hash != r.snapshot_hash:
         raise conflict(
             f"run {run!r} solved snapshot {solved.input_hash}, but the round was reopened and "

@@ -1,5 +1,6 @@
-"""Query functions: every read and write of the service's tables. Routes call
-these; nothing else builds queries."""
+"""Query functions: every read and write of the service's tables but the
+worker's side of the run queue (`queue`). Routes call these; nothing else
+builds queries."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -94,40 +95,51 @@ def placements(s: Session, r: t.Round, host: str | None = None) -> Sequence[t.Pl
     return s.scalars(q.order_by(t.Placement.id)).all()
 
 
-def existing_ids(
-    s: Session, table: type[t.Placement] | type[t.Candidate], r: t.Round, ids: Iterable[str]
-) -> set[str]:
-    """Which of `ids` name a row of `table` in the round: one indexed lookup per
-    thousand ids, instead of loading every row to check a few references."""
+Keyed = type[t.Placement] | type[t.Candidate]
+
+
+def _among(s: Session, table: Keyed, r: t.Round, ids: Iterable[str], *columns: Any) -> list[Any]:
+    """`columns` of the round's rows of `table` whose id is one of `ids`: one
+    indexed lookup per thousand ids, instead of loading every row to check a
+    few references."""
     wanted = sorted(set(ids))
-    found: set[str] = set()
+    rows: list[Any] = []
     for start in range(0, len(wanted), 1000):
-        found.update(
-            s.scalars(
-                select(table.id).where(
-                    table.consortium_id == r.consortium_id,
-                    table.round_id == r.id,
-                    table.id.in_(wanted[start : start + 1000]),
-                )
+        rows += s.execute(
+            select(*columns).where(
+                table.consortium_id == r.consortium_id,
+                table.round_id == r.id,
+                table.id.in_(wanted[start : start + 1000]),
             )
-        )
-    return found
+        ).all()
+    return rows
+
+
+def existing_ids(s: Session, table: Keyed, r: t.Round, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` name a row of `table` in the round."""
+    return {ident for (ident,) in _among(s, table, r, ids, table.id)}
 
 
 def applicants_among(s: Session, r: t.Round, pid: str, ids: Iterable[str]) -> set[str]:
     """Which of `ids` name candidates of the round who list placement `pid`."""
-    wanted = sorted(set(ids))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 1000):
-        rows = s.execute(
-            select(t.Candidate.id, t.Candidate.preferences).where(
-                t.Candidate.consortium_id == r.consortium_id,
-                t.Candidate.round_id == r.id,
-                t.Candidate.id.in_(wanted[start : start + 1000]),
-            )
+    rows = _among(s, t.Candidate, r, ids, t.Candidate.id, t.Candidate.preferences)
+    return {cid for cid, prefs in rows if pid in mentioned(prefs)}
+
+
+def placement_stubs(s: Session, r: t.Round, ids: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(id, host, kind) of the round's placements among `ids`."""
+    rows = _among(s, t.Placement, r, ids, t.Placement.id, t.Placement.host, t.Placement.kind)
+    return [(pid, host, kind) for pid, host, kind in rows]
+
+
+def organizations_among(
+    s: Session, consortium: str, ids: Iterable[str]
+) -> Sequence[t.Organization]:
+    return s.scalars(
+        select(t.Organization).where(
+            t.Organization.consortium_id == consortium, t.Organization.id.in_(sorted(set(ids)))
         )
-        found.update(cid for cid, prefs in rows if pid in mentioned(prefs))
-    return found
+    ).all()
 
 
 def placement(s: Session, r: t.Round, pid: str) -> t.Placement | None:
@@ -371,78 +383,3 @@ def get_run(s: Session, r: t.Round, run_id: str) -> t.Run:
 def run_result(s: Session, run_id: str) -> str | None:
     row = s.get(t.RunResult, run_id)
     return row.document if row is not None else None
-
-
-def claim_next_run(s: Session, worker: str, lease: float) -> t.Run | None:
-    """Take the oldest queued run, or a running one whose lease has expired.
-
-    Compare-and-set on (status, attempt): of several workers racing for the
-    same run, exactly one update matches; the others try the next run."""
-    moment = now()
-    candidates_ = s.execute(
-        select(t.Run.id, t.Run.attempt, t.Run.status)
-        .where(
-            or_(
-                t.Run.status == RunStatus.QUEUED,
-                (t.Run.status == RunStatus.RUNNING) & (t.Run.lease_until < moment),
-            )
-        )
-        .order_by(t.Run.created_at)
-        .limit(10)
-    ).all()
-    for run_id, attempt, status in candidates_:
-        claimed = s.execute(
-            update(t.Run)
-            .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == status)
-            .values(
-                status=RunStatus.RUNNING,
-                attempt=attempt + 1,
-                worker=worker,
-                lease_until=moment + timedelta(seconds=lease),
-                started_at=moment,
-                progress="claimed",
-                error=None,
-            )
-        )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            return s.get(t.Run, run_id)
-    return None
-
-
-def heartbeat(s: Session, run_id: str, attempt: int, lease: float, progress: str) -> bool:
-    done = s.execute(
-        update(t.Run)
-        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == RunStatus.RUNNING)
-        .values(lease_until=now() + timedelta(seconds=lease), progress=progress)
-    )
-    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def finish_run(
-    s: Session,
-    run_id: str,
-    attempt: int,
-    *,
-    document: str | None,
-    summary: dict[str, Any] | None,
-    error: str | None,
-) -> bool:
-    """Write the outcome and the result in the caller's transaction, fenced by
-    the attempt: a worker that lost its lease cannot overwrite the new holder."""
-    done = s.execute(
-        update(t.Run)
-        .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == RunStatus.RUNNING)
-        .values(
-            status=RunStatus.SOLVED if error is None else RunStatus.FAILED,
-            finished_at=now(),
-            error=error,
-            summary=summary,
-            progress=None,
-            lease_until=None,
-        )
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    if document is not None:
-        s.add(t.RunResult(run_id=run_id, document=document))
-    return True

@@ -53,9 +53,7 @@ def _flow(
     flow = solve_flow(
         market, options.weights, net, elastic=elastic, feasibility_only=feasibility_only
     )
-    if flow.status is SolverStatus.NO_SOLUTION:  # the MILP decides
-        return None
-    return Plain(flow.status, flow.assignment, 0.0, "flow")
+    return None if flow.status is SolverStatus.NO_SOLUTION else flow  # else the MILP decides
 
 
 def _milp(
@@ -93,7 +91,7 @@ def _highspy(
     )
     if out.status is SolverStatus.NO_SOLUTION:
         raise SolverFailed(f"solver highspy found no matching within {options.time_limit} s")
-    return Plain(out.status, out.assignment, out.gap, "highspy")
+    return out
 
 
 BACKENDS: dict[Solver, tuple[Backend, ...]] = {

@@ -12,23 +12,15 @@ same optimum, several times faster).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import highspy
 import numpy as np
 from scipy import sparse
 
-from matching.base import Assignment, SolverStatus, Weights
+from matching.base import Plain, SolverStatus, Weights
 from matching.encode import Market
 from matching.objective import pair_weights
 from matching.policygroups import PolicyGroup
-
-
-@dataclass(frozen=True)
-class DirectOutcome:
-    status: SolverStatus
-    assignment: Assignment
-    gap: float | None
 
 
 def solve_plain(
@@ -39,7 +31,7 @@ def solve_plain(
     time_limit: float | None,
     elastic: bool = False,
     feasibility_only: bool = False,
-) -> DirectOutcome:
+) -> Plain:
     cands, places = market.pair_columns()
     n_pairs = len(cands)
     cost = np.zeros(n_pairs + (len(policies) if elastic else 0))
@@ -106,7 +98,7 @@ def solve_plain(
     if n_cols == 0:
         feasible = all(lo <= 0 for lo in lower)
         status = SolverStatus.OPTIMAL if feasible else SolverStatus.INFEASIBLE
-        return DirectOutcome(status, (-1,) * market.n_candidates, 0.0)
+        return Plain(status, (-1,) * market.n_candidates, 0.0, "highspy")
 
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_cols, row
@@ -136,13 +128,13 @@ def solve_plain(
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.kSolutionStatusFeasible
     if model_status == highspy.HighsModelStatus.kInfeasible:
-        return DirectOutcome(SolverStatus.INFEASIBLE, (-1,) * market.n_candidates, None)
+        return Plain(SolverStatus.INFEASIBLE, (-1,) * market.n_candidates, None, "highspy")
     if not has_solution:
-        return DirectOutcome(SolverStatus.NO_SOLUTION, (-1,) * market.n_candidates, None)
+        return Plain(SolverStatus.NO_SOLUTION, (-1,) * market.n_candidates, None, "highspy")
     values = np.asarray(h.getSolution().col_value[:n_pairs])
     assignment = [-1] * market.n_candidates
     for k in np.flatnonzero(values > 0.5):
         assignment[int(cands[k])] = int(places[k])
     if model_status == highspy.HighsModelStatus.kOptimal:
-        return DirectOutcome(SolverStatus.OPTIMAL, tuple(assignment), 0.0)
-    return DirectOutcome(SolverStatus.FEASIBLE, tuple(assignment), float(info.mip_gap))
+        return Plain(SolverStatus.OPTIMAL, tuple(assignment), 0.0, "highspy")
+    return Plain(SolverStatus.FEASIBLE, tuple(assignment), float(info.mip_gap), "highspy")

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from matching.base import Assignment, SolverStatus, Weights
+from matching.base import Plain, SolverStatus, Weights
 from matching.encode import Market
 from matching.objective import pair_weights
 from matching.policygroups import PolicyGroup
@@ -66,12 +66,6 @@ class Network:
     placement_groups: tuple[_Group, ...]
     placement_parent: tuple[int, ...]
     placement_leaf: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class FlowOutcome:
-    status: SolverStatus
-    assignment: Assignment
 
 
 def network(market: Market, policies: Sequence[PolicyGroup]) -> Network | None:
@@ -138,7 +132,7 @@ def solve_flow(
     elastic: bool = False,
     feasibility_only: bool = False,
     bonus: NDArray[np.float64] | None = None,
-) -> FlowOutcome:
+) -> Plain:
     """The welfare optimum (with `bonus` added to each pair's weight, in
     `Market.pairs()` order, when given)."""
     n, m = market.n_candidates, market.n_placements
@@ -203,7 +197,7 @@ def solve_flow(
     tail = np.asarray(tails, dtype=np.int64)
     head = np.asarray(heads, dtype=np.int64)
     if np.any(low > cap):
-        return FlowOutcome(SolverStatus.INFEASIBLE, (-1,) * n)
+        return Plain(SolverStatus.INFEASIBLE, (-1,) * n, 0.0, "flow")
     # A reward or penalty worth more than all the welfare there is.
     big = float(gain.sum()) + 1.0
     reward = np.asarray(rewards, dtype=np.float64) * big
@@ -226,12 +220,12 @@ def solve_flow(
     solver.set_nodes_supplies(np.arange(n_nodes), supply)
     status = solver.solve()
     if status == solver.INFEASIBLE:
-        return FlowOutcome(SolverStatus.INFEASIBLE, (-1,) * n)
+        return Plain(SolverStatus.INFEASIBLE, (-1,) * n, 0.0, "flow")
     if status != solver.OPTIMAL:  # BAD_COST_RANGE and the like: the caller takes a MILP
-        return FlowOutcome(SolverStatus.NO_SOLUTION, (-1,) * n)
+        return Plain(SolverStatus.NO_SOLUTION, (-1,) * n, None, "flow")
     first = len(tail)
     flows = solver.flows(np.arange(first, first + len(pair_c)))
     assignment = np.full(n, -1, dtype=np.int64)
     used = flows > 0
     assignment[pair_c[used]] = pair_p[used]
-    return FlowOutcome(SolverStatus.OPTIMAL, tuple(assignment.tolist()))
+    return Plain(SolverStatus.OPTIMAL, tuple(assignment.tolist()), 0.0, "flow")
