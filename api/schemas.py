@@ -119,7 +119,9 @@ class PlacementIn(Body):
     def stored(self) -> dict[str, Any]:
         """The placement's stored columns (id, host, round and version aside)."""
         body = self.model_dump(mode="json")
-        body["requirements"] = self.requirements.model_dump(mode="json", exclude_none=True)
+        # stored as a round document writes them: no requirement, no key (a
+        # form that sends "skills": [] must not change a placement it re-saves)
+        body["requirements"] = self.requirements.model_dump(mode="json", exclude_defaults=True)
         return {f: body[f] for f in mapping.PLACEMENT if f in body}
 
 

@@ -221,3 +221,39 @@ def test_withdrawing_from_a_form_uses_the_version_it_showed(world: World) -> Non
         done = client.post(action, data=fields)
         assert "withdrawn" in done.headers["location"], done.headers["location"]
         assert api.get(record, headers=headers).status_code == 404
+
+
+def test_saving_an_imported_placement_unchanged_leaves_it_identical(world: World) -> None:
+    """A placement stored by an import (no requirements: no key) and re-saved
+    from its form (which sends an empty list of required skills) is unchanged:
+    found re-saving the Changzhou demo's pl-0002, which went from version 1 to 2."""
+    import json
+
+    c = world.client
+    c.post("/rounds", json={"id": "r1"}, headers=world.coordinator)
+    doc = {
+        "id": "r1",
+        "organizations": [
+            {"id": "ent-hengbang", "kind": "enterprise"},
+            {"id": "col-czcit", "kind": "college"},
+        ],
+        "placements": [
+            {"id": "p1", "host": "ent-hengbang", "kind": "internship", "capacity": 2,
+             "skills": ["qc"]},
+        ],
+        "candidates": [
+            {"id": "s1", "kind": "student", "college": "col-czcit", "preferences": ["p1"]}
+        ],
+    }  # fmt: skip
+    answer = c.post(
+        "/rounds/r1/import",
+        content=json.dumps(doc),
+        headers={**world.coordinator, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    c.post("/rounds/r1/open", headers=world.coordinator)
+    before = c.get("/rounds/r1/placements/p1", headers=world.hengbang).json()
+    hengbang, _ = _signed_in(world, world.hengbang)
+    fields = _fields(hengbang, "/ui/rounds/r1/placements/p1/edit", "placement-form")
+    assert hengbang.post("/ui/rounds/r1/placements", data=fields).status_code == 303
+    assert c.get("/rounds/r1/placements/p1", headers=world.hengbang).json() == before
