@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ROUND ?= fixtures/rounds/changzhou-2027.json
 PORT ?= 8000
 
-.PHONY: install run report test bench bench-quick load soak lint fmt typecheck fixtures clean
+.PHONY: install run report test bench bench-quick load soak lint fmt typecheck fixtures messages compile-messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,31 @@ report: $(STAMP)
 	$(PY) -m matching compare $(ROUND) --mechanisms stable,optimal
 	$(PY) -m matching solve $(ROUND) --out var/changzhou-2027-result.json
 
-# The page tests drive Debian's Chromium (never a downloaded browser).
+# The page tests drive Debian's Chromium (never a downloaded browser), with
+# Debian's CJK fonts so that Chinese renders as glyphs, not boxes.
 CHROMIUM := /usr/bin/chromium
+CJK_FONTS := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 $(CHROMIUM):
 	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
+$(CJK_FONTS):
+	apt-get install -y -q fonts-noto-cjk || (apt-get update -q && apt-get install -y -q fonts-noto-cjk)
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONTS)
 	$(PY) -m pytest -q
+
+# The pages' message catalog (api/i18n.py): extract every message of the code
+# and the templates, merge them into the zh_CN catalog (translate what is new
+# there, then compile); tests/unit/test_messages.py fails on any message left
+# untranslated and on a compiled catalog older than its source.
+LOCALE := api/locale
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
+		--omit-header -o $(LOCALE)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap \
+		--ignore-obsolete
+
+compile-messages: $(STAMP)
+	$(VENV)/bin/pybabel compile -d $(LOCALE) --statistics
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -112,6 +112,8 @@ class PlacementOut(Answer):
     version: int
     mentor: str | None = None
     ranking: list[str | list[str]] | None = None
+    title: str | None = None
+    description: str | None = None
 
     @classmethod
     def from_row(cls, p: t.Placement, *, with_ranking: bool) -> PlacementOut:
@@ -122,14 +124,16 @@ class PlacementOut(Answer):
 
 
 class Person(Answer):
-    """What anyone who may see a candidate sees of it. (An enterprise sees its
-    applicants as this and no more: a field added here is shown to them.)"""
+    """What anyone who may see a candidate sees of it: an enterprise sees its
+    applicants as this and no more (the Personal Information Protection Law:
+    their names, colleges, levels and skills), so a field added here is
+    shown to them."""
 
     id: str
     kind: CandidateKind
+    name: str | None = None
     college: str | None = None
     institute: str | None = None
-    tier: Tier | None = None
     level: Level | None = None
     skills: list[str]
 
@@ -137,6 +141,8 @@ class Person(Answer):
 class CandidateOut(Person):
     """A candidate as its college or institute and the coordinator see it."""
 
+    number: str | None = None
+    tier: Tier | None = None
     preferences: list[str | list[str]]
     version: int
 
@@ -274,11 +280,22 @@ class CompareOut(Answer):
 
 
 class AssignmentRow(Answer):
+    """One candidate's assignment, with what a person reads: names, the
+    placement's title, its host and park (ids beside them)."""
+
     candidate: str
     placement: str | None
     host: str | None
     affiliation: str | None
-    # for the candidate's college and the coordinator: why not each better choice
+    name: str | None = None
+    number: str | None = None
+    title: str | None = None
+    host_name: str | None = None
+    park: str | None = None
+    park_name: str | None = None
+    affiliation_name: str | None = None
+    # for the candidate's college and the coordinator: why not each better
+    # choice (a college reads a cutoff as `admitted`, a count, not a person)
     explanations: list[dict[str, Any]] | None = None
 
 

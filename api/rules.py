@@ -62,13 +62,27 @@ def check_candidates(
     wanted = {pid for _, _, v in records for pid in mentioned(v.get("preferences") or [])}
     places = repo.placement_stubs(session, r, wanted)
     orgs = {o for _, a, _ in records for o in a.values() if o is not None}
+    # the stored holders of the numbers written (学号 unique within a college),
+    # first, so that a clash is named at the record being written
+    writing = {cid for cid, _, _ in records}
+    holders = [
+        {"id": cid, "kind": "student", "preferences": [], "number": number}
+        | ({"college": college} if college else {})
+        | ({"institute": institute} if institute else {})
+        for cid, college, institute, number in repo.numbered(
+            session, r, {v["number"] for _, _, v in records if v.get("number")}
+        )
+        if cid not in writing
+    ]
+    orgs |= {str(h[k]) for h in holders for k in ("college", "institute") if k in h}
     doc = {
         "id": r.id,
         "organizations": _organizations(session, r, orgs | {host for _, host, _ in places}),
         "placements": [
             {"id": pid, "host": host, "kind": kind, "capacity": 1} for pid, host, kind in places
         ],
-        "candidates": [
+        "candidates": holders
+        + [
             {"id": cid, **{k: v for k, v in a.items() if v is not None}, **values}
             for cid, a, values in records
         ],

@@ -21,17 +21,29 @@ from matching.model import (
     Stability,
     Tier,
 )
-from matching.readers import ID_CONTROLS, MAX_COUNT, MAX_ID_LENGTH, MAX_SEED
+from matching.readers import (
+    ID_CONTROLS,
+    MAX_COUNT,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_SEED,
+    MAX_TEXT_LENGTH,
+)
 
 # The engine's id rule: non-empty, at most 200 characters, no control characters
 # (pydantic refuses lone surrogates in any string already). Ids in a path obey
 # it too, so no write can store an id that the round's validation refuses.
 ID_PATTERN = f"^[^{ID_CONTROLS}]+$"
+# a description may hold line breaks (\n), no other control character
+TEXT_PATTERN = "^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 PathId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
 RankingItem = Id | Annotated[list[Id], Field(min_length=1)]
 Ranking = Annotated[list[RankingItem], Field(max_length=100_000)]
+# what a person reads: a name, a number, a title (one line), a description (lines)
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH, pattern=ID_PATTERN)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, pattern=TEXT_PATTERN)]
 Skills = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
 
 
@@ -115,6 +127,8 @@ class PlacementIn(Body):
     skills: Skills = Field(default_factory=list)
     requirements: RequirementsIn = Field(default_factory=RequirementsIn)
     ranking: Ranking | None = None
+    title: Name | None = None
+    description: Text | None = None
 
     def stored(self) -> dict[str, Any]:
         """The placement's stored columns (id, host, round and version aside)."""
@@ -135,6 +149,8 @@ class CandidateIn(Body):
     level: Level | None = None
     skills: Skills = Field(default_factory=list)
     preferences: Annotated[list[RankingItem], Field(max_length=1000)]
+    name: Name | None = None
+    number: Name | None = None
 
     def stored(self) -> dict[str, Any]:
         """The candidate's stored columns (id, affiliation, round and version aside)."""

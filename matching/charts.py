@@ -10,7 +10,8 @@ printing, every figure written beside its bar.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,25 @@ from typing import Any
 INK = "#1f2933"
 BAR = "#2f6fab"
 PALE = "#d9e2ec"
-FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
+# CJK first, so that Chinese labels render wherever the SVG is shown
+FONT = (
+    "font-family=\"'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', "
+    "'PingFang SC', 'DejaVu Sans', Arial, sans-serif\""
+)
+# Every label a chart writes passes through a `say` (the English text, a
+# group's key, a vocabulary value → what the reader reads); the pages give
+# one in the reader's language, the CLI writes English.
+Say = Callable[[str], str]
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def _width(text: str, size: float = 11) -> float:
+    """About how wide `text` is at `size` px: a CJK character twice a Latin one."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.6 for ch in text)
+
 
 # The metrics' groups worth a chart, with their titles.
 GROUPS = {
@@ -40,21 +59,23 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     )
 
 
-def rank_histogram(metrics: Mapping[str, Any], title: str = "Choice obtained") -> str:
+def rank_histogram(metrics: Mapping[str, Any], say: Say = _plain) -> str:
     """Vertical bars: candidates placed at their k-th choice, and the unplaced."""
     bins = sorted((int(k), int(v)) for k, v in metrics["rank_histogram"].items())
-    bars = [(f"{k}", v) for k, v in bins] + [("none", int(metrics["unmatched"]))]
+    none = say("none")
+    bars = [(f"{k}", v) for k, v in bins] + [(none, int(metrics["unmatched"]))]
     top = max((v for _, v in bars), default=0) or 1
     step = max(18, min(48, 560 // max(1, len(bars))))
     width, plot = 60 + step * len(bars), 180
     body = [
         f'<line x1="40" y1="{30 + plot}" x2="{width - 10}" y2="{30 + plot}" stroke="{INK}"/>',
-        f'<text x="8" y="{30 + plot + 34}" {FONT} font-size="11" fill="{INK}">choice</text>',
+        f'<text x="8" y="{30 + plot + 34}" {FONT} font-size="11" fill="{INK}">'
+        f"{escape(say('choice'))}</text>",
     ]
     for i, (label, value) in enumerate(bars):
         h = round(plot * value / top)
         x = 44 + i * step
-        fill = PALE if label == "none" else BAR
+        fill = PALE if label == none else BAR
         body += [
             f'<rect x="{x}" y="{30 + plot - h}" width="{step - 6}" height="{h}" fill="{fill}" '
             f'stroke="{INK}" stroke-width="0.5"><title>{label}: {value}</title></rect>',
@@ -63,13 +84,13 @@ def rank_histogram(metrics: Mapping[str, Any], title: str = "Choice obtained") -
             f'<text x="{x + (step - 6) / 2}" y="{30 + plot + 14}" {FONT} font-size="11" '
             f'text-anchor="middle" fill="{INK}">{escape(label)}</text>',
         ]
-    return _svg(width, plot + 72, title, body)
+    return _svg(width, plot + 72, say("Choice obtained"), body)
 
 
-def fill_bars(groups: Mapping[str, Mapping[str, Any]], title: str) -> str:
+def fill_bars(groups: Mapping[str, Mapping[str, Any]], title: str, say: Say = _plain) -> str:
     """Horizontal bars, one per group: the matched share of its total."""
-    rows = sorted(groups.items())
-    label_width = min(260, 10 + 7 * max((len(k) for k, _ in rows), default=4))
+    rows = sorted((say(k), fill) for k, fill in groups.items())
+    label_width = min(300, 10 + round(max((_width(k) for k, _ in rows), default=24)))
     plot, row = 300, 20
     width = label_width + plot + 150
     body = []
@@ -86,16 +107,16 @@ def fill_bars(groups: Mapping[str, Mapping[str, Any]], title: str) -> str:
             f'<text x="{label_width + plot + 6}" y="{y + 13}" {FONT} font-size="11" '
             f'fill="{INK}">{fill["matched"]}/{fill["total"]} ({rate:.1%})</text>',
         ]
-    return _svg(width, 40 + row * max(1, len(rows)), title, body)
+    return _svg(width, 40 + row * max(1, len(rows)), say(title), body)
 
 
-def compare_bars(results: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+def compare_bars(results: Sequence[tuple[str, Mapping[str, Any]]], say: Say = _plain) -> str:
     """Several runs side by side: placed candidates, mean rank and welfare,
     each scaled to the largest of the runs."""
-    figures = [("placed", "matched", "{:.0f}"), ("mean rank", "mean_rank", "{:.2f}")]
-    figures.append(("welfare", "welfare", "{:.1f}"))
+    figures = [(say("placed"), "matched", "{:.0f}"), (say("mean rank"), "mean_rank", "{:.2f}")]
+    figures.append((say("welfare"), "welfare", "{:.1f}"))
     row, plot = 18, 240
-    label_width = 20 + 7 * max((len(label) for label, _ in results), default=8)
+    label_width = 20 + round(max((_width(label) for label, _ in results), default=48))
     body: list[str] = []
     y = 30
     for name, key, fmt in figures:
@@ -117,16 +138,16 @@ def compare_bars(results: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
             ]
             y += row
         y += 6
-    return _svg(label_width + plot + 90, y + 8, "Runs compared", body)
+    return _svg(label_width + plot + 90, y + 8, say("Runs compared"), body)
 
 
-def result_charts(result: Mapping[str, Any]) -> dict[str, str]:
+def result_charts(result: Mapping[str, Any], say: Say = _plain) -> dict[str, str]:
     """Every chart of one result document, by file stem."""
     metrics = result["metrics"]
-    charts = {"rank-histogram": rank_histogram(metrics)}
+    charts = {"rank-histogram": rank_histogram(metrics, say)}
     for key, title in GROUPS.items():
         if metrics.get(key):
-            charts[key.replace("_", "-")] = fill_bars(metrics[key], title)
+            charts[key.replace("_", "-")] = fill_bars(metrics[key], title, say)
     return charts
 
 
@@ -161,7 +182,9 @@ KIND_COLOUR = {
 
 
 def consortium_graph(
-    organizations: Sequence[Mapping[str, Any]], links: Sequence[Mapping[str, Any]]
+    organizations: Sequence[Mapping[str, Any]],
+    links: Sequence[Mapping[str, Any]],
+    say: Say = _plain,
 ) -> str:
     """Organizations as dots in bands by kind (wrapped into rows of at most 80),
     links as faint lines; each band labelled with its kind and count."""
@@ -175,7 +198,7 @@ def consortium_graph(
         members = sorted(str(o["id"]) for o in organizations if o["kind"] == kind)
         body.append(
             f'<text x="8" y="{y + 4}" {FONT} font-size="12" fill="{INK}">'
-            f"{escape(kind)} ({len(members)})</text>"
+            f"{escape(say(kind))} ({len(members)})</text>"
         )
         across = min(per_row, len(members))
         for i, org in enumerate(members):
@@ -190,11 +213,15 @@ def consortium_graph(
             lines.append(f'<line x1="{a[0]:.1f}" y1="{a[1]}" x2="{b[0]:.1f}" y2="{b[1]}"/>')
     body.append(f'<g stroke="{INK}" stroke-opacity="0.12" stroke-width="0.6">{"".join(lines)}</g>')
     kind_of = {str(o["id"]): str(o["kind"]) for o in organizations}
+    name_of = {str(o["id"]): str(o.get("name") or o["id"]) for o in organizations}
     for org, (x, yy) in where.items():
         colour = KIND_COLOUR.get(kind_of[org], INK)
         body.append(
-            f'<circle cx="{x:.1f}" cy="{yy}" r="3.5" fill="{colour}"><title>{escape(org)}</title>'
-            "</circle>"
+            f'<circle cx="{x:.1f}" cy="{yy}" r="3.5" fill="{colour}">'
+            f"<title>{escape(name_of[org])}</title></circle>"
         )
-    title = f"Consortium: {len(organizations)} organizations, {len(links)} links"
+    title = say("Consortium: %(orgs)s organizations, %(links)s links") % {
+        "orgs": len(organizations),
+        "links": len(links),
+    }
     return _svg(width, y + 10, title, body)

@@ -5,12 +5,16 @@ A CSV bundle is a folder (or a .zip of one) holding
     round.csv          id, seed, stability, max_distance (one row)
     organizations.csv  id, kind, name, level
     links.csv          source, target, kind, weight
-    placements.csv     id, host, kind, capacity, mentor, ranked, skills, min_level, required_skills
+    placements.csv     id, host, kind, capacity, mentor, ranked, skills, min_level,
+                       required_skills, title, description
     mentors.csv        id, capacity, ranked
-    candidates.csv     id, kind, college, institute, tier, level, skills
+    candidates.csv     id, kind, college, institute, tier, level, skills, name, number
     preferences.csv    candidate, rank, placement        (equal ranks: a tie)
     rankings.csv       owner_kind, owner, rank, candidate (owner_kind: placement or mentor)
     policies.csv       id, kind, min, max, placements, candidates (selectors as JSON)
+
+The same tables as one Excel workbook (`write_workbook`, `read_workbook`):
+a sheet per file, named as the file without `.csv`.
 
 `ranked` says whether a placement or mentor has its own ranking (an empty one
 is "nobody"); lists of skills are separated by ``;``. The reader gives a
@@ -128,6 +132,8 @@ COLUMNS: dict[str, tuple[tuple[str, str, Codec], ...]] = {
         ("skills", "skills", LIST),
         ("min_level", "requirements.min_level", TEXT),
         ("required_skills", "requirements.skills", LIST),
+        ("title", "title", TEXT),
+        ("description", "description", TEXT),
     ),
     "mentors": (
         ("id", "id", TEXT),
@@ -142,6 +148,8 @@ COLUMNS: dict[str, tuple[tuple[str, str, Codec], ...]] = {
         ("tier", "tier", TEXT),
         ("level", "level", TEXT),
         ("skills", "skills", LIST),
+        ("name", "name", TEXT),
+        ("number", "number", TEXT),
     ),
     "policies": (
         ("id", "id", TEXT),
@@ -319,6 +327,68 @@ def write_csv_bundle(doc: Doc, folder: str | Path) -> None:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    for name, (columns, rows) in _tables(doc).items():
+        pd.DataFrame(rows, columns=columns).to_csv(folder / f"{name}.csv", index=False)
+
+
+def write_workbook(doc: Doc) -> bytes:
+    """A round document as one Excel workbook: a sheet per file of the bundle,
+    the same columns (what a coordinator keeps in Excel and imports back)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for name, (columns, rows) in _tables(doc).items():
+        sheet = book.create_sheet(name)
+        sheet.append(columns)
+        for row in rows:
+            sheet.append(row)
+    out = _io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def read_workbook(data: bytes) -> Doc:
+    """The round document of a workbook `write_workbook` wrote (or a person
+    made in Excel): its sheets named as the bundle's files."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InvalidRound([Problem("workbook", f"not an Excel workbook (.xlsx): {exc}")]) from None
+    frames: dict[str, list[dict[str, str]]] = {}
+    for sheet in book.worksheets:
+        if sheet.title not in FILES:
+            continue
+        rows = [
+            ["" if v is None else _text(v) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        rows = [row for row in rows if any(cell != "" for cell in row)]
+        header = [str(h).strip() for h in rows[0]] if rows else []
+        frames[sheet.title] = [
+            dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
+            for row in rows[1:]
+        ]
+    book.close()
+    for required in REQUIRED:
+        if required not in frames:
+            raise InvalidRound([Problem(f"{required} sheet", "missing from the workbook")])
+    try:
+        return _from_frames(frames)
+    except KeyError as exc:
+        raise InvalidRound([Problem("workbook", f"missing column {exc.args[0]!r}")]) from None
+
+
+def _text(value: object) -> str:
+    """A cell as the CSV reader sees it (Excel keeps 3 as 3.0; an id is "3")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _tables(doc: Doc) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Each file of the bundle as its header and rows."""
     lists: dict[str, list[Doc]] = {
         name: [doc] if name == "round" else list(doc.get(name) or [])  # type: ignore[call-overload]
         for name in COLUMNS
@@ -352,9 +422,7 @@ def write_csv_bundle(doc: Doc, folder: str | Path) -> None:
             for cid in group
         ],
     )
-    for name in FILES:
-        columns, rows = tables[name]
-        pd.DataFrame(rows, columns=columns).to_csv(folder / f"{name}.csv", index=False)
+    return {name: tables[name] for name in FILES}
 
 
 def _get(rec: Doc, field: str) -> object:

@@ -152,6 +152,8 @@ def round_to_dict(r: Round) -> Doc:
                 "capacity": p.capacity,
                 "mentor": p.mentor,
                 "skills": list(p.skills),
+                "title": p.title,
+                "description": p.description,
             }
         )
         if p.ranking is not None:
@@ -192,6 +194,10 @@ def _candidate(c: Candidate) -> Doc:
         rec["level"] = c.level.value
     if c.skills:
         rec["skills"] = list(c.skills)
+    if c.name is not None:
+        rec["name"] = c.name
+    if c.number is not None:
+        rec["number"] = c.number
     rec["preferences"] = _ranking(c.preferences)
     return rec
 

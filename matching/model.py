@@ -121,6 +121,9 @@ class Placement:
     mentor: str | None = None
     skills: tuple[str, ...] = ()
     requirements: Requirements = field(default_factory=Requirements)
+    # what a person reads (岗位名称, the work); never read by a mechanism
+    title: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,10 @@ class Candidate:
     tier: Tier | None = None
     level: Level | None = None
     skills: tuple[str, ...] = ()
+    # who the person is (姓名, 学号 or 工号, unique within the college or
+    # institute); never read by a mechanism
+    name: str | None = None
+    number: str | None = None
 
     @property
     def affiliation(self) -> str | None:

@@ -15,6 +15,10 @@ from matching.errors import Problem
 from matching.model import Ranking
 
 MAX_ID_LENGTH = 200
+# free text a person reads (names, titles, descriptions): bounded, no controls
+# but line breaks
+MAX_NAME_LENGTH = 200
+MAX_TEXT_LENGTH = 4000
 # Counts (capacities, floors, ceilings, distances) and the seed are bounded, so
 # that every accepted value fits the 32- and 64-bit integers of a database.
 MAX_COUNT = 10**9
@@ -50,11 +54,17 @@ class Collector:
             return None
         return value
 
-    def text(self, value: object, where: str) -> str | None:
+    def text(self, value: object, where: str, limit: int = MAX_TEXT_LENGTH) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str):
             self.add(where, f"must be a string, got {show(value)}")
+            return None
+        if len(value) > limit:
+            self.add(where, f"longer than {limit} characters")
+            return None
+        if BAD_ID_CHARACTER.search(value.replace("\n", "")):
+            self.add(where, "contains a control or surrogate character")
             return None
         return value
 

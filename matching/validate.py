@@ -38,7 +38,7 @@ from matching.model import (
     Tier,
     flatten,
 )
-from matching.readers import MAX_SEED, Collector, read_records, show
+from matching.readers import MAX_NAME_LENGTH, MAX_SEED, Collector, read_records, show
 
 
 def parse_round(doc: object, *, whole: bool = True) -> Round:
@@ -93,7 +93,7 @@ def _organizations(c: Collector, doc: dict[str, object]) -> dict[str, Organizati
     for ident, at, rec in read_records(c, doc, "organizations", required=False):
         kind = c.enum(OrgKind, rec.get("kind"), f"{at}.kind")
         level = None if (v := rec.get("level")) is None else c.enum(Level, v, f"{at}.level")
-        name = c.text(rec.get("name"), f"{at}.name")
+        name = c.text(rec.get("name"), f"{at}.name", MAX_NAME_LENGTH)
         if kind is not None:
             out[ident] = Organization(ident, kind, name, level)
     return out
@@ -180,9 +180,13 @@ def _placements(
             c.add(f"{at}.mentor", f"unknown mentor {mentor!r}")
         skills = c.strings(rec.get("skills"), f"{at}.skills")
         requirements = _requirements(c, rec.get("requirements"), f"{at}.requirements")
+        title = c.text(rec.get("title"), f"{at}.title", MAX_NAME_LENGTH)
+        description = c.text(rec.get("description"), f"{at}.description")
         if host is None or kind is None or capacity is None:
             continue
-        out[ident] = Placement(ident, host, kind, capacity, ranking, mentor, skills, requirements)
+        out[ident] = Placement(
+            ident, host, kind, capacity, ranking, mentor, skills, requirements, title, description
+        )
     return out
 
 
@@ -191,6 +195,7 @@ def _candidates(
 ) -> dict[str, Candidate]:
     out: dict[str, Candidate] = {}
     records = read_records(c, doc, "candidates", required=True)
+    numbers: dict[tuple[tuple[str | None, str | None], str], str] = {}
     for _, at, rec in records:
         if "preferences" not in rec:
             c.add(f"{at}.preferences", "missing")
@@ -209,6 +214,17 @@ def _candidates(
         tier = None if (v := rec.get("tier")) is None else c.enum(Tier, v, f"{at}.tier")
         level = None if (v := rec.get("level")) is None else c.enum(Level, v, f"{at}.level")
         skills = c.strings(rec.get("skills"), f"{at}.skills")
+        name = c.text(rec.get("name"), f"{at}.name", MAX_NAME_LENGTH)
+        number = c.text(rec.get("number"), f"{at}.number", MAX_NAME_LENGTH)
+        if number is not None:
+            # 学号 / 工号: one person per number within the college or institute
+            owner = (affiliations["college"], affiliations["institute"])
+            if (owner, number) in numbers:
+                c.add(
+                    f"{at}.number",
+                    f"number {number!r} is also candidate {numbers[owner, number]!r}'s",
+                )
+            numbers[owner, number] = ident
         if kind is None or preferences is None:
             continue
         out[ident] = Candidate(
@@ -220,6 +236,8 @@ def _candidates(
             tier,
             level,
             skills,
+            name,
+            number,
         )
     return out
 

@@ -10,17 +10,32 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api import i18n
+from api.i18n import _
+from api.pages import words
 from matching.base import MechanismName
 from matching.model import CandidateKind, Level, PlacementKind, Tier
 
 COOKIE = "placement_session"
 REASON_FIELDS = ("placement", "reason", "cutoff", "rule", "mentor", "policy", "gain")
 templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
-router = APIRouter(prefix="/ui", include_in_schema=False)
+i18n.install(templates.env)
+templates.env.filters["term"] = words.term
+templates.env.filters["status"] = words.status
+templates.env.globals["reason"] = words.reason
+templates.env.filters["colname"] = i18n.field
+
+
+async def _locale(request: Request) -> None:
+    """Every page in its reader's language (awaited in the request's own context)."""
+    i18n.use(i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")))
+
+
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(_locale)])
 # the options of every form, from the engine's own vocabularies
 VOCABULARIES = {
     "mechanism": [m.value for m in MechanismName],
@@ -64,21 +79,29 @@ async def api(
     return answer
 
 
+async def consortium(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+    """The consortium graph, and each organization's name by its id."""
+    graph: dict[str, Any] = (await api(request, "GET", "/graph")).json()
+    return graph, {o["id"]: o["name"] for o in graph["organizations"] if o.get("name")}
+
+
 def problem_text(answer: httpx.Response) -> str:
+    """The API's problem in the reader's language, each field and id kept."""
     try:
         body = answer.json()
     except ValueError:
         return f"{answer.status_code} {answer.reason_phrase}"
-    text = str(body.get("detail", answer.reason_phrase))
+    text = i18n.problem(str(body.get("detail", answer.reason_phrase)))
     for error in body.get("errors") or []:
-        text += f"; {error.get('field')}: {error.get('message')}"
+        where = i18n.field(str(error.get("field", "")))
+        text += f"; {where}: {i18n.problem(str(error.get('message', '')))}"
     return text
 
 
 async def _check_csrf(request: Request, csrf: str) -> str:
     token = _token(request)
     if not hmac.compare_digest(csrf, csrf_token(token)):
-        raise HTTPException(403, "the form is stale or not from this site; reload the page")
+        raise HTTPException(403, _("the form is stale or not from this site; reload the page"))
     return token
 
 
@@ -86,6 +109,8 @@ def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
     token = request.cookies.get(COOKIE)
     context.setdefault("csrf", csrf_token(token) if token else "")
     context.setdefault("vocab", VOCABULARIES)
+    context.setdefault("titles", {})
+    context.setdefault("org_names", {})
     return templates.TemplateResponse(request, name, context)
 
 

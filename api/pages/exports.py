@@ -1,85 +1,139 @@
-"""Downloads: CSV, the Excel workbook, the printable report."""
+"""Downloads: CSV, the Excel workbook, the printable report, all in the
+reader's language: names, numbers, titles, hosts and parks beside the ids,
+reasons as sentences. The CSV carries a UTF-8 BOM, so Chinese Excel opens it
+as UTF-8."""
 
 from __future__ import annotations
 
+import csv
 import io
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.downloads import attachment
-from api.pages.common import (
-    REASON_FIELDS,
-    _back,
-    _page,
-    api,
-    problem_text,
-    router,
-    seg,
-)
+from api.i18n import N_, _
+from api.pages.common import _back, _page, api, consortium, problem_text, router, seg
 from api.pages.rounds import _unplaced
+from api.pages.words import reason, sayer, term
 from matching import charts
 
-# ------------------------------------------------------------------ exports
+# the columns of an assignment row, as every export writes them
+COLUMNS = (
+    ("name", N_("name")),
+    ("number", N_("number")),
+    ("candidate", N_("candidate id")),
+    ("affiliation_name", N_("college or institute")),
+    ("title", N_("placement title")),
+    ("placement", N_("placement id")),
+    ("host_name", N_("host")),
+    ("park_name", N_("park")),
+)
+
+
+async def _rows(request: Request, rid: str, run: str | None) -> list[dict[str, Any]] | Response:
+    """The rows the caller may see: a chosen run's (the coordinator), else the published ones."""
+    path = (
+        f"/rounds/{seg(rid)}/runs/{seg(run)}/assignments"
+        if run
+        else f"/rounds/{seg(rid)}/assignments"
+    )
+    answer = await api(request, "GET", path)
+    if answer.is_error:
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
+    rows: list[dict[str, Any]] = answer.json()["assignments"]
+    return rows
+
+
+async def _titles(request: Request, rid: str) -> dict[str, str]:
+    listed = await api(request, "GET", f"/rounds/{seg(rid)}/placements")
+    if listed.is_error:
+        return {}
+    return {p["id"]: p["title"] for p in listed.json() if p.get("title")}
+
+
+def _cells(row: dict[str, Any]) -> list[Any]:
+    cells = [row.get(key) for key, _label in COLUMNS]
+    if row.get("placement") is None:
+        cells[4] = _("unplaced")
+    return cells
 
 
 @router.get("/rounds/{rid}/assignments.csv")
 async def assignments_csv(request: Request, rid: str) -> Response:
-    answer = await api(request, "GET", f"/rounds/{seg(rid)}/assignments", params={"format": "csv"})
-    if answer.is_error:
-        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
+    """The published results the caller may see, one row a candidate, its
+    reasons in one cell (UTF-8 with a BOM: Chinese Excel reads it as such)."""
+    rows = await _rows(request, rid, None)
+    if isinstance(rows, Response):
+        return rows
+    titles = await _titles(request, rid)
+    _graph, names = await consortium(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_(label) for _key, label in COLUMNS] + [_("why not each better choice")])
+    for row in rows:
+        why = "；".join(reason(e, titles, names) for e in row.get("explanations") or [])
+        writer.writerow(["" if v is None else v for v in _cells(row)] + [why])
     return Response(
-        answer.content,
+        "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers=attachment(f"{rid}-assignments.csv"),
+        headers=attachment(f"{rid}-{_('results')}.csv"),
     )
 
 
 @router.get("/rounds/{rid}/export.xlsx")
 async def export_xlsx(request: Request, rid: str, run: str | None = None) -> Response:
-    """The caller's view as a workbook: its published assignments and their
-    reasons; for the coordinator and a chosen run, also the policies and the
-    figures by park, college, kind and tier."""
+    """The caller's view as a workbook: its assignments and their reasons;
+    for the coordinator and a chosen run, also the policies and the figures
+    by park, college, kind and tier."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     me = (await api(request, "GET", "/me")).json()
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    if run and me["role"] == "coordinator":
-        answer = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(run)}/result")
+    chosen = run if run and me["role"] == "coordinator" else None
+    result = None
+    if chosen:
+        answer = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(chosen)}/result")
         if answer.is_error:
             return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
         result = answer.json()
-        # the same rows as every other audience's, hosts and colleges included
-        listed = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(run)}/assignments")
-        if listed.is_error:
-            return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(listed))
-        rows = listed.json()["assignments"]
-    else:
-        answer = await api(request, "GET", f"/rounds/{seg(rid)}/assignments")
-        if answer.is_error:
-            return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
-        result, rows = None, answer.json()["assignments"]
-    sheet.title = "assignments"
-    sheet.append(["candidate", "affiliation", "placement", "host"])
+    rows = await _rows(request, rid, chosen)
+    if isinstance(rows, Response):
+        return rows
+    titles = await _titles(request, rid)
+    _graph, names = await consortium(request)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("results")
+    sheet.append([_(label) for _key, label in COLUMNS])
     for row in rows:
-        sheet.append([row["candidate"], row.get("affiliation"), row["placement"], row.get("host")])
-    why = book.create_sheet("explanations")
-    why.append(["candidate", "placement", "reason", "cutoff", "rule", "mentor", "policy", "gain"])
+        sheet.append(_cells(row))
+    why = book.create_sheet(_("reasons"))
+    why.append([_(label) for _key, label in COLUMNS] + [_("placement not obtained"), _("reason")])
     for row in rows:
-        for e in row.get("explanations", []):
-            why.append([row["candidate"], *(e.get(k) for k in REASON_FIELDS)])
+        for e in row.get("explanations") or []:
+            why.append(
+                [*_cells(row), titles.get(e["placement"], e["placement"]), reason(e, titles, names)]
+            )
     if result is not None:
-        policies = book.create_sheet("policies")
-        policies.append(["policy", "min", "max", "value", "satisfied"])
+        policies = book.create_sheet(_("policy quotas"))
+        policies.append([_("policy"), _("floor"), _("ceiling"), _("value"), _("met")])
         for p in result["policies"]:
-            policies.append([p["id"], p["min"], p["max"], p["value"], p["satisfied"]])
+            policies.append(
+                [p["id"], p["min"], p["max"], p["value"], _("yes") if p["satisfied"] else _("NO")]
+            )
         for key in charts.GROUPS:
-            groups = book.create_sheet(key.replace("_", " "))
-            groups.append(["group", "matched", "total", "rate"])
+            groups = book.create_sheet(_(charts.GROUPS[key])[:31])
+            groups.append([_("group"), _("placed"), _("total"), _("fill rate")])
             for name, fill in sorted(result["metrics"][key].items()):
-                groups.append([name, fill["matched"], fill["total"], fill["rate"]])
+                groups.append(
+                    [names.get(name) or term(name), fill["matched"], fill["total"], fill["rate"]]
+                )
+    for ws in book.worksheets:
+        for n in range(1, ws.max_column + 1):
+            ws.column_dimensions[get_column_letter(n)].width = 20
     out = io.BytesIO()
     book.save(out)
     return Response(
@@ -97,6 +151,8 @@ async def report(request: Request, rid: str, run: str) -> Response:
     if r.is_error or answer.is_error:
         return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer if r.is_success else r))
     result = answer.json()
+    everyone = (await api(request, "GET", f"/rounds/{seg(rid)}/candidates")).json()
+    _graph, names = await consortium(request)
     return _page(
         request,
         "report.html",
@@ -104,6 +160,9 @@ async def report(request: Request, rid: str, run: str) -> Response:
         r=r.json(),
         run=run,
         result=result,
-        charts=charts.result_charts(result),
+        charts=charts.result_charts(result, sayer(names)),
         unplaced=_unplaced(result),
+        people={c["id"]: c for c in everyone},
+        titles=await _titles(request, rid),
+        org_names=names,
     )

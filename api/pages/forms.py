@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -9,6 +10,9 @@ import httpx
 from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from api import i18n, spreadsheet
+from api.downloads import attachment
+from api.i18n import _, number
 from api.pages.common import (
     _after,
     _back,
@@ -21,7 +25,7 @@ from api.pages.common import (
     templates,
 )
 from api.schemas import CandidateIn, PlacementIn
-from api.spreadsheet import FileProblem, read_candidates, split_list
+from api.spreadsheet import split_list
 
 # ------------------------------------------------------------------ forms
 #
@@ -54,7 +58,7 @@ FORMS = {"placements": ("placement_form.html", "p"), "candidates": ("candidate_f
 async def new_record(request: Request, rid: str, kind: str, err: str | None = None) -> Response:
     """An empty form: a new placement (`new-placement`) or candidate (`new-candidate`)."""
     if kind + "s" not in FORMS:
-        return _back(f"/ui/rounds/{seg(rid)}", error=f"no form for a new {kind[:40]}")
+        return _back(f"/ui/rounds/{seg(rid)}", error=_("no such form"))
     template, name = FORMS[kind + "s"]
     me = (await api(request, "GET", "/me")).json()
     return _page(request, template, rid=rid, me=me, err=err, **{name: None})
@@ -66,7 +70,7 @@ async def edit_record(
 ) -> Response:
     """A placement's or a candidate's form, pre-filled with its stored version."""
     if kind not in FORMS:
-        return _back(f"/ui/rounds/{seg(rid)}", error=f"no form for {kind[:40]}")
+        return _back(f"/ui/rounds/{seg(rid)}", error=_("no such form"))
     template, name = FORMS[kind]
     me = (await api(request, "GET", "/me")).json()
     answer = await api(request, "GET", f"/rounds/{seg(rid)}/{kind}/{seg(ident)}")
@@ -87,10 +91,10 @@ async def withdraw(
     """Withdraw a placement or a candidate, from the version its form showed."""
     token = await _check_csrf(request, csrf)
     if kind not in FORMS:
-        return _back(f"/ui/rounds/{seg(rid)}", error=f"nothing to withdraw in {kind[:40]}")
+        return _back(f"/ui/rounds/{seg(rid)}", error=_("no such form"))
     path = f"/rounds/{seg(rid)}/{kind}/{seg(ident)}"
     answer = await api(request, "DELETE", path, token, headers={"If-Match": f'"{version}"'})
-    return _after(rid, answer, f"{kind[:-1]} {ident} withdrawn")
+    return _after(rid, answer, _("%(id)s withdrawn", id=ident))
 
 
 @router.post("/rounds/{rid}/placements")
@@ -106,6 +110,8 @@ async def save_placement(
     mentor: str = Form(""),
     min_level: str = Form(""),
     required_skills: str = Form(""),
+    title: str = Form(""),
+    description: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
     pid = id.strip()
@@ -113,7 +119,7 @@ async def save_placement(
     current = await api(request, "GET", path, token)
     form = f"/ui{path}/edit" if version else f"/ui/rounds/{seg(rid)}/new-placement"
     if not version and current.status_code == 200:
-        return _back(form, error=f"placement {pid} already exists: edit it instead")
+        return _back(form, error=_("placement %(id)s already exists: edit it instead", id=pid))
     requirements: dict[str, Any] = {"skills": split_list(required_skills)}
     if min_level:
         requirements["min_level"] = min_level
@@ -125,6 +131,7 @@ async def save_placement(
     }
     if mentor.strip():
         body["mentor"] = mentor.strip()
+    body.update(_texts(title=title, description=description))
     headers = {}
     if version:
         headers = {"If-Match": f'"{version}"'}
@@ -133,7 +140,7 @@ async def save_placement(
     answer = await api(request, "PUT", path, token, json=body, headers=headers)
     if answer.is_error:
         return _back(form, error=problem_text(answer))
-    return _back(f"/ui/rounds/{seg(rid)}", message=f"placement {pid} saved")
+    return _back(f"/ui/rounds/{seg(rid)}", message=_("placement %(id)s saved", id=pid))
 
 
 @router.post("/rounds/{rid}/placements/{pid}/ranking")
@@ -150,13 +157,15 @@ async def rank(
     path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
     ranking = parse_ranking(order)
     if unranked and ranking == parse_ranking(unranked):
-        return _back(f"/ui/rounds/{seg(rid)}", message=f"ranking of {pid} unchanged")
+        return _back(
+            f"/ui/rounds/{seg(rid)}", message=_("the order of %(id)s is unchanged", id=pid)
+        )
     headers = {"If-Match": f'"{version}"'}
     if ranking:
         answer = await api(
             request, "PUT", f"{path}/ranking", token, json={"ranking": ranking}, headers=headers
         )
-        return _after(rid, answer, f"ranking of {pid} saved")
+        return _after(rid, answer, _("the order of %(id)s is saved", id=pid))
     # emptied: back to the default score (the placement without a ranking)
     current = await api(request, "GET", path, token)
     if current.is_error:
@@ -165,7 +174,7 @@ async def rank(
         k: v for k, v in current.json().items() if k in PlacementIn.model_fields and k != "ranking"
     }
     answer = await api(request, "PUT", path, token, json=body, headers=headers)
-    return _after(rid, answer, f"{pid} is ranked by the default score")
+    return _after(rid, answer, _("%(id)s is ranked by the default score", id=pid))
 
 
 @router.post("/rounds/{rid}/candidates")
@@ -180,6 +189,8 @@ async def save_candidate(
     level: str = Form(""),
     skills: str = Form(""),
     preferences: str = Form(""),
+    name: str = Form(""),
+    number: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
     cid = id.strip()
@@ -191,75 +202,138 @@ async def save_candidate(
         "preferences": parse_ranking(preferences),
     }
     body.update({k: v for k, v in (("tier", tier), ("level", level)) if v})
+    body.update(_texts(name=name, number=number))
     if not version and (await api(request, "GET", path, token)).status_code == 200:
-        return _back(form, error=f"candidate {cid} already exists: edit it instead")
+        return _back(form, error=_("candidate %(id)s already exists: edit it instead", id=cid))
     headers = {"If-Match": f'"{version}"'} if version else {}
     answer = await api(request, "PUT", path, token, json=body, headers=headers)
     if answer.is_error:
         return _back(form, error=problem_text(answer))
-    return _back(f"/ui/rounds/{seg(rid)}", message=f"candidate {cid} saved")
+    return _back(f"/ui/rounds/{seg(rid)}", message=_("candidate %(id)s saved", id=cid))
 
 
-@router.post("/rounds/{rid}/candidates/import")
-async def import_candidates(
+@router.get("/rounds/{rid}/candidates/template.xlsx")
+async def candidate_template(rid: str) -> Response:
+    """The candidate file's template, its headers in the reader's language."""
+    return Response(
+        spreadsheet.template(i18n.current()),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=attachment(_("candidates-template") + ".xlsx"),
+    )
+
+
+@router.post("/rounds/{rid}/candidates/preview", response_class=HTMLResponse)
+async def preview_candidates(
     request: Request, rid: str, file: UploadFile, csrf: str = Form(...)
 ) -> Response:
-    """A CSV (UTF-8 or GBK) or Excel file of candidates, headers in English or
-    Chinese (api.spreadsheet.COLUMNS). All rows are saved in one request, or
-    none: a candidate already stored keeps the fields the file has no column
-    for, and is saved from the version read here."""
+    """Step one of an import: a CSV (UTF-8 or GBK) or Excel file of
+    candidates, headers in English or Chinese (api.spreadsheet.COLUMNS), read
+    and checked by the API without storing anything (dry_run); the page shows
+    what was understood and every problem by row and column."""
     token = await _check_csrf(request, csrf)
     back = f"/ui/rounds/{seg(rid)}"
-    name = file.filename or "the file"
+    name = file.filename or _("the file")
     try:
-        sheet = read_candidates(await file.read(), name)
-    except FileProblem as exc:
-        return _back(back, error=f"nothing imported: {exc}")
+        sheet = spreadsheet.read_candidates(await file.read(), name)
+    except spreadsheet.FileProblem as exc:
+        return _back(back, error=_("nothing imported: %(why)s", why=exc))
     listed = await api(request, "GET", f"/rounds/{seg(rid)}/candidates", token)
     if listed.is_error:
         return _back(back, error=problem_text(listed))
     stored = {c["id"]: c for c in listed.json()}
     items = [_import_item(row, stored.get(row.get("id", ""))) for row in sheet.rows]
     answer = await api(
-        request, "POST", f"/rounds/{seg(rid)}/candidates", token, json={"candidates": items}
+        request,
+        "POST",
+        f"/rounds/{seg(rid)}/candidates",
+        token,
+        json={"candidates": items},
+        params={"dry_run": "true"},
     )
+    me = (await api(request, "GET", "/me")).json()
+    headers = {field: header for header, field in sheet.columns.items()}
+    return _page(
+        request,
+        "import_preview.html",
+        me=me,
+        rid=rid,
+        filename=name,
+        sheet=sheet,
+        items=items,
+        counts=answer.json() if answer.is_success else None,
+        problems=[] if answer.is_success else _row_problems(answer, items, headers),
+        payload=json.dumps({"candidates": items}, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+@router.post("/rounds/{rid}/candidates/import")
+async def import_candidates(
+    request: Request, rid: str, csrf: str = Form(...), payload: str = Form(...)
+) -> Response:
+    """Step two: the previewed rows stored in one transaction, all or none
+    (checked again: a candidate changed since the preview is refused, 412)."""
+    token = await _check_csrf(request, csrf)
+    back = f"/ui/rounds/{seg(rid)}"
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return _back(back, error=_("the preview is not readable; upload the file again"))
+    answer = await api(request, "POST", f"/rounds/{seg(rid)}/candidates", token, json=body)
     if answer.is_error:
-        return _back(back, error=f"nothing imported from {name}: {_row_problems(answer, items)}")
+        items = body.get("candidates") or [] if isinstance(body, dict) else []
+        found = _row_problems(answer, items, {})
+        return _back(back, error=_("nothing imported") + "\n" + "\n".join(found[:20]))
     done = answer.json()
-    understood = ", ".join(f"{k} → {v}" for k, v in sheet.columns.items())
-    ignored = f"; columns ignored: {', '.join(sheet.ignored)}" if sheet.ignored else ""
     return _back(
         back,
-        message=f"{len(items)} rows imported from {name} ({done['created']} new, "
-        f"{done['changed']} changed, {done['unchanged']} unchanged); columns read: "
-        f"{understood}{ignored}",
+        message=_(
+            "%(n)s rows imported (%(created)s new, %(changed)s changed, %(unchanged)s unchanged)",
+            n=number(done["created"] + done["changed"] + done["unchanged"]),
+            created=number(done["created"]),
+            changed=number(done["changed"]),
+            unchanged=number(done["unchanged"]),
+        ),
     )
 
 
-def _row_problems(answer: httpx.Response, items: list[dict[str, Any]]) -> str:
-    """The API's problems with a batch, each named by the file's line and id."""
+def _row_problems(
+    answer: httpx.Response, items: list[dict[str, Any]], headers: dict[str, str]
+) -> list[str]:
+    """The API's problems with a batch, each named by the file's row (the
+    header is row 1) and the column as the file names it, in the reader's
+    language."""
     try:
         errors = answer.json().get("errors") or []
     except ValueError:
         errors = []
     if not errors:
-        return problem_text(answer)
-    line = {item["id"]: n for n, item in enumerate(items, start=2)}
+        return [problem_text(answer)]
+    line = {item.get("id"): n for n, item in enumerate(items, start=2)}
     out = []
     for e in errors:
-        field = str(e.get("field", ""))
-        at = re.match(r"^\['[^']*'\]\.candidates\.(\d+)\.?(.*)$", field)
-        named = re.match(r"^candidates\[('.*')\]\.?(.*)$", field)
+        where = str(e.get("field", ""))
+        message = i18n.problem(str(e.get("message", "")))
+        at = re.match(r"^\['[^']*'\]\.candidates\.(\d+)\.?([a-z_]*)", where)
+        named = re.match(r"^candidates\[('.*')\]\.?([a-z_]*)", where)
         if at:
-            n = int(at.group(1))
-            where = f"line {n + 2} ({items[n]['id']}) {at.group(2)}"
+            row, field = int(at.group(1)) + 2, at.group(2)
         elif named:
-            ident = named.group(1)[1:-1]
-            where = f"line {line.get(ident, '?')} ({ident}) {named.group(2)}"
+            row, field = line.get(named.group(1)[1:-1], 0), named.group(2)
         else:
-            where = field
-        out.append(f"{where.strip()}: {e.get('message')}")
-    return "; ".join(out[:10]) + (f"; … {len(out) - 10} more" if len(out) > 10 else "")
+            out.append(f"{i18n.field(where)}: {message}")
+            continue
+        column = headers.get(field) or (i18n.field(field) if field else "")
+        out.append(
+            _(
+                "row %(row)s, column %(column)s: %(problem)s",
+                row=row,
+                column=column,
+                problem=message,
+            )
+            if column
+            else _("row %(row)s: %(problem)s", row=row, problem=message)
+        )
+    return out
 
 
 def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -269,7 +343,7 @@ def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str
         item = {k: v for k, v in stored.items() if k in CandidateIn.model_fields}
         item["version"] = stored["version"]
     item["id"] = row.get("id", "")
-    for field in ("kind", "tier", "level"):
+    for field in ("kind", "tier", "level", "name", "number"):
         if field in row:
             if row[field]:
                 item[field] = row[field]
@@ -285,6 +359,16 @@ def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str
 
 
 templates.env.globals["ranking_text"] = ranking_text
+
+
+def _texts(**fields: str) -> dict[str, str]:
+    """The free-text fields a form filled: trimmed, line breaks as \\n, empty ones left out."""
+    out = {}
+    for key, text in fields.items():
+        cleaned = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        if cleaned:
+            out[key] = cleaned
+    return out
 
 
 def _integer(text: str) -> int | str:

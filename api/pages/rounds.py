@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api import i18n
+from api.i18n import _
 from api.pages.common import (
     COOKIE,
     SignIn,
@@ -15,11 +17,13 @@ from api.pages.common import (
     _check_csrf,
     _page,
     api,
+    consortium,
     problem_text,
     router,
     seg,
 )
 from api.pages.forms import ranking_text
+from api.pages.words import sayer, term
 from matching import charts
 
 # ------------------------------------------------------------------ sign-in
@@ -35,11 +39,24 @@ async def signin(request: Request, token: str = Form(...)) -> Response:
     try:
         me = await api(request, "GET", "/me", token=token.strip())
     except SignIn:
-        return _back("/ui/signin", error="that token is not valid")
-    response = _back("/ui", message=f"signed in as {me.json()['organization']['id']}")
+        return _back("/ui/signin", error=_("that token is not valid"))
+    org = me.json()["organization"]
+    response = _back("/ui", message=_("signed in as %(who)s", who=org.get("name") or org["id"]))
     response.set_cookie(
         COOKIE, token.strip(), httponly=True, samesite="strict", secure=False, path="/ui"
     )
+    return response
+
+
+@router.get("/language")
+async def language(to: str, next: str = "/ui") -> Response:
+    """The language switch: remembered in a cookie, back to the page it was pressed on."""
+    back = next if next.startswith("/ui") and not next.startswith("//") else "/ui"
+    response = _back(back)
+    if to in i18n.LOCALES:
+        response.set_cookie(
+            i18n.COOKIE, to, max_age=365 * 24 * 3600, samesite="lax", path="/ui", httponly=True
+        )
     return response
 
 
@@ -61,7 +78,7 @@ async def home(request: Request, msg: str | None = None, err: str | None = None)
     graph_svg = None
     if me["role"] == "coordinator":
         graph = (await api(request, "GET", "/graph")).json()
-        graph_svg = charts.consortium_graph(graph["organizations"], graph["links"])
+        graph_svg = charts.consortium_graph(graph["organizations"], graph["links"], sayer({}))
     return _page(request, "home.html", me=me, rounds=rounds, graph_svg=graph_svg, msg=msg, err=err)
 
 
@@ -73,7 +90,7 @@ async def create_round(
     answer = await api(request, "POST", "/rounds", token, json={"id": id.strip(), "seed": seed})
     if answer.is_error:
         return _back("/ui", error=problem_text(answer))
-    return _back(f"/ui/rounds/{seg(id.strip())}", message="round created")
+    return _back(f"/ui/rounds/{seg(id.strip())}", message=_("round created"))
 
 
 # ------------------------------------------------------------------ a round
@@ -100,12 +117,18 @@ async def round_page(
         return _back("/ui", error=problem_text(answer))
     r = answer.json()
     rid = seg(r["id"])
-    context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err}
+    graph, org_names = await consortium(request)
+    context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err, "org_names": org_names}
     published = None
     if r["state"] == "published":
         published = (await api(request, "GET", f"/rounds/{rid}/assignments")).json()
     context["published"] = published
+    if me["role"] != "enterprise":
+        listed = (await api(request, "GET", f"/rounds/{rid}/placements")).json()
+        context["titles"] = {p["id"]: p["title"] for p in listed if p.get("title")}
     if me["role"] == "coordinator":
+        everyone = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
+        context["people"] = {c["id"]: c for c in everyone}
         runs = (await api(request, "GET", f"/rounds/{rid}/runs")).json()
         # the runs' table shows their stored summaries; only the runs shown are read whole
         solved = [x["id"] for x in runs if x["status"] == "solved"]
@@ -116,7 +139,7 @@ async def round_page(
             busy=any(x["status"] in ("queued", "running") for x in runs),
             chosen=chosen,
             result=result,
-            charts=charts.result_charts(result) if result else {},
+            charts=charts.result_charts(result, sayer(org_names)) if result else {},
             unplaced=_unplaced(result) if result else [],
         )
         if result and vs is not None and vs in solved and vs != chosen:
@@ -126,9 +149,10 @@ async def round_page(
                 "results": [result, other],
                 "svg": charts.compare_bars(
                     [
-                        (f"{result['mechanism']} {str(chosen)[:8]}", result),
-                        (f"{other['mechanism']} {vs[:8]}", other),
-                    ]
+                        (f"{term(result['mechanism'])} {str(chosen)[:8]}", result),
+                        (f"{term(other['mechanism'])} {vs[:8]}", other),
+                    ],
+                    sayer(org_names),
                 ),
                 "differ": sum(
                     1 for c, p in result["assignments"].items() if other["assignments"].get(c) != p
@@ -139,12 +163,26 @@ async def round_page(
         places = (await api(request, "GET", f"/rounds/{rid}/placements")).json()
         applicants = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
         for p in places:
-            p["applicants"] = [a["id"] for a in applicants if p["id"] in a["applied_to"]]
+            p["applicants"] = [a for a in applicants if p["id"] in a["applied_to"]]
             # the order to edit: its ranking, ties kept; without one, its
             # applicants (sent back unchanged, that keeps the default score)
-            p["order"] = ranking_text(p.get("ranking") or p["applicants"])
+            p["order"] = ranking_text(p.get("ranking") or [a["id"] for a in p["applicants"]])
             p["unranked"] = "" if p.get("ranking") is not None else p["order"]
-        return _page(request, "round_enterprise.html", places=places, **context)
+        park = next(
+            (
+                k["target"]
+                for k in graph["links"]
+                if k["source"] == me["organization"]["id"] and k["kind"] == "located_in"
+            ),
+            None,
+        )
+        return _page(
+            request,
+            "round_enterprise.html",
+            places=places,
+            park_name=org_names.get(park, park) if park else None,
+            **context,
+        )
     people = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
     return _page(request, "round_college.html", people=people, **context)
 
@@ -173,19 +211,27 @@ async def round_action(
     base = f"/rounds/{seg(rid)}"
     if action in ("open", "close"):
         answer = await api(request, "POST", f"{base}/{action}", token)
-        message = "round opened" if action == "open" else "round closed: its snapshot is frozen"
+        message = (
+            _("round opened for registration")
+            if action == "open"
+            else _("registration closed: the round's snapshot is frozen")
+        )
     elif action == "solve":
         answer = await api(request, "POST", f"{base}/runs", token, json={"mechanism": mechanism})
         # a solve is queued, not done: say what the API said of it
         run_id = answer.json().get("id", "") if answer.is_success else ""
         message = (
-            f"run {run_id} queued; this page follows it"
+            _("run %(run)s queued; this page follows it", run=run_id[:8])
             if answer.status_code == 202
-            else f"run {run_id} with these options is already {answer.json().get('status')}"
+            else _(
+                "run %(run)s with these options is already %(status)s",
+                run=run_id[:8],
+                status=term(answer.json().get("status")),
+            )
         )
     elif action == "publish":
         answer = await api(request, "POST", f"{base}/runs/{seg(run)}/publish", token)
-        message = f"run {run} published"
+        message = _("run %(run)s published", run=run[:8])
     else:
-        return _back(f"/ui{base}", error=f"unknown action {action[:40]!r}")
+        return _back(f"/ui{base}", error=_("unknown action %(a)s", a=repr(action[:40])))
     return _after(rid, answer, message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.answers import ApplicantOut, BatchOut, CandidateOut
@@ -71,11 +71,16 @@ def list_candidates(
 
 @router.post("", responses=documented(412, 428))
 def save_candidates(
-    r: CollegeEdit, body: CandidatesIn, actor: CurrentActor, session: SessionDep
+    r: CollegeEdit,
+    body: CandidatesIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    dry_run: bool = Query(False, description="check everything and count, store nothing"),
 ) -> BatchOut:
     """Register or edit many of the caller's candidates at once (a file
     import): all of them or, on any problem, none. A candidate already stored
-    names the version it was read at (428 without, 412 when stale)."""
+    names the version it was read at (428 without, 412 when stale). With
+    `dry_run` the same checks and counts, and nothing stored (a preview)."""
     stored = {c.id: c for c in repo.candidates(session, r, actor.organization)}
     others = repo.existing_ids(session, t.Candidate, r, [x.id for x in body.candidates])
     read_at = {x.id: x.version for x in body.candidates}
@@ -115,6 +120,8 @@ def save_candidates(
         elif c.version != read_at[cid]:
             changed += 1
     session.flush()
+    if dry_run:
+        session.rollback()
     return BatchOut(created=created, changed=changed, unchanged=len(records) - created - changed)
 
 

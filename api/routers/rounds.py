@@ -4,6 +4,7 @@ published; a closed round may reopen until it is published
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Request, status
@@ -60,6 +61,14 @@ def get_round(r: AnyRound, session: SessionDep) -> RoundOut:
     return round_out(session, r)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# each kind of round file the import takes, and its reader
+IMPORTS: dict[str, Callable[[bytes], object]] = {
+    "application/json": io.parse_json,
+    "application/zip": csvbundle.read_csv_zip,
+    "application/x-zip-compressed": csvbundle.read_csv_zip,
+    XLSX: csvbundle.read_workbook,
+}
 ImportableRound = Annotated[t.Round, round_for(Role.COORDINATOR, action=Action.IMPORT)]
 
 
@@ -68,14 +77,17 @@ async def import_round(
     r: ImportableRound, request: Request, actor: CurrentActor, session: SessionDep
 ) -> RoundOut:
     """Replace the round's content with a whole round document: JSON
-    (application/json) or a zipped CSV bundle (application/zip). Parsing and
+    (application/json), a zipped CSV bundle (application/zip) or the same
+    tables as an Excel workbook (a sheet per file). Parsing and
     storing run off the event loop: a national round takes seconds, and other
     requests go on meanwhile."""
     body = await request.body()
     kind = request.headers.get("content-type", "").split(";")[0].strip()
-    if kind not in ("application/json", "application/zip", "application/x-zip-compressed"):
+    if kind not in IMPORTS:
         raise Problem(
-            415, "send application/json (a round document) or application/zip (a CSV bundle)"
+            415,
+            "send application/json (a round document), application/zip (a CSV bundle) or "
+            f"{XLSX} (a workbook of the same tables)",
         )
     settings = request.app.state.settings
     return await run_in_threadpool(_import, session, r, actor, body, kind, settings)
@@ -84,7 +96,7 @@ async def import_round(
 def _import(
     session: Session, r: t.Round, actor: Actor, body: bytes, kind: str, settings: Settings
 ) -> RoundOut:
-    doc = io.parse_json(body) if kind == "application/json" else csvbundle.read_csv_zip(body)
+    doc = IMPORTS[kind](body)
     if isinstance(doc, dict):
         doc = {**doc, "id": r.id}
     parsed = parse_round(doc)

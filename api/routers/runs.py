@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
@@ -191,26 +192,67 @@ def _rows(session: Session, r: t.Round, actor: Actor, run_id: str) -> list[Assig
     the candidate's college or institute (one row builder for every audience
     and every export)."""
     result = _result(session, r, run_id)
-    hosts = repo.placement_hosts(session, r)
-    affiliations = repo.affiliations(session, r)
+    places = repo.placement_hosts(session, r)
+    people = repo.affiliations(session, r)
+    names = repo.names(session, r.consortium_id)
+    parks = repo.parks(session, r.consortium_id)
     explanations = result["explanations"]
+    admitted = _admitted(result["assignments"], places)
     rows = []
     for cid, pid in result["assignments"].items():
-        affiliation = affiliations.get(cid)
+        affiliation, name, number = people.get(cid, (None, None, None))
+        host, title, _ = places.get(pid, (None, None, None)) if pid else (None, None, None)
         if actor.role is Role.COLLEGE and affiliation != actor.organization:
             continue
-        if actor.role is Role.ENTERPRISE and (pid is None or hosts.get(pid) != actor.organization):
+        if actor.role is Role.ENTERPRISE and (pid is None or host != actor.organization):
             continue
+        park = parks.get(host) if host else None
         row = AssignmentRow(
             candidate=cid,
+            name=name,
+            # an enterprise sees who is coming by name, college and level, not their number
+            number=number if actor.role is not Role.ENTERPRISE else None,
             placement=pid,
-            host=hosts.get(pid) if pid else None,
+            title=title,
+            host=host,
+            host_name=names.get(host) if host else None,
+            park=park,
+            park_name=names.get(park) if park else None,
             affiliation=affiliation,
+            affiliation_name=names.get(affiliation) if affiliation else None,
         )
-        if actor.role is not Role.ENTERPRISE:
+        if actor.role is Role.COORDINATOR:
             row.explanations = explanations.get(cid, [])
+        elif actor.role is Role.COLLEGE:
+            row.explanations = [_as_position(e, admitted) for e in explanations.get(cid, [])]
         rows.append(row)
     return rows
+
+
+def _admitted(
+    assignments: dict[str, str | None], places: dict[str, tuple[str, str | None, str | None]]
+) -> dict[tuple[str, str], int]:
+    """How many were admitted at each placement and with each mentor."""
+    out: Counter[tuple[str, str]] = Counter()
+    for pid in assignments.values():
+        if pid is not None:
+            out["placement", pid] += 1
+            mentor = places.get(pid, (None, None, None))[2]
+            if mentor is not None:
+                out["mentor", mentor] += 1
+    return dict(out)
+
+
+def _as_position(e: dict[str, Any], admitted: dict[tuple[str, str], int]) -> dict[str, Any]:
+    """A reason as a college may read it: a full placement's cutoff is a
+    position ("the last of the 12 admitted"), never another organization's
+    candidate (the coordinator's result keeps the contract's `cutoff` id)."""
+    if "cutoff" not in e:
+        return e
+    out = {k: v for k, v in e.items() if k != "cutoff"}
+    key = ("mentor", e["mentor"]) if e.get("mentor") else ("placement", e["placement"])
+    out["admitted"] = admitted.get(key, 0)
+    return out
 
 
 ASSIGNMENTS: dict[int | str, dict[str, Any]] = {
@@ -262,7 +304,9 @@ def _assignments(r: t.Round, run: str, rows: list[AssignmentRow], format: str) -
         reasons = "; ".join(
             f"{e['placement']}: {e['reason']}"
             + "".join(
-                f" {k} {e[k]}" for k in ("cutoff", "rule", "mentor", "policy", "gain") if k in e
+                f" {k} {e[k]}"
+                for k in ("cutoff", "admitted", "rule", "mentor", "policy", "gain")
+                if k in e
             )
             for e in row.explanations or []
         )

@@ -12,7 +12,18 @@ from api.storage import tables as t
 
 ORGANIZATION = ("id", "kind", "name", "level")
 LINK = ("source", "target", "kind", "weight")
-PLACEMENT = ("id", "host", "kind", "capacity", "mentor", "skills", "requirements", "ranking")
+PLACEMENT = (
+    "id",
+    "host",
+    "kind",
+    "capacity",
+    "mentor",
+    "skills",
+    "requirements",
+    "ranking",
+    "title",
+    "description",
+)
 MENTOR = ("id", "capacity", "ranking")
 CANDIDATE = (
     "id",
@@ -23,6 +34,8 @@ CANDIDATE = (
     "level",
     "skills",
     "preferences",
+    "name",
+    "number",
 )
 # what a column holds when the document leaves its field out
 DEFAULTS: dict[str, Any] = {"skills": [], "requirements": {}, "preferences": []}

@@ -126,6 +126,24 @@ def applicants_among(s: Session, r: t.Round, pid: str, ids: Iterable[str]) -> se
     return {cid for cid, prefs in rows if pid in mentioned(prefs)}
 
 
+def numbered(
+    s: Session, r: t.Round, numbers: Iterable[str]
+) -> list[tuple[str, str | None, str | None, str]]:
+    """(id, college, institute, number) of the round's candidates holding one of `numbers`."""
+    wanted = sorted(set(numbers))
+    rows: list[Any] = []
+    c = t.Candidate
+    for start in range(0, len(wanted), 1000):
+        rows += s.execute(
+            select(c.id, c.college, c.institute, c.number).where(
+                c.consortium_id == r.consortium_id,
+                c.round_id == r.id,
+                c.number.in_(wanted[start : start + 1000]),
+            )
+        ).all()
+    return [(cid, college, institute, number) for cid, college, institute, number in rows]
+
+
 def placement_stubs(s: Session, r: t.Round, ids: Iterable[str]) -> list[tuple[str, str, str]]:
     """(id, host, kind) of the round's placements among `ids`."""
     rows = _among(s, t.Placement, r, ids, t.Placement.id, t.Placement.host, t.Placement.kind)
@@ -201,24 +219,45 @@ def candidates(s: Session, r: t.Round, affiliation: str | None = None) -> Sequen
     return s.scalars(q.order_by(t.Candidate.id)).all()
 
 
-def placement_hosts(s: Session, r: t.Round) -> dict[str, str]:
-    """Each placement's host (two columns, not whole rows)."""
+def placement_hosts(s: Session, r: t.Round) -> dict[str, tuple[str, str | None, str | None]]:
+    """Each placement's host, title and mentor (a few columns, not whole rows)."""
+    p = t.Placement
     rows = s.execute(
-        select(t.Placement.id, t.Placement.host).where(
-            t.Placement.consortium_id == r.consortium_id, t.Placement.round_id == r.id
+        select(p.id, p.host, p.title, p.mentor).where(
+            p.consortium_id == r.consortium_id, p.round_id == r.id
         )
     )
-    return {pid: host for pid, host in rows}
+    return {pid: (host, title, mentor) for pid, host, title, mentor in rows}
 
 
-def affiliations(s: Session, r: t.Round) -> dict[str, str | None]:
-    """Each candidate's college or institute (three columns, not whole rows)."""
+def affiliations(s: Session, r: t.Round) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """Each candidate's college or institute, name and number (not whole rows)."""
+    c = t.Candidate
     rows = s.execute(
-        select(t.Candidate.id, t.Candidate.college, t.Candidate.institute).where(
-            t.Candidate.consortium_id == r.consortium_id, t.Candidate.round_id == r.id
+        select(c.id, c.college, c.institute, c.name, c.number).where(
+            c.consortium_id == r.consortium_id, c.round_id == r.id
         )
     )
-    return {cid: college or institute for cid, college, institute in rows}
+    return {
+        cid: (college or institute, name, number) for cid, college, institute, name, number in rows
+    }
+
+
+def parks(s: Session, consortium: str) -> dict[str, str]:
+    """Each organization located in a park: that park's id."""
+    rows = s.execute(
+        select(t.Link.source, t.Link.target).where(
+            t.Link.consortium_id == consortium, t.Link.kind == "located_in"
+        )
+    )
+    return dict(rows.all())
+
+
+def names(s: Session, consortium: str) -> dict[str, str]:
+    """Each organization's name (those that have one)."""
+    o = t.Organization
+    rows = s.execute(select(o.id, o.name).where(o.consortium_id == consortium, o.name.is_not(None)))
+    return {ident: name for ident, name in rows if name is not None}
 
 
 def candidate(s: Session, r: t.Round, cid: str) -> t.Candidate | None:

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID = String(200)
@@ -106,6 +115,8 @@ class Placement(Base):
     mentor: Mapped[str | None] = mapped_column(ID)
     skills: Mapped[list[Any]]
     requirements: Mapped[dict[str, Any]]
+    title: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __table_args__ = (_round_fk(),)
 
@@ -132,8 +143,14 @@ class Candidate(Base):
     level: Mapped[str | None] = mapped_column(String(40))
     skills: Mapped[list[Any]]
     preferences: Mapped[list[Any]]
+    name: Mapped[str | None] = mapped_column(String(200))
+    number: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __table_args__ = (_round_fk(),)
+    __table_args__ = (
+        _round_fk(),
+        # a college finds its people by 学号 / 工号
+        Index("ix_candidates_number", "consortium_id", "round_id", "number"),
+    )
 
 
 class Run(Base):

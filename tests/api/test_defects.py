@@ -5,8 +5,10 @@ tests/unit/test_objective_reference.py."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -28,12 +30,27 @@ def _stored(w: World, headers: dict[str, str]) -> list[dict[str, object]]:
     return sorted(answer.json(), key=lambda c: str(c["id"]))
 
 
-def _upload(c: TestClient, csrf: str, name: str, data: bytes) -> str:
+def _preview(c: TestClient, csrf: str, name: str, data: bytes, raw: bool = False) -> str:
+    """Upload a file: the preview page (200), or the round's page with why not (303)."""
     answer = c.post(
-        "/ui/rounds/r1/candidates/import",
+        "/ui/rounds/r1/candidates/preview",
         data={"csrf": csrf},
         files={"file": (name, data, "application/octet-stream")},
     )
+    if answer.status_code == 303:
+        return unquote(answer.headers["location"])
+    assert answer.status_code == 200, answer.text
+    return answer.text if raw else html.unescape(answer.text)
+
+
+def _upload(c: TestClient, csrf: str, name: str, data: bytes) -> str:
+    """Preview a file and confirm it: where the confirmation leads."""
+    page = _preview(c, csrf, name, data, raw=True)
+    assert 'id="confirm"' in page, page
+    found = re.search(r'name="payload" value="([^"]*)"', page)
+    assert found is not None
+    payload = html.unescape(found.group(1))
+    answer = c.post("/ui/rounds/r1/candidates/import", data={"csrf": csrf, "payload": payload})
     assert answer.status_code == 303, answer.text
     return unquote(answer.headers["location"])
 
@@ -47,37 +64,102 @@ def test_csv_import_with_bad_rows_stores_nothing(world: World) -> None:
     c, csrf = _signed_in(world, world.czcit)
     before = _stored(world, world.czcit)
     rows = "id,kind,preferences\nok1,student,hb-1\nbad1,alien,hb-1\nbad2,student,nowhere\n"
-    where = _upload(c, csrf, "mixed.csv", rows.encode())
-    assert "err=nothing imported" in where
-    assert "line 3 (bad1) kind" in where, where
+    page = _preview(c, csrf, "mixed.csv", rows.encode())
+    assert 'id="problems"' in page and 'id="confirm"' not in page
+    assert "row 3, column kind:" in page, page
     fixed = rows.replace("alien", "student")
-    where = _upload(c, csrf, "mixed.csv", fixed.encode())
-    assert "line 4 (bad2) preferences: unknown placement 'nowhere'" in where, where
-    assert _stored(world, world.czcit) == before
+    page = _preview(c, csrf, "mixed.csv", fixed.encode())
+    assert "row 4, column preferences: unknown placement 'nowhere'" in page, page
+    assert _stored(world, world.czcit) == before  # a preview stores nothing
+    where = _upload(c, csrf, "fixed.csv", fixed.replace("nowhere", "qh-1").encode())
+    assert "3 rows imported (3 new, 0 changed, 0 unchanged)" in where, where
+    assert len(_stored(world, world.czcit)) == len(before) + 3
+
+
+def test_a_confirmation_after_a_concurrent_edit_stores_nothing(world: World) -> None:
+    """The preview was read at a version; an edit in between makes the confirmation 412."""
+    flow.open_round(world)
+    flow.post_placements(world)
+    flow.register_candidates(world)
+    c, csrf = _signed_in(world, world.czcit)
+    page = _preview(c, csrf, "a.csv", b"id,skills\ns1,qc\n", raw=True)
+    payload = re.search(r'name="payload" value="([^"]*)"', page)
+    assert payload is not None
+    etag = world.client.get("/rounds/r1/candidates/s1", headers=world.czcit).headers["ETag"]
+    body = {"kind": "student", "preferences": ["hb-1"], "skills": ["assay"]}
+    headers = {**world.czcit, "If-Match": etag}
+    assert world.client.put("/rounds/r1/candidates/s1", json=body, headers=headers).is_success
+    answer = c.post(
+        "/ui/rounds/r1/candidates/import",
+        data={"csrf": csrf, "payload": html.unescape(payload.group(1))},
+    )
+    where = unquote(answer.headers["location"])
+    assert "err=nothing imported\ncandidate 's1' changed since version 1: now 2" in where, where
+    s1 = world.client.get("/rounds/r1/candidates/s1", headers=world.czcit).json()
+    assert s1["skills"] == ["assay"]
 
 
 def test_chinese_headers_gbk_and_excel_are_understood(world: World) -> None:
     flow.open_round(world)
     flow.post_placements(world)
     c, csrf = _signed_in(world, world.czcit)
-    rows = "学号,类型,志愿\ncz-1,学生,hb-1;qh-1\ncz-2,学徒,qh-1\n"
+    rows = (
+        "候选人编号,姓名,学号,类型,志愿\n"
+        "cz-1,张伟,2027001,学生,hb-1;qh-1\ncz-2,李娜,2027002,学徒,qh-1\n"
+    )
+    page = _preview(c, csrf, "名单.csv", rows.encode("gbk"))
+    assert "候选人编号 → id" in page and "学号 → number" in page and "张伟" in page, page
     where = _upload(c, csrf, "名单.csv", rows.encode("gbk"))
-    assert "2 rows imported" in where and "学号 → id" in where, where
+    assert "2 rows imported" in where, where
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    for row in (["学号", "技能", "备注"], [3, "qc、assay", "x"], ["cz-1", "qc", ""]):
+    for row in (["学号", "技能", "备注"], [3, "qc、assay", "x"], ["2027009", "qc", ""]):
         sheet.append(row)
     data = io.BytesIO()
     book.save(data)
+    page = _preview(c, csrf, "名单.xlsx", data.getvalue())
+    assert "Columns ignored: 备注" in page, page
     where = _upload(c, csrf, "名单.xlsx", data.getvalue())
-    assert "2 rows imported" in where and "columns ignored: 备注" in where, where
+    assert "2 rows imported" in where, where
     stored = {x["id"]: x for x in _stored(world, world.czcit)}
-    assert stored["cz-1"]["kind"] == "student" and stored["cz-1"]["skills"] == ["qc"]
-    # the workbook had no preference column: cz-1 keeps its preferences
-    assert stored["cz-1"]["preferences"] == ["hb-1", "qh-1"]
-    assert stored["cz-2"]["kind"] == "apprentice"
-    assert stored["3"]["skills"] == ["qc", "assay"]  # a number in Excel is an id all the same
+    assert stored["cz-1"]["kind"] == "student" and stored["cz-1"]["name"] == "张伟"
+    # a file of 学号 only: the number is the id (a number in Excel all the same)
+    assert stored["3"]["skills"] == ["qc", "assay"] and stored["3"]["number"] == "3"
+    assert stored["2027009"]["skills"] == ["qc"]
+    assert stored["cz-2"]["kind"] == "apprentice" and stored["cz-2"]["number"] == "2027002"
+
+
+def test_a_number_is_one_persons_within_its_college(world: World) -> None:
+    flow.open_round(world)
+    flow.post_placements(world)
+    c, csrf = _signed_in(world, world.czcit)
+    rows = "id,number,preferences\na1,2027001,hb-1\na2,2027001,hb-1\n"
+    page = _preview(c, csrf, "twins.csv", rows.encode())
+    assert "row 3, column number: number '2027001' is also candidate 'a1'" in page, page
+    _upload(c, csrf, "one.csv", b"id,number,preferences\na1,2027001,hb-1\n")
+    page = _preview(c, csrf, "later.csv", b"id,number,preferences\na3,2027001,hb-1\n")
+    assert "is also candidate 'a1'" in page, page
+    # another college may use the same number
+    czu, czu_csrf = _signed_in(world, world.czu)
+    answer = czu.post(
+        "/ui/rounds/r1/candidates/preview",
+        data={"csrf": czu_csrf},
+        files={"file": ("u.csv", b"id,number,preferences\nu9,2027001,hb-1\n", "text/csv")},
+    )
+    assert 'id="confirm"' in answer.text
+
+
+def test_the_template_has_the_readers_headers(world: World) -> None:
+    flow.open_round(world)
+    c, _ = _signed_in(world, world.czcit)
+    english = load_workbook(io.BytesIO(c.get("/ui/rounds/r1/candidates/template.xlsx").content))
+    c.cookies.set("lang", "zh_CN", path="/ui")
+    chinese = load_workbook(io.BytesIO(c.get("/ui/rounds/r1/candidates/template.xlsx").content))
+    head = [cell.value for cell in next(english.worksheets[0].iter_rows(max_row=1))]
+    assert head[:3] == ["id", "name", "number"]
+    head = [cell.value for cell in next(chinese.worksheets[0].iter_rows(max_row=1))]
+    assert head[:3] == ["候选人编号", "姓名", "学号"]
 
 
 @pytest.mark.parametrize(
@@ -95,7 +177,7 @@ def test_files_that_cannot_be_read_are_refused_with_a_reason(
 ) -> None:
     flow.open_round(world)
     c, csrf = _signed_in(world, world.czcit)
-    where = _upload(c, csrf, name, data)
+    where = _preview(c, csrf, name, data)
     assert "err=nothing imported" in where and says in where, where
     assert _stored(world, world.czcit) == []
 
@@ -297,8 +379,8 @@ def test_every_kind_offered_by_the_placement_form_is_accepted(world: World) -> N
     page = c.get("/ui/rounds/r1/new-placement").text
     offered = [k.value for k in PlacementKind]
     for kind in offered:
-        assert f"<option>{kind}</option>" in page
-    assert "<option>research</option>" not in page
+        assert f'<option value="{kind}">{kind.replace("_", " ")}</option>' in page, page
+    assert '<option value="research">' not in page
     for n, kind in enumerate(offered):
         form = {"csrf": csrf, "id": f"p{n}", "kind": kind, "capacity": "1"}
         answer = c.post("/ui/rounds/r1/placements", data=form)
@@ -310,11 +392,21 @@ def test_the_coordinators_workbook_names_hosts_and_colleges(world: World) -> Non
     c, _ = _signed_in(world, world.coordinator)
     answer = c.get(f"/ui/rounds/r1/export.xlsx?run={run}")
     assert answer.status_code == 200
-    sheet = load_workbook(io.BytesIO(answer.content))["assignments"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("candidate", "affiliation", "placement", "host")
-    assigned = [r for r in rows[1:] if r[2]]
-    assert assigned and all(r[1] and r[3] for r in assigned)
+    book = load_workbook(io.BytesIO(answer.content))
+    rows = list(book["results"].iter_rows(values_only=True))
+    assert rows[0][:8] == (
+        "name",
+        "number",
+        "candidate id",
+        "college or institute",
+        "placement title",
+        "placement id",
+        "host",
+        "park",
+    )
+    assigned = [r for r in rows[1:] if r[5]]
+    assert assigned and all(r[3] and r[6] for r in assigned)
+    assert book.sheetnames[:3] == ["results", "reasons", "policy quotas"]
 
 
 def test_the_solve_banner_says_queued_not_done(world: World) -> None:

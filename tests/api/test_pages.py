@@ -9,14 +9,21 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api import i18n
 from api.pages import COOKIE
 from tests.api import flow
 from tests.api.conftest import World
 
 
+def _english(c: TestClient) -> TestClient:
+    """These tests read the pages' English (the switch's cookie); test_i18n reads the Chinese."""
+    c.cookies.set(i18n.COOKIE, "en", path="/ui")
+    return c
+
+
 def _signed_in(w: World, headers: dict[str, str]) -> tuple[TestClient, str]:
     token = headers["Authorization"].removeprefix("Bearer ")
-    c = TestClient(w.client.app, follow_redirects=False)
+    c = _english(TestClient(w.client.app, follow_redirects=False))
     answer = c.post("/ui/signin", data={"token": token})
     assert answer.status_code == 303 and answer.headers["location"].startswith("/ui?msg=")
     cookie = answer.headers["set-cookie"]
@@ -30,7 +37,7 @@ def _signed_in(w: World, headers: dict[str, str]) -> tuple[TestClient, str]:
 
 
 def test_without_a_session_every_page_goes_to_sign_in(world: World) -> None:
-    c = TestClient(world.client.app, follow_redirects=False)
+    c = _english(TestClient(world.client.app, follow_redirects=False))
     for path in ("/ui", "/ui/rounds/r1", "/ui/rounds/r1/export.xlsx"):
         answer = c.get(path)
         assert answer.status_code == 303 and answer.headers["location"] == "/ui/signin"

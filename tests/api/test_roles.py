@@ -268,6 +268,10 @@ def test_runs_results_and_publication(world: World) -> None:
     assert {a["candidate"] for a in mine} == {"s1", "s2"}
     s2 = next(a for a in mine if a["candidate"] == "s2")
     assert s2["placement"] is None
+    # a college reads a cutoff as a position, never another organization's candidate
+    assert s2["explanations"] == [{"placement": "hb-1", "reason": "full", "admitted": 2}]
+    everyone = c.get(f"/rounds/r1/runs/{run}/assignments", headers=world.coordinator).json()
+    s2 = next(a for a in everyone["assignments"] if a["candidate"] == "s2")
     assert s2["explanations"] == [{"placement": "hb-1", "reason": "full", "cutoff": "s1"}]
     coming = c.get("/rounds/r1/assignments", headers=world.hengbang).json()["assignments"]
     assert {a["host"] for a in coming} == {"ent-hengbang"}
@@ -275,7 +279,7 @@ def test_runs_results_and_publication(world: World) -> None:
     text = c.get("/rounds/r1/assignments?format=csv", headers=world.czcit).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["candidate"] for r in rows] == [a["candidate"] for a in mine]
-    assert rows[1]["reasons"] == "hb-1: full cutoff s1"
+    assert rows[1]["reasons"] == "hb-1: full admitted 2"
 
 
 def test_a_run_that_fails_says_why(world: World) -> None:

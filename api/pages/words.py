@@ -1,0 +1,181 @@
+"""What a person reads in place of a code: the words for each vocabulary value
+(api/locale/glossary.md) and each reason as a sentence with the figures that
+make it checkable. Pages, exports and the report all read them from here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from api.i18n import N_, _, number
+
+# every vocabulary value a page shows, in English; its Chinese is in the catalog
+TERMS: dict[str, str] = {
+    # round states
+    "draft": N_("draft"),
+    "open": N_("open"),
+    "closed": N_("closed"),
+    "published": N_("published"),
+    # run states
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "solved": N_("solved"),
+    "failed": N_("failed"),
+    # roles
+    "coordinator": N_("coordinator"),
+    "enterprise": N_("enterprise"),
+    "college": N_("college"),
+    "institute": N_("research institute"),
+    # organization kinds
+    "government": N_("government"),
+    "park": N_("park"),
+    "studio": N_("master-craftsman studio"),
+    # placement kinds
+    "apprenticeship": N_("apprenticeship"),
+    "internship": N_("internship"),
+    "research_host": N_("research host"),
+    # candidate kinds
+    "student": N_("student"),
+    "apprentice": N_("apprentice"),
+    "project": N_("research project"),
+    # levels
+    "secondary_vocational": N_("secondary vocational"),
+    "higher_vocational": N_("higher vocational"),
+    "undergraduate": N_("undergraduate"),
+    "postgraduate": N_("postgraduate"),
+    # the seed's four talent tiers
+    "leading_scientist": N_("industry-leading scientist"),
+    "top_innovative": N_("top innovative talent"),
+    "young_reserve": N_("young reserve talent"),
+    "engineering_technician": N_("engineering technician"),
+    # mechanisms
+    "stable": N_("stable matching (candidate-proposing)"),
+    "stable-placement": N_("stable matching (placement-proposing)"),
+    "optimal": N_("welfare-optimal"),
+    # policies
+    "floor": N_("floor"),
+    "ceiling": N_("ceiling"),
+    # stability of an optimal run
+    "required": N_("stability required"),
+    "relaxed": N_("fewest blocking pairs"),
+    "ignored": N_("stability not required"),
+}
+# how a solve ended (its own vocabulary: "optimal" is also a mechanism)
+STATUSES: dict[str, str] = {
+    "optimal": N_("proven optimal"),
+    "feasible": N_("feasible (stopped at the time limit)"),
+    "infeasible": N_("infeasible"),
+    "no_solution": N_("no solution within the time limit"),
+}
+
+
+# the English words matching.charts writes (their Chinese is in the catalog)
+CHART_WORDS = (
+    N_("Choice obtained"),
+    N_("choice"),
+    N_("none"),
+    N_("Seats filled by park"),
+    N_("Candidates placed by college or institute"),
+    N_("Candidates placed by kind"),
+    N_("Candidates placed by tier"),
+    N_("placed"),
+    N_("mean rank"),
+    N_("welfare"),
+    N_("Runs compared"),
+    N_("Consortium: %(orgs)s organizations, %(links)s links"),
+)
+
+
+def sayer(org_names: dict[str, str]) -> Callable[[str], str]:
+    """What a chart's label reads as: an organization's name, a vocabulary
+    value's word, or the chart's English in the reader's language."""
+
+    def say(text: str) -> str:
+        if text in org_names:
+            return org_names[text]
+        if text in TERMS:
+            return _(TERMS[text])
+        return _(text)
+
+    return say
+
+
+def term(value: object) -> str:
+    """A vocabulary value in the reader's language (as written if unknown)."""
+    if value is None:
+        return ""
+    text = str(value)
+    return _(TERMS[text]) if text in TERMS else text
+
+
+def status(value: object) -> str:
+    text = str(value or "")
+    return _(STATUSES[text]) if text in STATUSES else text
+
+
+def _rule(rule: str) -> str:
+    kind, _sep, arg = rule.partition(" ")
+    if kind == "min_level":
+        return _("the placement needs at least the level %(level)s", level=term(arg))
+    if kind == "skills":
+        return _("the placement needs the skills %(skills)s", skills="、".join(arg.split(",")))
+    if kind == "max_distance":
+        return _(
+            "your college is more than %(hops)s links away from the host in the consortium",
+            hops=arg,
+        )
+    return rule
+
+
+def reason(
+    e: dict[str, Any], titles: dict[str, str] | None = None, names: dict[str, str] | None = None
+) -> str:
+    """One explanation as a sentence: why the candidate did not get
+    `e["placement"]` (its title from `titles`, a mentor's name from `names`)."""
+    place = e["placement"]
+    named = (titles or {}).get(place)
+    where = f"{named}（{place}）" if named else place
+    mentor = str(e.get("mentor", ""))
+    mentor = (names or {}).get(mentor, mentor)
+    why = e["reason"]
+    if why == "not_acceptable":
+        text = _("the placement did not put you in its ranking")
+    elif why == "ineligible":
+        text = _("you do not meet its condition: %(rule)s", rule=_rule(str(e.get("rule", ""))))
+    elif why == "full" and "admitted" in e:
+        text = _(
+            "the placement is full; the last of its %(n)s admitted candidates ranks above you",
+            n=number(e["admitted"]),
+        )
+    elif why == "full":
+        text = _(
+            "the placement is full; its last admitted candidate (%(cutoff)s) ranks above you",
+            cutoff=e.get("cutoff", ""),
+        )
+    elif why == "mentor_full" and "admitted" in e:
+        text = _(
+            "its mentor %(mentor)s is full; the last of the mentor's %(n)s admitted candidates "
+            "ranks above you",
+            mentor=mentor,
+            n=number(e["admitted"]),
+        )
+    elif why == "mentor_full":
+        text = _(
+            "its mentor %(mentor)s is full; the mentor's last admitted candidate (%(cutoff)s) "
+            "ranks above you",
+            mentor=mentor,
+            cutoff=e.get("cutoff", ""),
+        )
+    elif why == "policy":
+        text = _(
+            "placing you there would break the policy quota %(policy)s", policy=e.get("policy", "")
+        )
+    elif why == "welfare":
+        text = _(
+            "the welfare-optimal assignment keeps you where you are (moving you there "
+            "changes the welfare by %(gain)s)",
+            gain=number(e.get("gain"), 4),
+        )
+    else:
+        text = why
+    return _("%(placement)s: %(why)s", placement=where, why=text)
