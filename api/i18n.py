@@ -74,6 +74,11 @@ def gettext(message: str, **params: Any) -> str:
     return text % params if params else text
 
 
+def translate(locale: str, message: str) -> str:
+    """`message` in `locale`, whatever the request's language."""
+    return _translations(locale).gettext(message)
+
+
 def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     text = _translations(current()).ngettext(singular, plural, n)
     return text % {"num": n, **params}

@@ -26,18 +26,26 @@ def check_placement(
     session: Session, r: t.Round, item: str, host: str, values: dict[str, Any]
 ) -> None:
     """A placement as it would be stored: 422 naming each problem, else nothing."""
-    named = mentioned(values.get("ranking") or [])
+    check_placements(session, r, host, [(item, values)])
+
+
+def check_placements(
+    session: Session, r: t.Round, host: str, records: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Placements of one host (id, stored values) as they would be stored: one
+    document for all of them, so that a file of hundreds is checked at once."""
+    named = [cid for _, v in records for cid in mentioned(v.get("ranking") or [])]
     found = repo.existing_ids(session, t.Candidate, r, named)
     ranked = [cid for cid in dict.fromkeys(named) if cid in found]
     mentors = []
-    if values.get("mentor") is not None:
-        m = session.get(t.Mentor, (r.consortium_id, r.id, values["mentor"]))
+    for mid in sorted({v["mentor"] for _, v in records if v.get("mentor") is not None}):
+        m = session.get(t.Mentor, (r.consortium_id, r.id, mid))
         if m is not None:
             mentors.append(
                 {
                     "id": m.id,
                     "capacity": m.capacity,
-                    # only the candidates this ranking names matter to agreement
+                    # only the candidates these rankings name matter to agreement
                     "ranking": None if m.ranking is None else restricted(m.ranking, found),
                 }
             )
@@ -45,10 +53,13 @@ def check_placement(
         "id": r.id,
         "organizations": _organizations(session, r, {host}),
         "mentors": mentors,
-        "placements": [{"id": item, "host": host, **values}],
+        "placements": [{"id": item, "host": host, **values} for item, values in records],
         "candidates": [{"id": cid, "kind": "student", "preferences": []} for cid in ranked],
     }
-    _check(doc, f"placement {item!r} is not valid")
+    one = len(records) == 1
+    _check(
+        doc, f"placement {records[0][0]!r} is not valid" if one else "the placements are not valid"
+    )
 
 
 def check_candidates(

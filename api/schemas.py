@@ -139,6 +139,17 @@ class PlacementIn(Body):
         return {f: body[f] for f in mapping.PLACEMENT if f in body}
 
 
+class PlacementItem(PlacementIn):
+    """A placement of a batch: its id, and for one already stored the version it was read at."""
+
+    id: Id
+    version: Annotated[StrictInt, Field(ge=1)] | None = None
+
+
+class PlacementsIn(Body):
+    placements: Annotated[list[PlacementItem], Field(min_length=1, max_length=20_000)]
+
+
 class RankingIn(Body):
     ranking: Ranking
 

@@ -15,37 +15,102 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
 
+from api import i18n
 from api.i18n import _
-from matching.model import CandidateKind, Level, Tier
+from api.words import TERMS
+from matching.model import CandidateKind, Level, PlacementKind, Tier
 
-# field → the headers that name it (case and spaces ignored); the first two
-# are the template's headers in English and in Chinese
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "候选人编号", "编号"),
-    "name": ("name", "姓名"),
-    "number": ("number", "学号", "工号", "学号/工号"),
-    "kind": ("kind", "类型", "候选人类型"),
-    "tier": ("tier", "人才层次", "层次"),
-    "level": ("level", "学历层次", "学段"),
-    "skills": ("skills", "技能"),
-    "preferences": ("preferences", "志愿（按顺序）", "志愿", "意向岗位"),
-}
-# the Chinese words of each vocabulary (../shared/glossary-zh.md), as a file may hold them
-VALUES: dict[str, dict[str, str]] = {
-    "kind": {"学生": CandidateKind.STUDENT, "学徒": CandidateKind.APPRENTICE,
-             "科研项目": CandidateKind.PROJECT, "项目": CandidateKind.PROJECT},
-    "tier": {"产业领军科技人才": Tier.LEADING_SCIENTIST, "拔尖创新人才": Tier.TOP_INNOVATIVE,
-             "青年科技后备人才": Tier.YOUNG_RESERVE, "工程技术人才": Tier.ENGINEERING_TECHNICIAN},
-    "level": {"中职": Level.SECONDARY_VOCATIONAL, "高职": Level.HIGHER_VOCATIONAL,
-              "本科": Level.UNDERGRADUATE, "研究生": Level.POSTGRADUATE},
-}  # fmt: skip
+
+@dataclass(frozen=True)
+class Table:
+    """One kind of file: field → the headers that name it (case and spaces
+    ignored; the first two are the template's headers in English and in
+    Chinese), the fields whose cells are words of a vocabulary, an example row."""
+
+    name: tuple[str, str]  # the sheet's name in English and in Chinese
+    columns: dict[str, tuple[str, ...]]
+    vocabularies: dict[str, type[StrEnum]]
+    example: dict[str, tuple[str, str]]
+
+    def value(self, field: str, text: str) -> str:
+        """A cell as the field's value: a vocabulary's word (中文 or English) as its code."""
+        vocabulary = self.vocabularies.get(field)
+        return _words(vocabulary).get(text.casefold(), text) if vocabulary else text
+
+
+CANDIDATES = Table(
+    ("candidates", "候选人"),
+    {
+        "id": ("id", "候选人编号", "编号"),
+        "name": ("name", "姓名", "项目名称"),
+        "number": ("number", "学号", "工号", "学号/工号", "学号／工号"),
+        "kind": ("kind", "类型", "候选人类型"),
+        "tier": ("tier", "人才层次", "层次"),
+        "level": ("level", "学历层次", "学段"),
+        "skills": ("skills", "技能"),
+        "preferences": ("preferences", "志愿（按顺序）", "志愿", "意向岗位"),
+    },
+    {"kind": CandidateKind, "tier": Tier, "level": Level},
+    {
+        "id": ("s-0001", "s-0001"),
+        "name": ("Zhang Wei", "张伟"),
+        "number": ("2027010001", "2027010001"),
+        "kind": ("student", "学生"),
+        "tier": ("", ""),
+        "level": ("higher vocational", "高职"),
+        "skills": ("fermentation; quality control", "发酵；质量控制"),
+        "preferences": ("pl-0001; pl-0002", "pl-0001；pl-0002"),
+    },
+)
+PLACEMENTS = Table(
+    ("placements", "岗位"),
+    {
+        "id": ("id", "岗位编号", "编号"),
+        "title": ("title", "岗位名称"),
+        "kind": ("kind", "岗位类型", "类型"),
+        "capacity": ("capacity", "名额", "人数"),
+        "skills": ("skills", "期望技能", "技能"),
+        "min_level": ("min_level", "最低学历层次"),
+        "required_skills": ("required_skills", "必备技能"),
+        "mentor": ("mentor", "导师"),
+        "description": ("description", "岗位说明", "说明"),
+    },
+    {"kind": PlacementKind, "min_level": Level},
+    {
+        "id": ("pl-0001", "pl-0001"),
+        "title": ("Fermentation intern", "发酵工艺实习生"),
+        "kind": ("internship", "实习岗位"),
+        "capacity": ("2", "2"),
+        "skills": ("fermentation", "发酵"),
+        "min_level": ("", ""),
+        "required_skills": ("", ""),
+        "mentor": ("", ""),
+        "description": ("Works on the 5 t fermenters", "参与 5 吨发酵罐的日常工艺操作"),
+    },
+)
+
+
+@cache
+def _words(vocabulary: type[StrEnum]) -> dict[str, str]:
+    """Each value of `vocabulary` under every name a file may give it: its code,
+    its English word and its Chinese word (the catalog's, api/words.TERMS)."""
+    out = {}
+    for value in vocabulary:
+        english = TERMS.get(value.value, value.value)
+        for name in (value.value, english, i18n.translate("zh_CN", english)):
+            out[name.casefold()] = value.value
+    return out
+
+
 MAX_ROWS = 20_000
 _SEPARATORS = re.compile(r"[;；,，、\s]+")
 
 
 class FileProblem(Exception):
-    """The file cannot be read as a candidate list; the message says why."""
+    """The file cannot be read as such a list; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -55,13 +120,18 @@ class Sheet:
     rows: list[dict[str, str]]  # field → cell text, one per data row
 
 
-def read_candidates(data: bytes, filename: str) -> Sheet:
-    table = _xlsx(data) if data[:4] == b"PK\x03\x04" else _csv(data)
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
+def read(data: bytes, filename: str, table: Table) -> Sheet:
+    """The rows of a file of `table`'s kind, each cell as its field's text."""
+    cells = _xlsx(data) if data[:4] == b"PK\x03\x04" else _csv(data)
+    cells = [row for row in cells if any(cell.strip() for cell in row)]
+    if not cells:
         raise FileProblem(_("%(file)s is empty", file=filename))
-    header, body = table[0], table[1:]
-    fields = {alias.casefold(): field for field, aliases in COLUMNS.items() for alias in aliases}
+    header, body = cells[0], cells[1:]
+    fields = {
+        alias.casefold().replace(" ", ""): field
+        for field, aliases in table.columns.items()
+        for alias in aliases
+    }
     columns: dict[str, str] = {}
     ignored = []
     for name in header:
@@ -74,13 +144,14 @@ def read_candidates(data: bytes, filename: str) -> Sheet:
             )
         else:
             columns[name] = field
-    if "id" not in columns.values() and "number" not in columns.values():
+    ids = [f for f in ("id", "number") if f in table.columns]
+    if not set(ids) & set(columns.values()):
         raise FileProblem(
             _(
                 "no id column in %(file)s (headers: %(headers)s; one of %(names)s is needed)",
                 file=filename,
                 headers=", ".join(header),
-                names=", ".join(COLUMNS["id"] + COLUMNS["number"]),
+                names=", ".join(alias for f in ids for alias in table.columns[f]),
             )
         )
     if not body:
@@ -95,43 +166,31 @@ def read_candidates(data: bytes, filename: str) -> Sheet:
             )
         )
     rows = []
-    for cells in body:
+    for line in body:
         row = {}
-        for name, cell in zip(header, cells, strict=False):
+        for name, cell in zip(header, line, strict=False):
             if name in columns:
-                field = columns[name]
-                text = cell.strip()
-                row[field] = VALUES.get(field, {}).get(text, text)
+                row[columns[name]] = table.value(columns[name], cell.strip())
         if "id" not in columns.values():
             row["id"] = row.get("number", "")  # a file of 学号 only: the number is the id
         rows.append(row)
     return Sheet(columns, tuple(ignored), rows)
 
 
-def template(locale: str) -> bytes:
-    """An empty candidate workbook with the headers in `locale`'s language
-    and one example row."""
+def template(table: Table, locale: str) -> bytes:
+    """An empty workbook of `table`'s kind, its headers in `locale`'s
+    language, with one example row."""
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    chinese = locale.startswith("zh")
-    sheet.title = "候选人" if chinese else "candidates"
-    sheet.append([names[1] if chinese else names[0] for names in COLUMNS.values()])
-    example = {
-        "id": "s-0001",
-        "name": "张伟" if chinese else "Zhang Wei",
-        "number": "2027010001",
-        "kind": "学生" if chinese else "student",
-        "tier": "",
-        "level": "高职" if chinese else "higher_vocational",
-        "skills": "发酵工艺；质量控制" if chinese else "fermentation; quality control",
-        "preferences": "pl-0001；pl-0002",
-    }
-    sheet.append([example[field] for field in COLUMNS])
-    for column in "ABCDEFGH":
-        sheet.column_dimensions[column].width = 18
+    which = 1 if locale.startswith("zh") else 0
+    sheet.title = table.name[which]
+    sheet.append([names[which] for names in table.columns.values()])
+    sheet.append([table.example[field][which] for field in table.columns])
+    for n in range(1, len(table.columns) + 1):
+        sheet.column_dimensions[chr(64 + n)].width = 18
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -14,9 +14,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from api import i18n
+from api import i18n, words
 from api.i18n import _
-from api.pages import words
 from matching.base import MechanismName
 from matching.model import CandidateKind, Level, PlacementKind, Tier
 

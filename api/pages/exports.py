@@ -16,7 +16,7 @@ from api.downloads import attachment
 from api.i18n import N_, _
 from api.pages.common import _back, _page, api, consortium, problem_text, router, seg
 from api.pages.rounds import _unplaced
-from api.pages.words import reason, sayer, term
+from api.words import reason, sayer, term
 from matching import charts
 
 # the columns of an assignment row, as every export writes them
@@ -53,8 +53,12 @@ async def _titles(request: Request, rid: str) -> dict[str, str]:
     return {p["id"]: p["title"] for p in listed.json() if p.get("title")}
 
 
+# an organization without a name is shown by its id
+FALLBACK = {"affiliation_name": "affiliation", "host_name": "host", "park_name": "park"}
+
+
 def _cells(row: dict[str, Any]) -> list[Any]:
-    cells = [row.get(key) for key, _label in COLUMNS]
+    cells = [row.get(key) or row.get(FALLBACK.get(key, key)) for key, _label in COLUMNS]
     if row.get("placement") is None:
         cells[4] = _("unplaced")
     return cells

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from api import i18n, spreadsheet
 from api.downloads import attachment
@@ -212,42 +215,131 @@ async def save_candidate(
     return _back(f"/ui/rounds/{seg(rid)}", message=_("candidate %(id)s saved", id=cid))
 
 
-@router.get("/rounds/{rid}/candidates/template.xlsx")
-async def candidate_template(rid: str) -> Response:
-    """The candidate file's template, its headers in the reader's language."""
+# ------------------------------------------------------------------ file imports
+#
+# A college's candidates and an enterprise's placements come from the files
+# people keep (CSV in UTF-8 or GBK, Excel; headers in Chinese or English) in
+# two steps: a preview that the API checks without storing (dry_run), with
+# every problem by row and column, then a confirmation that stores all of it
+# in one transaction, or nothing.
+
+
+def _candidate_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A file row as a candidate of the batch: its cells over what is stored."""
+    item = _kept(CandidateIn, row, stored)
+    for field in ("kind", "tier", "level", "name", "number"):
+        _cell(item, row, field)
+    for field in ("skills", "preferences"):
+        if field in row:
+            item[field] = split_list(row[field])
+    item.setdefault("kind", "student")
+    item.setdefault("preferences", [])
+    return item
+
+
+def _placement_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A file row as a placement of the batch: its cells over what is stored."""
+    item = _kept(PlacementIn, row, stored)
+    for field in ("kind", "title", "description", "mentor"):
+        _cell(item, row, field)
+    if "capacity" in row:
+        item["capacity"] = _integer(row["capacity"])
+    if "skills" in row:
+        item["skills"] = split_list(row["skills"])
+    need = dict(item.get("requirements") or {})
+    if "min_level" in row:
+        need.pop("min_level", None)
+        if row["min_level"]:
+            need["min_level"] = row["min_level"]
+    if "required_skills" in row:
+        need["skills"] = split_list(row["required_skills"])
+    item["requirements"] = need
+    item.setdefault("kind", "internship")
+    item.setdefault("capacity", 1)
+    return item
+
+
+def _kept(
+    model: type[BaseModel], row: dict[str, str], stored: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What a row starts from: the stored record's fields and version, if any."""
+    item: dict[str, Any] = {}
+    if stored is not None:
+        item = {k: v for k, v in stored.items() if k in model.model_fields}
+        item["version"] = stored["version"]
+    item["id"] = row.get("id", "")
+    return item
+
+
+def _cell(item: dict[str, Any], row: dict[str, str], field: str) -> None:
+    """A text cell: its value, or (empty) the field cleared; no column, kept."""
+    if field in row:
+        if row[field]:
+            item[field] = row[field]
+        else:
+            item.pop(field, None)
+
+
+@dataclass(frozen=True)
+class Import:
+    table: spreadsheet.Table
+    item: Callable[[dict[str, str], dict[str, Any] | None], dict[str, Any]]
+    # a problem's field as the file's column (a field path → the column's field)
+    columns: dict[str, str]
+
+
+IMPORTS = {
+    "candidates": Import(spreadsheet.CANDIDATES, _candidate_item, {}),
+    "placements": Import(
+        spreadsheet.PLACEMENTS,
+        _placement_item,
+        {"requirements.min_level": "min_level", "requirements.skills": "required_skills"},
+    ),
+}
+
+
+@router.get("/rounds/{rid}/{kind}/template.xlsx")
+async def import_template(rid: str, kind: str) -> Response:
+    """The file's template, its headers in the reader's language."""
+    if kind not in IMPORTS:
+        return _back(f"/ui/rounds/{seg(rid)}", error=_("no such form"))
+    table = IMPORTS[kind].table
+    which = 1 if i18n.current().startswith("zh") else 0
     return Response(
-        spreadsheet.template(i18n.current()),
+        spreadsheet.template(table, i18n.current()),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=attachment(_("candidates-template") + ".xlsx"),
+        headers=attachment(f"{table.name[which]}-{_('template')}.xlsx"),
     )
 
 
-@router.post("/rounds/{rid}/candidates/preview", response_class=HTMLResponse)
-async def preview_candidates(
-    request: Request, rid: str, file: UploadFile, csrf: str = Form(...)
+@router.post("/rounds/{rid}/{kind}/preview", response_class=HTMLResponse)
+async def preview_import(
+    request: Request, rid: str, kind: str, file: UploadFile, csrf: str = Form(...)
 ) -> Response:
-    """Step one of an import: a CSV (UTF-8 or GBK) or Excel file of
-    candidates, headers in English or Chinese (api.spreadsheet.COLUMNS), read
-    and checked by the API without storing anything (dry_run); the page shows
-    what was understood and every problem by row and column."""
+    """Step one of an import: the file read (api.spreadsheet) and checked by
+    the API without storing anything; the page shows what was understood and
+    every problem by row and column."""
     token = await _check_csrf(request, csrf)
     back = f"/ui/rounds/{seg(rid)}"
+    if kind not in IMPORTS:
+        return _back(back, error=_("no such form"))
+    how = IMPORTS[kind]
     name = file.filename or _("the file")
     try:
-        sheet = spreadsheet.read_candidates(await file.read(), name)
+        sheet = spreadsheet.read(await file.read(), name, how.table)
     except spreadsheet.FileProblem as exc:
         return _back(back, error=_("nothing imported: %(why)s", why=exc))
-    listed = await api(request, "GET", f"/rounds/{seg(rid)}/candidates", token)
+    listed = await api(request, "GET", f"/rounds/{seg(rid)}/{kind}", token)
     if listed.is_error:
         return _back(back, error=problem_text(listed))
-    stored = {c["id"]: c for c in listed.json()}
-    items = [_import_item(row, stored.get(row.get("id", ""))) for row in sheet.rows]
+    stored = {x["id"]: x for x in listed.json()}
+    items = [how.item(row, stored.get(row.get("id", ""))) for row in sheet.rows]
     answer = await api(
         request,
         "POST",
-        f"/rounds/{seg(rid)}/candidates",
+        f"/rounds/{seg(rid)}/{kind}",
         token,
-        json={"candidates": items},
+        json={kind: items},
         params={"dry_run": "true"},
     )
     me = (await api(request, "GET", "/me")).json()
@@ -257,31 +349,34 @@ async def preview_candidates(
         "import_preview.html",
         me=me,
         rid=rid,
+        kind=kind,
         filename=name,
         sheet=sheet,
         items=items,
         counts=answer.json() if answer.is_success else None,
-        problems=[] if answer.is_success else _row_problems(answer, items, headers),
-        payload=json.dumps({"candidates": items}, ensure_ascii=False, separators=(",", ":")),
+        problems=[] if answer.is_success else _row_problems(answer, kind, items, headers),
+        payload=json.dumps({kind: items}, ensure_ascii=False, separators=(",", ":")),
     )
 
 
-@router.post("/rounds/{rid}/candidates/import")
-async def import_candidates(
-    request: Request, rid: str, csrf: str = Form(...), payload: str = Form(...)
+@router.post("/rounds/{rid}/{kind}/import")
+async def confirm_import(
+    request: Request, rid: str, kind: str, csrf: str = Form(...), payload: str = Form(...)
 ) -> Response:
     """Step two: the previewed rows stored in one transaction, all or none
-    (checked again: a candidate changed since the preview is refused, 412)."""
+    (checked again: a record changed since the preview is refused, 412)."""
     token = await _check_csrf(request, csrf)
     back = f"/ui/rounds/{seg(rid)}"
+    if kind not in IMPORTS:
+        return _back(back, error=_("no such form"))
     try:
         body = json.loads(payload)
     except ValueError:
         return _back(back, error=_("the preview is not readable; upload the file again"))
-    answer = await api(request, "POST", f"/rounds/{seg(rid)}/candidates", token, json=body)
+    answer = await api(request, "POST", f"/rounds/{seg(rid)}/{kind}", token, json=body)
     if answer.is_error:
-        items = body.get("candidates") or [] if isinstance(body, dict) else []
-        found = _row_problems(answer, items, {})
+        items = body.get(kind) or [] if isinstance(body, dict) else []
+        found = _row_problems(answer, kind, items, {})
         return _back(back, error=_("nothing imported") + "\n" + "\n".join(found[:20]))
     done = answer.json()
     return _back(
@@ -297,7 +392,7 @@ async def import_candidates(
 
 
 def _row_problems(
-    answer: httpx.Response, items: list[dict[str, Any]], headers: dict[str, str]
+    answer: httpx.Response, kind: str, items: list[dict[str, Any]], headers: dict[str, str]
 ) -> list[str]:
     """The API's problems with a batch, each named by the file's row (the
     header is row 1) and the column as the file names it, in the reader's
@@ -309,12 +404,13 @@ def _row_problems(
     if not errors:
         return [problem_text(answer)]
     line = {item.get("id"): n for n, item in enumerate(items, start=2)}
+    renamed = IMPORTS[kind].columns
     out = []
     for e in errors:
         where = str(e.get("field", ""))
         message = i18n.problem(str(e.get("message", "")))
-        at = re.match(r"^\['[^']*'\]\.candidates\.(\d+)\.?([a-z_]*)", where)
-        named = re.match(r"^candidates\[('.*')\]\.?([a-z_]*)", where)
+        at = re.match(rf"^\['[^']*'\]\.{kind}\.(\d+)\.?([a-z_.]*)", where)
+        named = re.match(rf"^{kind}\[('.*')\]\.?([a-z_.]*)", where)
         if at:
             row, field = int(at.group(1)) + 2, at.group(2)
         elif named:
@@ -322,6 +418,7 @@ def _row_problems(
         else:
             out.append(f"{i18n.field(where)}: {message}")
             continue
+        field = renamed.get(field, field.split(".")[0])
         column = headers.get(field) or (i18n.field(field) if field else "")
         out.append(
             _(
@@ -334,28 +431,6 @@ def _row_problems(
             else _("row %(row)s: %(problem)s", row=row, problem=message)
         )
     return out
-
-
-def _import_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[str, Any]:
-    """A file row as a batch item: its cells over what is stored."""
-    item: dict[str, Any] = {}
-    if stored is not None:
-        item = {k: v for k, v in stored.items() if k in CandidateIn.model_fields}
-        item["version"] = stored["version"]
-    item["id"] = row.get("id", "")
-    for field in ("kind", "tier", "level", "name", "number"):
-        if field in row:
-            if row[field]:
-                item[field] = row[field]
-            else:
-                item.pop(field, None)
-    if "skills" in row:
-        item["skills"] = split_list(row["skills"])
-    if "preferences" in row:
-        item["preferences"] = split_list(row["preferences"])
-    item.setdefault("kind", "student")
-    item.setdefault("preferences", [])
-    return item
 
 
 templates.env.globals["ranking_text"] = ranking_text

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Form, Request
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from api import i18n
+from api.downloads import attachment
 from api.i18n import _
 from api.pages.common import (
     COOKIE,
@@ -23,7 +24,7 @@ from api.pages.common import (
     seg,
 )
 from api.pages.forms import ranking_text
-from api.pages.words import sayer, term
+from api.words import sayer, term
 from matching import charts
 
 # ------------------------------------------------------------------ sign-in
@@ -235,3 +236,55 @@ async def round_action(
     else:
         return _back(f"/ui{base}", error=_("unknown action %(a)s", a=repr(action[:40])))
     return _after(rid, answer, message)
+
+
+# the round files the coordinator's import takes, by their first bytes
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/rounds/{rid}/import")
+async def import_round(
+    request: Request, rid: str, file: UploadFile, csrf: str = Form(...)
+) -> Response:
+    """The whole round from a workbook, a round document or a zipped CSV bundle
+    (the API's import: all of it, or nothing)."""
+    token = await _check_csrf(request, csrf)
+    data = await file.read()
+    name = (file.filename or "").lower()
+    if name.endswith(".xlsx"):
+        kind = XLSX
+    elif name.endswith(".zip"):
+        kind = "application/zip"
+    else:
+        kind = "application/json"
+    answer = await api(
+        request,
+        "POST",
+        f"/rounds/{seg(rid)}/import",
+        token,
+        content=data,
+        headers={"Content-Type": kind},
+    )
+    if answer.is_error:
+        return _back(
+            f"/ui/rounds/{seg(rid)}", error=_("nothing imported") + "\n" + problem_text(answer)
+        )
+    counts = answer.json()["counts"]
+    return _after(
+        rid,
+        answer,
+        _(
+            "round imported: %(p)s placements, %(c)s candidates",
+            p=i18n.number(counts["placements"]),
+            c=i18n.number(counts["candidates"]),
+        ),
+    )
+
+
+@router.get("/rounds/{rid}/round.xlsx")
+async def round_workbook(request: Request, rid: str) -> Response:
+    """The round as a workbook the import takes back."""
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}/document", params={"format": "xlsx"})
+    if answer.is_error:
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
+    return Response(answer.content, media_type=XLSX, headers=attachment(f"{rid}.xlsx"))

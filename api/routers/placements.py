@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from api.answers import PlacementOut
+from api.answers import BatchOut, PlacementOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
 from api.preconditions import edit, etag, remove
-from api.problems import COMMON, documented
-from api.rules import check_applicants, check_placement
-from api.schemas import PathId, PlacementIn, RankingIn
+from api.problems import COMMON, Problem, documented
+from api.rules import check_applicants, check_placement, check_placements
+from api.schemas import PathId, PlacementIn, PlacementsIn, RankingIn
 from api.storage import NotFound, mapping
 from api.storage import repository as repo
 from api.storage import tables as t
@@ -61,6 +61,61 @@ def get_placement(
         raise NotFound(f"placement {item!r}")
     response.headers["ETag"] = etag(p)
     return PlacementOut.from_row(p, with_ranking=actor.role is not Role.COLLEGE)
+
+
+@router.post("", responses=documented(412, 428))
+def save_placements(
+    r: EnterpriseEdit,
+    body: PlacementsIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    dry_run: bool = Query(False, description="check everything and count, store nothing"),
+) -> BatchOut:
+    """Post or edit many of the caller's placements at once (a file import):
+    all of them or, on any problem, none. A placement already stored names the
+    version it was read at (428 without, 412 when stale). With `dry_run` the
+    same checks and counts, and nothing stored (a preview)."""
+    stored = {p.id: p for p in repo.placements(session, r, actor.organization)}
+    others = repo.existing_ids(session, t.Placement, r, [x.id for x in body.placements])
+    records = []
+    for x in body.placements:
+        p = stored.get(x.id)
+        if p is None and x.id in others:
+            raise NotFound(f"placement {x.id!r}")
+        if p is not None and x.version is None:
+            raise Problem(428, f"changing placement {x.id!r} needs the version it was read at")
+        if p is not None and x.version != p.version:
+            raise Problem(
+                412, f"placement {x.id!r} changed since version {x.version}: now {p.version}"
+            )
+        if x.ranking is not None:
+            check_applicants(session, r, x.id, x.ranking)
+        records.append((x.id, x.stored()))
+    check_placements(session, r, actor.organization, records)
+    created = changed = 0
+    for pid, values in records:
+        p = stored.get(pid)
+        if p is None:
+            session.add(
+                t.Placement(
+                    consortium_id=r.consortium_id,
+                    round_id=r.id,
+                    id=pid,
+                    host=actor.organization,
+                    version=1,
+                    **values,
+                )
+            )
+            created += 1
+        else:
+            before = p.version
+            if not repo.update_versioned(session, p, values):
+                raise Problem(412, f"placement {pid!r} was changed by a concurrent edit")
+            changed += p.version != before
+    session.flush()
+    if dry_run:
+        session.rollback()
+    return BatchOut(created=created, changed=changed, unchanged=len(records) - created - changed)
 
 
 @router.put("/{item}", responses={201: {"description": "Created"}, **documented(412, 428)})

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.answers import RoundOut, RoundSummary
 from api.config import Settings
 from api.deps import Actor, AnyRound, Coordinator, CurrentActor, SessionDep, round_for
+from api.downloads import attachment
 from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, Problem, conflict, documented
 from api.schemas import RoundIn
@@ -119,6 +120,30 @@ def _import(
     repo.replace_round_content(session, r, parsed)
     session.flush()
     return round_out(session, r)
+
+
+@router.get(
+    "/{round}/document",
+    responses={
+        200: {
+            "description": "The round document (JSON) or (format=xlsx) the same as a workbook",
+            "content": {"application/json": {}, XLSX: {}},
+        }
+    },
+)
+def round_document(
+    r: Annotated[t.Round, round_for(Role.COORDINATOR)],
+    session: SessionDep,
+    format: str = Query("json", pattern="^(json|xlsx)$"),
+) -> Response:
+    """The round as stored, as the import takes it back: a round document, or
+    (format=xlsx) a workbook with a sheet per table."""
+    doc = repo.round_document(session, r)
+    if format == "xlsx":
+        return Response(
+            csvbundle.write_workbook(doc), media_type=XLSX, headers=attachment(f"{r.id}.xlsx")
+        )
+    return Response(io.dumps(doc), media_type="application/json")
 
 
 @router.post("/{round}/open")

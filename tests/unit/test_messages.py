@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from api import i18n
-from api.pages import words
+from api import words
 from api.vocabulary import Role, RoundState, RunStatus
 from matching import charts
 from matching.base import MechanismName, SolverStatus
