@@ -16,8 +16,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from api import i18n
-from api import words
+from api import i18n, words
 from api.vocabulary import Role, RoundState, RunStatus
 from matching import charts
 from matching.base import MechanismName, SolverStatus
