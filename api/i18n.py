@@ -180,6 +180,18 @@ _PROBLEMS: tuple[str, ...] = (
     N_("contains a control or surrogate character"),
     N_("the candidates are not valid"),
     N_("candidate {} changed since version {}: now {}"),
+    N_("placement {} changed since version {}: now {}"),
+    N_("the placements are not valid"),
+    # the request schema's own words (pydantic), the commonest first
+    N_("Input should be greater than or equal to {}"),
+    N_("Input should be less than or equal to {}"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid integer"),
+    N_("String should have at most {} characters"),
+    N_("String should have at least {} character"),
+    N_("String should match pattern {}"),
+    N_("List should have at most {} items after validation, not {}"),
+    N_("Input should be {}"),
 )
 _FIELDS = {
     "candidates": N_("candidates"),

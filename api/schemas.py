@@ -136,7 +136,7 @@ class PlacementIn(Body):
         # stored as a round document writes them: no requirement, no key (a
         # form that sends "skills": [] must not change a placement it re-saves)
         body["requirements"] = self.requirements.model_dump(mode="json", exclude_defaults=True)
-        return {f: body[f] for f in mapping.PLACEMENT if f in body}
+        return {f: body[f] for f in mapping.PLACEMENT if f in body and f != "id"}
 
 
 class PlacementItem(PlacementIn):
