@@ -360,11 +360,17 @@ async def preview_import(
 
 
 @router.post("/rounds/{rid}/{kind}/import")
-async def confirm_import(
-    request: Request, rid: str, kind: str, csrf: str = Form(...), payload: str = Form(...)
-) -> Response:
+async def confirm_import(request: Request, rid: str, kind: str) -> Response:
     """Step two: the previewed rows stored in one transaction, all or none
-    (checked again: a record changed since the preview is refused, 412)."""
+    (checked again: a record changed since the preview is refused, 412). The
+    form carries the previewed rows, a field larger than a form's usual 1 MB:
+    read here up to the service's body limit."""
+    form = await request.form(max_part_size=request.app.state.settings.max_body_bytes)
+    csrf, payload = form.get("csrf"), form.get("payload")
+    if not isinstance(csrf, str) or not isinstance(payload, str):
+        return _back(
+            f"/ui/rounds/{seg(rid)}", error=_("the preview is not readable; upload the file again")
+        )
     token = await _check_csrf(request, csrf)
     back = f"/ui/rounds/{seg(rid)}"
     if kind not in IMPORTS:
