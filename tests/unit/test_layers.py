@@ -64,3 +64,11 @@ def test_storage_and_routes_do_not_reach_up() -> None:
     assert _breaks("api", "api/storage/", ("api.routers", "api.pages", "api.deps")) == []
     assert _breaks("api", "api/routers/", ("api.pages",)) == []
     assert _breaks("api", "api/pages/", ("api.storage", "api.routers", "api.repository")) == []
+
+
+def test_the_language_and_its_words_are_leaves() -> None:
+    """api/i18n and api/words serve the pages and the file reader, and read nothing of them."""
+    up = ("api.pages", "api.routers", "api.storage", "api.deps", "api.spreadsheet")
+    assert _breaks("api", "api/i18n.py", (*up, "api.words")) == []
+    assert _breaks("api", "api/words.py", up) == []
+    assert _breaks("api", "api/spreadsheet.py", ("api.pages", "api.routers", "api.storage")) == []
