@@ -105,6 +105,11 @@ def _words(vocabulary: type[StrEnum]) -> dict[str, str]:
     return out
 
 
+# Columns never read, whatever else the file holds (the Personal Information
+# Protection Law: placement needs no national ID, phone or home address)
+NEVER_READ = re.compile(
+    r"身份证|证件|手机|电话|住址|家庭地址|id.?card|national.?id|phone|address", re.I
+)
 MAX_ROWS = 20_000
 _SEPARATORS = re.compile(r"[;；,，、\s]+")
 
@@ -118,6 +123,7 @@ class Sheet:
     columns: dict[str, str]  # header as written → field
     ignored: tuple[str, ...]  # headers that name no field
     rows: list[dict[str, str]]  # field → cell text, one per data row
+    refused: tuple[str, ...] = ()  # personal data placement does not need: never read
 
 
 def read(data: bytes, filename: str, table: Table) -> Sheet:
@@ -133,10 +139,12 @@ def read(data: bytes, filename: str, table: Table) -> Sheet:
         for alias in aliases
     }
     columns: dict[str, str] = {}
-    ignored = []
+    ignored, refused = [], []
     for name in header:
         field = fields.get(name.strip().casefold().replace(" ", ""))
-        if field is None:
+        if NEVER_READ.search(name):
+            refused.append(name)
+        elif field is None:
             ignored.append(name)
         elif field in columns.values():
             raise FileProblem(
@@ -174,7 +182,7 @@ def read(data: bytes, filename: str, table: Table) -> Sheet:
         if "id" not in columns.values():
             row["id"] = row.get("number", "")  # a file of 学号 only: the number is the id
         rows.append(row)
-    return Sheet(columns, tuple(ignored), rows)
+    return Sheet(columns, tuple(ignored), rows, tuple(refused))
 
 
 def template(table: Table, locale: str) -> bytes:

@@ -470,3 +470,17 @@ def test_a_file_of_thousands_is_confirmed_whole(world: World) -> None:
     ]
     where = _upload(c, csrf, "名单.csv", "\n".join(lines).encode("gbk"))
     assert "4,000 rows imported (4,000 new" in where, where
+
+
+def test_a_national_id_column_is_never_read(world: World) -> None:
+    """PIPL: a file that carries 身份证号 or a phone number gets them neither read nor stored."""
+    flow.open_round(world)
+    flow.post_placements(world)
+    c, csrf = _signed_in(world, world.czcit)
+    rows = "候选人编号,姓名,身份证号,手机号码,志愿\nz1,张伟,320402200001011234,13800000000,hb-1\n"
+    page = _preview(c, csrf, "名单.csv", rows.encode("gbk"))
+    assert 'id="refused"' in page and "身份证号、手机号码" in page
+    assert "320402200001011234" not in page and "13800000000" not in page
+    _upload(c, csrf, "名单.csv", rows.encode("gbk"))
+    stored = world.client.get("/rounds/r1/candidates/z1", headers=world.czcit).json()
+    assert "320402200001011234" not in str(stored) and stored["name"] == "张伟"
