@@ -35,7 +35,7 @@ $(CJK_FONTS):
 	apt-get install -y -q fonts-noto-cjk || (apt-get update -q && apt-get install -y -q fonts-noto-cjk)
 
 test: $(STAMP) $(CHROMIUM) $(CJK_FONTS)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # The pages' message catalog (api/i18n.py): extract every message of the code
 # and the templates, merge them into the zh_CN catalog (translate what is new

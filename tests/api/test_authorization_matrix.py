@@ -30,7 +30,11 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("post", "/rounds/{round}/import"): None,
     ("post", "/rounds/{round}/open"): None,
     ("post", "/rounds/{round}/close"): None,
+    ("get", "/rounds/{round}/document"): None,
     ("get", "/rounds/{round}/placements"): None,
+    ("post", "/rounds/{round}/placements"): {
+        "placements": [{"id": "hb-1", "kind": "internship", "capacity": 1}]
+    },
     ("get", "/rounds/{round}/placements/{item}"): None,
     ("put", "/rounds/{round}/placements/{item}"): {"kind": "internship", "capacity": 1},
     ("delete", "/rounds/{round}/placements/{item}"): None,
@@ -151,6 +155,10 @@ def test_members_never_reach_other_members_objects(world: World, state: str) -> 
     batch = _call(world, "post", "/rounds/{round}/candidates", world.czu, run)
     if batch.status_code not in (404, 409):
         leaks.append(("post", "candidates", batch.status_code))
+    # and one naming another enterprise's placement, nothing of it
+    batch = _call(world, "post", "/rounds/{round}/placements", world.qianhong, run)
+    if batch.status_code not in (404, 409):
+        leaks.append(("post", "placements", batch.status_code))
     mine = world.client.get("/rounds/r1/placements", headers=world.qianhong).json()
     if {p["host"] for p in mine} != {"ent-qianhong"}:
         leaks.append(("get", "placements", "another enterprise's placement"))
