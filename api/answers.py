@@ -192,6 +192,11 @@ class RunSummary(Answer):
     rank_histogram: dict[str, int]
     blocking_pairs: int
     policies: list[PolicyFigure]
+    # of the blocking pairs, those no policy excuses and those one does (None:
+    # a run solved before the engine classified them)
+    policy_stable: bool | None = None
+    unexcused: int | None = None
+    excused: int | None = None
 
     @classmethod
     def from_result(cls, result: dict[str, Any]) -> RunSummary:
@@ -207,6 +212,9 @@ class RunSummary(Answer):
             welfare=metrics["welfare"],
             rank_histogram=metrics["rank_histogram"],
             blocking_pairs=len(result["blocking_pairs"]),
+            policy_stable=result.get("policy_stable"),
+            unexcused=len(result["unexcused"]) if "unexcused" in result else None,
+            excused=len(result["excused"]) if "excused" in result else None,
             policies=[
                 PolicyFigure(
                     id=p["id"],
@@ -253,6 +261,9 @@ class ComparedRun(Answer):
     mean_rank: float | None
     rank_histogram: dict[str, int]
     blocking_pairs: int
+    unexcused: int | None
+    excused: int | None
+    welfare: float
     policies_met: int
     policies: int
     differs_from_first: int
@@ -269,6 +280,9 @@ class ComparedRun(Answer):
             mean_rank=summary.mean_rank,
             rank_histogram=summary.rank_histogram,
             blocking_pairs=summary.blocking_pairs,
+            unexcused=summary.unexcused,
+            excused=summary.excused,
+            welfare=summary.welfare,
             policies_met=sum(p.satisfied for p in summary.policies),
             policies=len(summary.policies),
             differs_from_first=differs,

@@ -91,6 +91,9 @@ def report(result: Result, timings: Timings | None = None) -> str:
         "rank histogram: " + ", ".join(f"{r}:{n}" for r, n in m.rank_histogram),
         f"stable: {'yes' if result.stable else 'no'} ({len(result.blocking_pairs)} blocking pairs)"
         + (f" · stability {result.stability.value}" if result.mechanism == "optimal" else ""),
+        f"policy-stable: {'yes' if result.policy_stable else 'no'} ("
+        f"{len(result.unexcused)} blocking pairs unexcused, "
+        f"{len(result.excused)} excused by a policy)",
     ]
     if result.conflicts:
         lines.append("policies in conflict: " + ", ".join(result.conflicts))
@@ -216,6 +219,8 @@ def _compare(args: argparse.Namespace) -> int:
         "mean rank",
         "welfare",
         "blocking",
+        "unexcused",
+        "excused",
         "policies met",
         "seconds",
         "rank histogram",
@@ -230,7 +235,7 @@ def _compare(args: argparse.Namespace) -> int:
             with _progress(label, _limit(name, options)), _stdout_to_stderr():
                 result, _ = solve_timed(round_, name, options)
         except UnsupportedOption as exc:
-            rows.append([name, "n/a", "", "", "", "", "", "", str(exc).split(";")[0]])
+            rows.append([name, "n/a", "", "", "", "", "", "", "", "", str(exc).split(";")[0]])
             continue
         documents.append(io.result_to_dict(result))
         m = result.metrics
@@ -243,6 +248,8 @@ def _compare(args: argparse.Namespace) -> int:
                 f"{m.mean_rank:.3f}" if m.mean_rank is not None else "-",
                 f"{m.welfare:.2f}",
                 str(len(result.blocking_pairs)),
+                str(len(result.unexcused)),
+                str(len(result.excused)),
                 f"{met}/{len(result.policies)}",
                 f"{time.perf_counter() - start:.2f}",
                 " ".join(f"{r}:{n}" for r, n in m.rank_histogram),

@@ -16,7 +16,7 @@ from matching.graph import ConsortiumGraph
 from matching.io import round_hash
 from matching.metrics import measure
 from matching.model import PolicyStatus, Result, Round
-from matching.verify import verify
+from matching.verify import policy_stability, verify
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,9 @@ def _solve_timed(
     outcome = run(market, options)
     t2 = time.perf_counter()
     check = verify(market, outcome.assignment)
+    fairness = policy_stability(market, outcome.assignment, check)
     t3 = time.perf_counter()
-    reasons = explain(market, outcome.assignment, check, options.weights)
+    reasons = explain(market, outcome.assignment, check, options.weights, fairness)
     t4 = time.perf_counter()
     metrics = measure(market, outcome.assignment, options.weights)
     input_hash = round_hash(round_)
@@ -103,6 +104,9 @@ def _solve_timed(
         stability=outcome.stability,
         solver=outcome.solver,
         input_hash=input_hash,
+        policy_stable=fairness.policy_stable,
+        excused=tuple((cids[c], pids[p], market.policies[k].id) for c, p, k in fairness.excused),
+        unexcused=tuple((cids[c], pids[p]) for c, p in fairness.unexcused),
     )
     return result, Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 

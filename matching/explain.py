@@ -10,9 +10,11 @@ and the result:
 * ``full``: p holds its capacity; `cutoff` is the assignee p ranks lowest;
 * ``mentor_full``: p's mentor holds its capacity; `cutoff` is the mentor's
   lowest-ranked assignee;
-* ``policy``: moving c to p would break a policy at its bound: a ceiling
-  covering (c, p) but not c's current pair, or a floor covering c's current
-  pair but not (c, p);
+* ``policy``: (c, p) blocks, and a policy excuses it (`policy` names the
+  first one that does: matching.verify.PolicyStability); or, not blocking,
+  moving c to p would break a policy at its bound: a ceiling covering (c, p)
+  but not c's current pair, or a floor covering c's current pair but not
+  (c, p);
 * ``welfare``: none of the above; moving c alone would change the welfare
   objective by `gain` (never positive in a proven-optimal result).
 """
@@ -23,13 +25,18 @@ from matching.base import Assignment, Weights
 from matching.encode import Market
 from matching.model import Explanation, Reason
 from matching.objective import pair_weight
-from matching.verify import Verification
+from matching.verify import PolicyStability, Verification
 
 
 def explain(
-    market: Market, assignment: Assignment, check: Verification, weights: Weights
+    market: Market,
+    assignment: Assignment,
+    check: Verification,
+    weights: Weights,
+    fairness: PolicyStability | None = None,
 ) -> dict[int, tuple[Explanation, ...]]:
     out: dict[int, tuple[Explanation, ...]] = {}
+    excused = {(c, p): market.policies[k].id for c, p, k in fairness.excused} if fairness else {}
     occ = check.occupancy
     # The common reason, worked out once per placement: full, with its cutoff.
     # (One shared object per placement: the result document writes it once.)
@@ -48,7 +55,9 @@ def explain(
             if ranks[p] >= limit:
                 break
             reason = full[p]
-            if reason is not None and (c, p) not in refusals:
+            if (c, p) in excused:
+                reasons.append(Explanation(pids[p], Reason.POLICY, policy=excused[c, p]))
+            elif reason is not None and (c, p) not in refusals:
                 reasons.append(reason)
             else:
                 reasons.append(_why(market, assignment, check, weights, c, p))

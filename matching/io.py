@@ -273,6 +273,9 @@ def result_to_dict(r: Result) -> Doc:
         "assignments": dict(r.assignments),
         "stable": r.stable,
         "blocking_pairs": [list(pair) for pair in r.blocking_pairs],
+        "policy_stable": r.policy_stable,
+        "excused": [list(triple) for triple in r.excused],
+        "unexcused": [list(pair) for pair in r.unexcused],
         "capacity_violations": list(r.capacity_violations),
         "policies": [
             {"id": p.id, "satisfied": p.satisfied, "value": p.value, "min": p.min, "max": p.max}

@@ -258,6 +258,11 @@ class Result:
     stability: Stability = Stability.IGNORED
     solver: str | None = None
     input_hash: str = ""
+    # each blocking pair excused by a policy (with its id) or not; policy-stable:
+    # every policy met and no pair unexcused (matching.verify.PolicyStability)
+    policy_stable: bool = False
+    excused: tuple[tuple[str, str, str], ...] = ()
+    unexcused: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

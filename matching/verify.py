@@ -14,6 +14,7 @@ preferring p to its placement, blocks when
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from matching.base import Assignment
 from matching.encode import Market
@@ -127,6 +128,86 @@ def _capacity_violations(market: Market, assignment: Assignment, occ: Occupancy)
                 f"mentor {market.mentor_ids[m]!r} holds {n} > capacity {market.mentor_capacity[m]}"
             )
     return out
+
+
+@dataclass(frozen=True)
+class PolicyStability:
+    """Each blocking pair, excused by a policy or not (the weak stability of
+    Kamada and Kojima, JET 2017, carried over to floors and ceilings).
+
+    A blocking pair (c, p) is **envy** when p (or its mentor) holds someone it
+    ranks below c: the move is c replacing that lowest-ranked holder. It is
+    **waste** when p (and its mentor, or c already with it) has a free seat:
+    the move is c into it. The pair is excused by the first policy (in the
+    round's order) that the move would break: a floor it takes below its
+    minimum or a ceiling it takes above its maximum; a waste pair also by a
+    ceiling covering (c, p) already at its maximum, which leaves the seat
+    empty whatever the move does to its count. Otherwise it is unexcused.
+    A result is policy-stable when it meets every policy and no pair is
+    unexcused."""
+
+    excused: tuple[tuple[int, int, int], ...]  # (candidate, placement, policy index)
+    unexcused: tuple[tuple[int, int], ...]
+    policies_met: bool
+
+    @property
+    def policy_stable(self) -> bool:
+        return self.policies_met and not self.unexcused
+
+
+def policy_stability(
+    market: Market, assignment: Assignment, check: Verification
+) -> PolicyStability:
+    occ, values, policies = check.occupancy, check.policy_values, market.policies
+    met = all(
+        (g.min is None or v >= g.min) and (g.max is None or v <= g.max)
+        for g, v in zip(policies, values, strict=True)
+    )
+    excused: list[tuple[int, int, int]] = []
+    unexcused: list[tuple[int, int]] = []
+    for c, p in check.blocking_pairs:
+        current = assignment[c]
+        out = [(c, current)] if current >= 0 else []
+        waste = False
+        m = market.mentor_of[p]
+        if occ.count[p] >= market.capacity[p]:
+            w = occ.worst[p]
+            out.append((w, p))
+        elif (
+            m >= 0
+            and occ.mentor_count[m] >= market.mentor_capacity[m]
+            and not (current >= 0 and market.mentor_of[current] == m)
+        ):
+            w = occ.mentor_worst[m]
+            out.append((w, assignment[w]))
+        else:
+            waste = True
+        why = _excuse(policies, values, out, (c, p), waste)
+        if why is None:
+            unexcused.append((c, p))
+        else:
+            excused.append((c, p, why))
+    return PolicyStability(tuple(excused), tuple(unexcused), met)
+
+
+def _excuse(
+    policies: Any,
+    values: tuple[int, ...],
+    out: list[tuple[int, int]],
+    into: tuple[int, int],
+    waste: bool,
+) -> int | None:
+    """The first policy that the move (pairs `out` leave, `into` arrives) breaks."""
+    for k, (g, value) in enumerate(zip(policies, values, strict=True)):
+        inside = g.covers(*into)
+        after = value + inside - sum(g.covers(c, p) for c, p in out)
+        if g.min is not None and after < min(g.min, value):
+            return k
+        if g.max is not None and after > max(g.max, value):
+            return k
+        if waste and inside and g.max is not None and value >= g.max:
+            return k
+    return None
 
 
 def policy_values(market: Market, assignment: Assignment) -> list[int]:

@@ -99,3 +99,44 @@ def stable_matchings(market: Market) -> list[Assignment]:
 
 def position(market: Market, c: int, p: int) -> int:
     return market.prefs[c].index(p) if p >= 0 else len(market.prefs[c])
+
+
+def _count(policy: object, a: Assignment) -> int:
+    return sum(1 for c, p in enumerate(a) if p >= 0 and policy.covers(c, p))  # type: ignore[attr-defined]
+
+
+def excuses(market: Market, a: Assignment) -> dict[tuple[int, int], int | None]:
+    """Each blocking pair (brute force's own) → the index of the policy that
+    excuses it, or None: the move made on a copy of the assignment and every
+    policy counted again (issue 14's definition, written apart from verify)."""
+    out: dict[tuple[int, int], int | None] = {}
+    for c, p in blocking(market, a):
+        at_p = [d for d in range(market.n_candidates) if a[d] == p]
+        moved = list(a)
+        moved[c] = p
+        waste = True
+        rank = market.place_rank[p]
+        m = market.mentor_of[p]
+        if len(at_p) >= market.capacity[p]:
+            moved[max(at_p, key=lambda d: rank[d])] = -1  # envy: p's lowest goes
+            waste = False
+        elif m >= 0:
+            at_m = [
+                d for d in range(market.n_candidates) if a[d] >= 0 and market.mentor_of[a[d]] == m
+            ]
+            if len(at_m) >= market.mentor_capacity[m] and c not in at_m:
+                mrank = market.mentor_rank[m]
+                moved[max(at_m, key=lambda d: mrank[d])] = -1  # envy: the mentor's lowest goes
+                waste = False
+        out[(c, p)] = None
+        for k, policy in enumerate(market.policies):
+            before, after = _count(policy, a), _count(policy, tuple(moved))
+            low, high = policy.min, policy.max
+            if (
+                (low is not None and after < low and after < before)
+                or (high is not None and after > high and after > before)
+                or (waste and high is not None and policy.covers(c, p) and before >= high)
+            ):
+                out[(c, p)] = k
+                break
+    return out

@@ -73,6 +73,11 @@ def check(doc: dict[str, Any], result: Result) -> None:
                     ]
                     assert len(led) == mentor["capacity"] and e.cutoff in led
                     assert len(mine) < p["capacity"]
+                case Reason.POLICY if (cid, e.placement) in result.blocking_pairs:
+                    # a blocking pair a policy excuses: the result names it (the
+                    # classification itself is checked against an enumeration in
+                    # tests/mechanisms/test_policy_stability.py)
+                    assert (cid, e.placement, e.policy) in result.excused
                 case Reason.POLICY:
                     status = {s.id: s for s in result.policies}[e.policy]
                     # at or past a bound (past it when the policies are infeasible)
