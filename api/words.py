@@ -52,6 +52,7 @@ TERMS: dict[str, str] = {
     "stable": N_("stable matching (candidate-proposing)"),
     "stable-placement": N_("stable matching (placement-proposing)"),
     "optimal": N_("welfare-optimal"),
+    "policy-stable": N_("policy-stable matching"),
     # policies
     "floor": N_("floor"),
     "ceiling": N_("ceiling"),

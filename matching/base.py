@@ -19,6 +19,7 @@ class MechanismName(StrEnum):
     STABLE = "stable"
     STABLE_PLACEMENT = "stable-placement"
     OPTIMAL = "optimal"
+    POLICY_STABLE = "policy-stable"
 
 
 class Solver(StrEnum):

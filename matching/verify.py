@@ -135,16 +135,17 @@ class PolicyStability:
     """Each blocking pair, excused by a policy or not (the weak stability of
     Kamada and Kojima, JET 2017, carried over to floors and ceilings).
 
-    A blocking pair (c, p) is **envy** when p (or its mentor) holds someone it
-    ranks below c: the move is c replacing that lowest-ranked holder. It is
-    **waste** when p (and its mentor, or c already with it) has a free seat:
-    the move is c into it. The pair is excused by the first policy (in the
-    round's order) that the move would break: a floor it takes below its
-    minimum or a ceiling it takes above its maximum; a waste pair also by a
-    ceiling covering (c, p) already at its maximum, which leaves the seat
-    empty whatever the move does to its count. Otherwise it is unexcused.
-    A result is policy-stable when it meets every policy and no pair is
-    unexcused."""
+    A blocking pair (c, p) is **envy** when p holds someone it ranks below c,
+    free seat or not, or when p's mentor is full, c is not with it, and it
+    holds someone it ranks below c: the move is c replacing that
+    lowest-ranked holder. Otherwise it is **waste** (p, and its mentor or c
+    already with it, has a free seat): the move is c into it. The pair is
+    excused by the first policy (in the round's order) that the move would
+    break: a floor it takes below its minimum or a ceiling it takes above its
+    maximum; a waste pair also by a ceiling covering (c, p) already at its
+    maximum, which leaves the seat empty whatever the move does to its count.
+    Otherwise it is unexcused. A result is policy-stable when it meets every
+    policy and no pair is unexcused."""
 
     excused: tuple[tuple[int, int, int], ...]  # (candidate, placement, policy index)
     unexcused: tuple[tuple[int, int], ...]
@@ -170,9 +171,9 @@ def policy_stability(
         out = [(c, current)] if current >= 0 else []
         waste = False
         m = market.mentor_of[p]
-        if occ.count[p] >= market.capacity[p]:
-            w = occ.worst[p]
-            out.append((w, p))
+        w = occ.worst[p]
+        if w >= 0 and market.place_rank[p][w] > market.place_rank[p][c]:
+            out.append((w, p))  # envy: p holds someone it ranks below c
         elif (
             m >= 0
             and occ.mentor_count[m] >= market.mentor_capacity[m]

@@ -117,8 +117,9 @@ def excuses(market: Market, a: Assignment) -> dict[tuple[int, int], int | None]:
         waste = True
         rank = market.place_rank[p]
         m = market.mentor_of[p]
-        if len(at_p) >= market.capacity[p]:
-            moved[max(at_p, key=lambda d: rank[d])] = -1  # envy: p's lowest goes
+        below = [d for d in at_p if rank[d] > rank[c]]
+        if below:
+            moved[max(below, key=lambda d: rank[d])] = -1  # envy: p's lowest goes
             waste = False
         elif m >= 0:
             at_m = [

@@ -41,10 +41,12 @@ def test_every_result_says_which_pairs_a_policy_excuses(mechanism: str, doc: Doc
     assert set(result.unexcused) == {(cids[c], pids[p]) for (c, p), k in want.items() if k is None}
     # the contract's own fields keep their meaning
     assert set(result.blocking_pairs) == {(cids[c], pids[p]) for c, p in want}
-    # an excused pair is explained by its policy
+    # an excused pair is explained by its policy (a pair the lottery made, of
+    # placements tied in the candidate's own list, is not explained at all)
     why = {(cid, e.placement): e for cid, es in result.explanations for e in es}
     for cid, pid, policy in result.excused:
-        assert why[cid, pid].policy == policy
+        if (cid, pid) in why:
+            assert why[cid, pid].policy == policy
 
 
 def _round(policies: list[dict[str, object]]) -> Doc:
@@ -81,15 +83,30 @@ def test_a_seat_a_ceiling_keeps_empty_is_no_injustice() -> None:
         "placements": {"park": "park-jintan"},
         "max": 1,
     }
-    result = result_of(_round([ceiling]), "optimal")
-    assert dict(result.assignments) == {"c1": "p2", "c2": "p1"}
-    # c1 would take p1's free seat: waste, but the park is at its ceiling
-    assert result.blocking_pairs == (("c1", "p1"),)
-    assert result.excused == (("c1", "p1", "jintan-cap"),)
+    result = result_of(_round([ceiling]), "policy-stable")
+    assert dict(result.assignments) == {"c1": "p1", "c2": None}
+    # c2 would take p1's free seat: waste, but the park is at its ceiling
+    assert result.blocking_pairs == (("c2", "p1"),)
+    assert result.excused == (("c2", "p1", "jintan-cap"),)
     assert result.unexcused == () and result.policy_stable and not result.stable
-    assert [(e.reason.value, e.policy) for e in dict(result.explanations)["c1"]] == [
+    assert [(e.reason.value, e.policy) for e in dict(result.explanations)["c2"]] == [
         ("policy", "jintan-cap")
     ]
+
+
+def test_envy_no_policy_explains_is_unexcused() -> None:
+    """The welfare optimum places both, c2 in Jintan over c1 whom p1 ranks
+    first: c1 replacing c2 keeps the park at its ceiling, so nothing excuses it."""
+    ceiling = {
+        "id": "jintan-cap",
+        "kind": "ceiling",
+        "placements": {"park": "park-jintan"},
+        "max": 1,
+    }
+    result = result_of(_round([ceiling]), "optimal")
+    assert dict(result.assignments) == {"c1": "p2", "c2": "p1"}
+    assert result.unexcused == (("c1", "p1"),) and result.excused == ()
+    assert not result.policy_stable
 
 
 def test_plain_stable_matching_breaks_the_ceiling_and_is_not_policy_stable() -> None:
