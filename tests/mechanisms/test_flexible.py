@@ -20,8 +20,8 @@ from tests.strategies import rounds
 
 @st.composite
 def ceilinged(draw: st.DrawFn, max_candidates: int = 5) -> Doc:
-    """A tiny round whose placements lie in at most two disjoint groups (two
-    parks), each under a ceiling."""
+    """A tiny round with ceilings on nested or disjoint groups of placements:
+    two parks, and the two hosts (each in a park or in none)."""
     doc = draw(rounds(max_candidates=max_candidates, max_placements=4, max_capacity=2))
     parks = ["park-1", "park-2"]
     doc["organizations"] = [*doc["organizations"], *({"id": p, "kind": "park"} for p in parks)]
@@ -35,6 +35,11 @@ def ceilinged(draw: st.DrawFn, max_candidates: int = 5) -> Doc:
         {"id": f"{park}-cap", "kind": "ceiling", "placements": {"park": park},
          "max": draw(st.integers(0, 3))}
         for park in parks
+        if draw(st.booleans())
+    ] + [
+        {"id": f"{host}-cap", "kind": "ceiling", "placements": {"host": host},
+         "max": draw(st.integers(0, 2))}
+        for host in hosts
         if draw(st.booleans())
     ]  # fmt: skip
     return doc
@@ -95,10 +100,15 @@ def _doc(policies: list[dict[str, Any]], mentors: bool = False) -> Doc:
         "organizations": [
             {"id": "park-1", "kind": "park"},
             {"id": "e", "kind": "enterprise"},
+            {"id": "e2", "kind": "enterprise"},
             {"id": "col", "kind": "college"},
         ],
         "links": [{"source": "e", "target": "park-1", "kind": "located_in"}],
-        "placements": [{"id": "p", "host": "e", "kind": "internship", "capacity": 2}],
+        "placements": [
+            {"id": "p", "host": "e", "kind": "internship", "capacity": 2},
+            {"id": "p2", "host": "e", "kind": "apprenticeship", "capacity": 1},
+            {"id": "q", "host": "e2", "kind": "internship", "capacity": 1},
+        ],
         "candidates": [{"id": "s", "kind": "student", "college": "col", "preferences": ["p"]}],
         "policies": policies,
     }
@@ -116,8 +126,10 @@ def _doc(policies: list[dict[str, Any]], mentors: bool = False) -> Doc:
         ([{"id": "k", "kind": "ceiling", "candidates": {"college": "col"}, "max": 1}], False,
          "policies['k']: mechanism policy-stable supports ceilings on groups of placements only"),
         ([{"id": "a", "kind": "ceiling", "placements": {"park": "park-1"}, "max": 1},
-          {"id": "b", "kind": "ceiling", "placements": {"host": "e"}, "max": 1}], False,
-         "policies['b']: its placements overlap those of ceiling 'a'"),
+          {"id": "b", "kind": "ceiling", "placements": {"kind": "internship", "host": "e2"},
+           "max": 1},
+          {"id": "c", "kind": "ceiling", "placements": {"kind": "internship"}, "max": 1}], False,
+         "policies['c']: its placements cross those of ceiling 'a'"),
         ([], True, "does not support mentors"),
     ],
 )  # fmt: skip
