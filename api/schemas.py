@@ -44,7 +44,10 @@ Ranking = Annotated[list[RankingItem], Field(max_length=100_000)]
 # what a person reads: a name, a number, a title (one line), a description (lines)
 Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH, pattern=ID_PATTERN)]
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, pattern=TEXT_PATTERN)]
-Skills = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
+Skills = Annotated[
+    list[Annotated[str, Field(max_length=MAX_NAME_LENGTH, pattern=TEXT_PATTERN)]],
+    Field(max_length=100),
+]
 
 
 class Body(BaseModel):
@@ -54,7 +57,7 @@ class Body(BaseModel):
 class OrganizationIn(Body):
     id: Id
     kind: OrgKind
-    name: Annotated[str, Field(max_length=400)] | None = None
+    name: Name | None = None
     level: Level | None = None
 
 

@@ -39,7 +39,7 @@ from generate import SIZES, generate  # noqa: E402
 class Case:
     size: str
     mechanism: str
-    variant: str = ""  # "", "mentors", "policies"
+    variant: str = ""  # "", "mentors", "policies", "ceilings" (the policies' ceilings only)
     stability: str = "ignored"
     time_limit: float = 300.0
     solver: str = "auto"
@@ -80,6 +80,7 @@ def cases(quick: bool) -> list[Case]:
     out = []
     for size in ("S", "M") if quick else ("S", "M", "L", "XL"):
         out += [Case(size, "stable"), Case(size, "stable-placement")]
+        out.append(Case(size, "policy-stable", "ceilings"))
         if not quick or size == "S":
             out += [
                 Case(size, "optimal", "policies", time_limit=120, solver=solver)
@@ -96,7 +97,11 @@ def round_file(size: str, variant: str) -> Path:
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"{size}{'-' + variant if variant else ''}.json"
     if not path.exists():
-        doc = generate(size, mentors=variant == "mentors", policies=variant == "policies")
+        doc = generate(
+            size, mentors=variant == "mentors", policies=variant in ("policies", "ceilings")
+        )
+        if variant == "ceilings":
+            doc["policies"] = [p for p in doc["policies"] if p["kind"] == "ceiling"]
         path.write_text(json.dumps(doc, separators=(",", ":")))
     return path
 

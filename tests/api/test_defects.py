@@ -484,3 +484,31 @@ def test_a_national_id_column_is_never_read(world: World) -> None:
     _upload(c, csrf, "名单.csv", rows.encode("gbk"))
     stored = world.client.get("/rounds/r1/candidates/z1", headers=world.czcit).json()
     assert "320402200001011234" not in str(stored) and stored["name"] == "张伟"
+
+
+def test_what_the_engine_refuses_in_a_name_or_a_skill_is_refused_at_the_door(
+    world: World,
+) -> None:
+    """A control character in an organization's name or a skill would make the
+    round fail at close (and its workbook unwritable): refused at the write
+    (found by the generated requests: a name Excel cannot hold)."""
+    flow.open_round(world)
+    flow.post_placements(world)
+    flow.register_candidates(world)
+    c = world.client
+    answer = c.post(
+        "/organizations",
+        json={"id": "ent-x", "kind": "enterprise", "name": "恒\x0b邦"},
+        headers=world.coordinator,
+    )
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"].endswith("name")
+    answer = c.put(
+        "/rounds/r1/placements/hb-9",
+        json={"kind": "internship", "capacity": 1, "skills": ["发酵\x1f"]},
+        headers=world.hengbang,
+    )
+    assert answer.status_code == 422
+    # what is stored still closes, and its workbook is written
+    assert c.post("/rounds/r1/close", headers=world.coordinator).status_code == 200
+    book = c.get("/rounds/r1/document?format=xlsx", headers=world.coordinator)
+    assert book.status_code == 200
