@@ -37,7 +37,6 @@ def explain(
 ) -> dict[int, tuple[Explanation, ...]]:
     out: dict[int, tuple[Explanation, ...]] = {}
     excused = {(c, p): market.policies[k].id for c, p, k in fairness.excused} if fairness else {}
-    unexcused = set(fairness.unexcused) if fairness else set()
     occ = check.occupancy
     # The common reason, worked out once per placement: full, with its cutoff.
     # (One shared object per placement: the result document writes it once.)
@@ -61,7 +60,7 @@ def explain(
             elif reason is not None and (c, p) not in refusals:
                 reasons.append(reason)
             else:
-                reasons.append(_why(market, assignment, check, weights, c, p, (c, p) in unexcused))
+                reasons.append(_why(market, assignment, check, weights, c, p))
         if reasons:
             out[c] = tuple(reasons)
     return out
@@ -74,7 +73,6 @@ def _why(
     weights: Weights,
     c: int,
     p: int,
-    unexcused: bool = False,
 ) -> Explanation:
     place = market.placement_ids[p]
     refusal = market.refusals.get((c, p))
@@ -92,10 +90,7 @@ def _why(
             cutoff=market.candidate_ids[occ.mentor_worst[m]],
         )
     current = assignment[c]
-    # a blocking pair no policy excuses is not explained by one
-    for policy, value in zip(
-        [] if unexcused else market.policies, check.policy_values, strict=False
-    ):
+    for policy, value in zip(market.policies, check.policy_values, strict=True):
         now = current >= 0 and policy.covers(c, current)
         after = policy.covers(c, p)
         if (policy.max is not None and after and not now and value >= policy.max) or (
