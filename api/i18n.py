@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, negotiate_locale, numbers
+from babel import negotiate_locale, numbers
 from babel.support import NullTranslations, Translations
 
 LOCALES = ("zh_CN", "en")
@@ -108,10 +108,6 @@ def percent(value: object, digits: int = 1) -> str:
         return "" if value is None else str(value)
     pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
     return numbers.format_percent(value, format=pattern, locale=current())
-
-
-def language_name(locale: str) -> str:
-    return Locale.parse(locale).get_display_name(locale) or locale
 
 
 def install(env: Any) -> None:

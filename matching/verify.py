@@ -13,11 +13,12 @@ preferring p to its placement, blocks when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from matching.base import Assignment
 from matching.encode import Market
+from matching.policygroups import PolicyGroup
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def policy_stability(
 
 
 def _excuse(
-    policies: Any,
+    policies: Sequence[PolicyGroup],
     values: tuple[int, ...],
     out: list[tuple[int, int]],
     into: tuple[int, int],

@@ -84,6 +84,14 @@ async def consortium(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
     return graph, {o["id"]: o["name"] for o in graph["organizations"] if o.get("name")}
 
 
+async def placement_titles(request: Request, rid: str) -> dict[str, str]:
+    """Each placement of round `rid` that has a title, by its id."""
+    listed = await api(request, "GET", f"/rounds/{seg(rid)}/placements")
+    if listed.is_error:
+        return {}
+    return {p["id"]: p["title"] for p in listed.json() if p.get("title")}
+
+
 def problem_text(answer: httpx.Response) -> str:
     """The API's problem in the reader's language, each field and id kept."""
     try:

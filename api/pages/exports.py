@@ -14,7 +14,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.downloads import attachment
 from api.i18n import N_, _
-from api.pages.common import _back, _page, api, consortium, problem_text, router, seg
+from api.pages.common import (
+    _back,
+    _page,
+    api,
+    consortium,
+    placement_titles,
+    problem_text,
+    router,
+    seg,
+)
 from api.pages.rounds import _unplaced
 from api.words import reason, sayer, term
 from matching import charts
@@ -46,13 +55,6 @@ async def _rows(request: Request, rid: str, run: str | None) -> list[dict[str, A
     return rows
 
 
-async def _titles(request: Request, rid: str) -> dict[str, str]:
-    listed = await api(request, "GET", f"/rounds/{seg(rid)}/placements")
-    if listed.is_error:
-        return {}
-    return {p["id"]: p["title"] for p in listed.json() if p.get("title")}
-
-
 # an organization without a name is shown by its id
 FALLBACK = {"affiliation_name": "affiliation", "host_name": "host", "park_name": "park"}
 
@@ -71,7 +73,7 @@ async def assignments_csv(request: Request, rid: str) -> Response:
     rows = await _rows(request, rid, None)
     if isinstance(rows, Response):
         return rows
-    titles = await _titles(request, rid)
+    titles = await placement_titles(request, rid)
     _graph, names = await consortium(request)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -105,7 +107,7 @@ async def export_xlsx(request: Request, rid: str, run: str | None = None) -> Res
     rows = await _rows(request, rid, chosen)
     if isinstance(rows, Response):
         return rows
-    titles = await _titles(request, rid)
+    titles = await placement_titles(request, rid)
     _graph, names = await consortium(request)
     book = Workbook()
     sheet = book.active
@@ -167,6 +169,6 @@ async def report(request: Request, rid: str, run: str) -> Response:
         charts=charts.result_charts(result, sayer(names)),
         unplaced=_unplaced(result),
         people={c["id"]: c for c in everyone},
-        titles=await _titles(request, rid),
+        titles=await placement_titles(request, rid),
         org_names=names,
     )

@@ -19,6 +19,7 @@ from api.pages.common import (
     _page,
     api,
     consortium,
+    placement_titles,
     problem_text,
     router,
     seg,
@@ -124,17 +125,20 @@ async def round_page(
     if r["state"] == "published":
         published = (await api(request, "GET", f"/rounds/{rid}/assignments")).json()
     context["published"] = published
-    if me["role"] != "enterprise":
-        listed = (await api(request, "GET", f"/rounds/{rid}/placements")).json()
-        context["titles"] = {p["id"]: p["title"] for p in listed if p.get("title")}
+    if me["role"] == "college":
+        context["titles"] = await placement_titles(request, r["id"])
     if me["role"] == "coordinator":
-        everyone = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
-        context["people"] = {c["id"]: c for c in everyone}
         runs = (await api(request, "GET", f"/rounds/{rid}/runs")).json()
         # the runs' table shows their stored summaries; only the runs shown are read whole
         solved = [x["id"] for x in runs if x["status"] == "solved"]
         chosen = run if run in solved else (r["published_run"] or next(iter(solved), None))
         result = await _result_of(request, rid, chosen) if chosen else None
+        if result:
+            # the unplaced by name, their reasons by title: read only for a result
+            # (the page refreshes itself every 2 s while a run solves)
+            everyone = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
+            context["people"] = {c["id"]: c for c in everyone}
+            context["titles"] = await placement_titles(request, r["id"])
         context.update(
             runs=runs,
             busy=any(x["status"] in ("queued", "running") for x in runs),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from api.answers import ApplicantOut, BatchOut, CandidateOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
-from api.preconditions import edit, etag, remove
-from api.problems import COMMON, Problem, documented
+from api.preconditions import check_batch, edit, etag, remove, store_batch
+from api.problems import COMMON, documented
 from api.rules import check_candidates
 from api.schemas import CandidateIn, CandidatesIn, PathId
 from api.storage import NotFound
@@ -83,46 +83,36 @@ def save_candidates(
     `dry_run` the same checks and counts, and nothing stored (a preview)."""
     stored = {c.id: c for c in repo.candidates(session, r, actor.organization)}
     others = repo.existing_ids(session, t.Candidate, r, [x.id for x in body.candidates])
-    read_at = {x.id: x.version for x in body.candidates}
+    check_batch("candidate", [(x.id, x.version) for x in body.candidates], stored, others)
     records = []
     for x in body.candidates:
         c = stored.get(x.id)
-        if c is None and x.id in others:
-            raise NotFound(f"candidate {x.id!r}")
-        if c is not None and x.version is None:
-            raise Problem(428, f"changing candidate {x.id!r} needs the version it was read at")
-        if c is not None and x.version != c.version:
-            raise Problem(
-                412, f"candidate {x.id!r} changed since version {x.version}: now {c.version}"
-            )
         affiliation = (
             _affiliation(actor) if c is None else {"college": c.college, "institute": c.institute}
         )
         records.append((x.id, affiliation, x.stored()))
     check_candidates(session, r, records)
-    created = changed = 0
-    for cid, affiliation, values in records:
-        c = stored.get(cid)
-        if c is None:
-            session.add(
-                t.Candidate(
-                    consortium_id=r.consortium_id,
-                    round_id=r.id,
-                    id=cid,
-                    version=1,
-                    **affiliation,
-                    **values,
-                )
-            )
-            created += 1
-        elif not repo.update_versioned(session, c, values):
-            raise Problem(412, f"candidate {cid!r} was changed by a concurrent edit")
-        elif c.version != read_at[cid]:
-            changed += 1
-    session.flush()
-    if dry_run:
-        session.rollback()
-    return BatchOut(created=created, changed=changed, unchanged=len(records) - created - changed)
+    affiliations = {cid: affiliation for cid, affiliation, _ in records}
+
+    def new(cid: str, values: dict[str, Any]) -> t.Candidate:
+        return t.Candidate(
+            consortium_id=r.consortium_id,
+            round_id=r.id,
+            id=cid,
+            version=1,
+            **affiliations[cid],
+            **values,
+        )
+
+    counts = store_batch(
+        session,
+        "candidate",
+        stored,
+        [(cid, values) for cid, _, values in records],
+        new,
+        dry_run=dry_run,
+    )
+    return BatchOut(created=counts[0], changed=counts[1], unchanged=counts[2])
 
 
 @router.get("/{item}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from api.answers import BatchOut, PlacementOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
-from api.preconditions import edit, etag, remove
-from api.problems import COMMON, Problem, documented
+from api.preconditions import check_batch, edit, etag, remove, store_batch
+from api.problems import COMMON, documented
 from api.rules import check_applicants, check_placement, check_placements
 from api.schemas import PathId, PlacementIn, PlacementsIn, RankingIn
 from api.storage import NotFound, mapping
@@ -77,45 +77,25 @@ def save_placements(
     same checks and counts, and nothing stored (a preview)."""
     stored = {p.id: p for p in repo.placements(session, r, actor.organization)}
     others = repo.existing_ids(session, t.Placement, r, [x.id for x in body.placements])
-    records = []
+    check_batch("placement", [(x.id, x.version) for x in body.placements], stored, others)
     for x in body.placements:
-        p = stored.get(x.id)
-        if p is None and x.id in others:
-            raise NotFound(f"placement {x.id!r}")
-        if p is not None and x.version is None:
-            raise Problem(428, f"changing placement {x.id!r} needs the version it was read at")
-        if p is not None and x.version != p.version:
-            raise Problem(
-                412, f"placement {x.id!r} changed since version {x.version}: now {p.version}"
-            )
         if x.ranking is not None:
             check_applicants(session, r, x.id, x.ranking)
-        records.append((x.id, x.stored()))
+    records = [(x.id, x.stored()) for x in body.placements]
     check_placements(session, r, actor.organization, records)
-    created = changed = 0
-    for pid, values in records:
-        p = stored.get(pid)
-        if p is None:
-            session.add(
-                t.Placement(
-                    consortium_id=r.consortium_id,
-                    round_id=r.id,
-                    id=pid,
-                    host=actor.organization,
-                    version=1,
-                    **values,
-                )
-            )
-            created += 1
-        else:
-            before = p.version
-            if not repo.update_versioned(session, p, values):
-                raise Problem(412, f"placement {pid!r} was changed by a concurrent edit")
-            changed += p.version != before
-    session.flush()
-    if dry_run:
-        session.rollback()
-    return BatchOut(created=created, changed=changed, unchanged=len(records) - created - changed)
+
+    def new(pid: str, values: dict[str, Any]) -> t.Placement:
+        return t.Placement(
+            consortium_id=r.consortium_id,
+            round_id=r.id,
+            id=pid,
+            host=actor.organization,
+            version=1,
+            **values,
+        )
+
+    counts = store_batch(session, "placement", stored, records, new, dry_run=dry_run)
+    return BatchOut(created=counts[0], changed=counts[1], unchanged=counts[2])
 
 
 @router.put("/{item}", responses={201: {"description": "Created"}, **documented(412, 428)})
