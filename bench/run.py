@@ -39,7 +39,8 @@ from generate import SIZES, generate  # noqa: E402
 class Case:
     size: str
     mechanism: str
-    variant: str = ""  # "", "mentors", "policies", "ceilings" (the policies' ceilings only)
+    # "", "mentors", "policies", "quotas" (the policies' ceilings and the colleges' floors)
+    variant: str = ""
     stability: str = "ignored"
     time_limit: float = 300.0
     solver: str = "auto"
@@ -80,7 +81,7 @@ def cases(quick: bool) -> list[Case]:
     out = []
     for size in ("S", "M") if quick else ("S", "M", "L", "XL"):
         out += [Case(size, "stable"), Case(size, "stable-placement")]
-        out.append(Case(size, "policy-stable", "ceilings"))
+        out.append(Case(size, "policy-stable", "quotas"))
         if not quick or size == "S":
             out += [
                 Case(size, "optimal", "policies", time_limit=120, solver=solver)
@@ -98,10 +99,10 @@ def round_file(size: str, variant: str) -> Path:
     path = CACHE / f"{size}{'-' + variant if variant else ''}.json"
     if not path.exists():
         doc = generate(
-            size, mentors=variant == "mentors", policies=variant in ("policies", "ceilings")
+            size, mentors=variant == "mentors", policies=variant in ("policies", "quotas")
         )
-        if variant == "ceilings":
-            doc["policies"] = [p for p in doc["policies"] if p["kind"] == "ceiling"]
+        if variant == "quotas":  # policy-stable supports floors on candidates only
+            doc["policies"] = [p for p in doc["policies"] if "candidates" in p or p["kind"] == "ceiling"]
         path.write_text(json.dumps(doc, separators=(",", ":")))
     return path
 

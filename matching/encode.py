@@ -38,7 +38,7 @@ from matching.model import (
     Reason,
     Round,
 )
-from matching.policygroups import PolicyGroup, Selections, resolve
+from matching.policygroups import Coverage, PolicyGroup, Selections, resolve
 
 
 class Affinities:
@@ -106,6 +106,11 @@ class Market:
     def place_group(self, p: int, c: int) -> int:
         """c's 0-based group in p's ranking (the rank is ``group * N + lottery``)."""
         return self.place_rank[p][c] // len(self.candidate_ids)
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        """Which policies cover each pair (worked out when first asked)."""
+        return Coverage(self.policies, self.n_candidates)
 
     @property
     def has_mentors(self) -> bool:

@@ -43,6 +43,41 @@ class PolicyGroup:
         )
 
 
+class Coverage:
+    """Which policies cover a pair, found by candidate: each candidate's
+    policies (those that select it, and those that select nobody by
+    candidate) listed once, so that a pair's are a short list however many
+    policies the round has (thirty-six college floors and three park
+    ceilings: four per pair)."""
+
+    def __init__(self, policies: tuple[PolicyGroup, ...], n_candidates: int) -> None:
+        self.policies = policies
+        self._everyone = [k for k, g in enumerate(policies) if g.candidates is None]
+        self._by: list[list[int]] = [[] for _ in range(n_candidates)]
+        for k, g in enumerate(policies):
+            for c in g.candidates or ():
+                self._by[c].append(k)
+
+    def of(self, c: int, p: int) -> list[int]:
+        """The policies covering (c, p), in the round's order."""
+        mine = sorted(self._by[c] + self._everyone) if self._by[c] else self._everyone
+        out = []
+        for k in mine:
+            chosen = self.policies[k].placements
+            if chosen is None or p in chosen:
+                out.append(k)
+        return out
+
+    def values(self, assignment: tuple[int, ...]) -> list[int]:
+        """Each policy's value: the assigned pairs it covers."""
+        out = [0] * len(self.policies)
+        for c, p in enumerate(assignment):
+            if p >= 0:
+                for k in self.of(c, p):
+                    out[k] += 1
+        return out
+
+
 def resolve(policy: Policy, selections: Selections) -> PolicyGroup:
     return PolicyGroup(
         policy.id,

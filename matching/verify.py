@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from matching.base import Assignment
 from matching.encode import Market
-from matching.policygroups import PolicyGroup
+from matching.policygroups import Coverage, PolicyGroup
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,7 @@ def policy_stability(
     market: Market, assignment: Assignment, check: Verification
 ) -> PolicyStability:
     occ, values, policies = check.occupancy, check.policy_values, market.policies
+    coverage = market.coverage
     met = all(
         (g.min is None or v >= g.min) and (g.max is None or v <= g.max)
         for g, v in zip(policies, values, strict=True)
@@ -184,7 +185,7 @@ def policy_stability(
             out.append((w, assignment[w]))
         else:
             waste = True
-        why = _excuse(policies, values, out, (c, p), waste)
+        why = _excuse(policies, coverage, values, out, (c, p), waste)
         if why is None:
             unexcused.append((c, p))
         else:
@@ -194,26 +195,30 @@ def policy_stability(
 
 def _excuse(
     policies: Sequence[PolicyGroup],
+    coverage: Coverage,
     values: tuple[int, ...],
     out: list[tuple[int, int]],
     into: tuple[int, int],
     waste: bool,
 ) -> int | None:
-    """The first policy that the move (pairs `out` leave, `into` arrives) breaks."""
-    for k, (g, value) in enumerate(zip(policies, values, strict=True)):
-        inside = g.covers(*into)
-        after = value + inside - sum(g.covers(c, p) for c, p in out)
+    """The first policy that the move (pairs `out` leave, `into` arrives)
+    breaks; only a policy covering one of the pairs can."""
+    inside = set(coverage.of(*into))
+    left: dict[int, int] = {}
+    for pair in out:
+        for k in coverage.of(*pair):
+            left[k] = left.get(k, 0) + 1
+    for k in sorted(inside | left.keys()):
+        g, value = policies[k], values[k]
+        after = value + (k in inside) - left.get(k, 0)
         if g.min is not None and after < min(g.min, value):
             return k
         if g.max is not None and after > max(g.max, value):
             return k
-        if waste and inside and g.max is not None and value >= g.max:
+        if waste and k in inside and g.max is not None and value >= g.max:
             return k
     return None
 
 
 def policy_values(market: Market, assignment: Assignment) -> list[int]:
-    return [
-        sum(1 for c, p in enumerate(assignment) if p >= 0 and policy.covers(c, p))
-        for policy in market.policies
-    ]
+    return market.coverage.values(assignment)

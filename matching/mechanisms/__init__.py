@@ -8,7 +8,7 @@ from matching.base import Assignment, MechanismName, Outcome, SolveOptions, Weig
 from matching.encode import Market
 from matching.errors import UnsupportedOption
 from matching.mechanisms.deferred_acceptance import candidate_proposing, placement_proposing
-from matching.mechanisms.flexible import flexible_deferred_acceptance
+from matching.mechanisms.flexible import policy_stable
 from matching.mechanisms.spa import spa_student
 
 Mechanism = Callable[[Market, SolveOptions], Outcome]
@@ -40,17 +40,11 @@ def _optimal(market: Market, options: SolveOptions) -> Outcome:
     return optimal(market, options)
 
 
-def _policy_stable(market: Market, options: SolveOptions) -> Outcome:
-    """Within the ceilings and fair where they allow: flexible deferred acceptance
-    (Kamada and Kojima 2015) for ceilings on disjoint groups of placements."""
-    return Outcome(flexible_deferred_acceptance(market))
-
-
 REGISTRY: dict[MechanismName, Mechanism] = {
     MechanismName.STABLE: _stable,
     MechanismName.STABLE_PLACEMENT: _stable_placement,
     MechanismName.OPTIMAL: _optimal,
-    MechanismName.POLICY_STABLE: _policy_stable,
+    MechanismName.POLICY_STABLE: policy_stable,
 }
 
 

@@ -1,126 +1,249 @@
-"""Flexible deferred acceptance for ceilings on nested or disjoint groups of
-placements (Kamada and Kojima, "Efficient matching under distributional
-constraints", AER 2015; hierarchies of regions as in Goto et al., AIJ 2016),
-on the tie-broken preferences of the market.
+"""The `policy-stable` mechanism: fair where the government's quotas allow
+(matching.verify.PolicyStability), by algorithm, on the tie-broken
+preferences of the market.
 
-Candidates propose down their lists, as in deferred acceptance. Each
-placement holds its best proposers up to its capacity; a group of placements
-under a ceiling (a park's, a host's within it) holds at most its `max` in
-all: when a proposal takes it past that, the group gives up the seat its
-round-robin filled last (its children, subgroups and placements in a fixed
-order, each taking its next seat in turn): descending from the group, the
-last child among those holding the most, down to a placement's worst holder.
-The groups' choice is substitutable and obeys the law of aggregate demand,
-so the outcome
+**Ceilings and mentors: flexible deferred acceptance.** Candidates propose
+down their lists, as in deferred acceptance (Kamada and Kojima, "Efficient
+matching under distributional constraints", AER 2015; hierarchies of regions
+as in Goto et al., AIJ 2016). The ceilings on groups of placements (a
+park's, a host's within it) and the mentors (each over the placements that
+name it) form a tree over the placements, and each node holds at most its
+limit in all. When a proposal takes a node past it:
 
-* meets every ceiling, and
-* is policy-stable (matching.verify.PolicyStability): no candidate envies
-  a placement holding someone it ranks lower, and every free seat a
-  candidate wants lies in a group at its ceiling ("weak stability", KK 2015,
-  Theorem 2), and
-* is strategy-proof for candidates (KK 2015, Theorem 1),
+* a placement rejects its worst holder;
+* a mentor rejects its worst holder (the SPA-student rule of Abraham,
+  Irving and Manlove 2007: with no ceiling this is matching.mechanisms.spa);
+* a ceiling gives up the seat its round-robin over its children filled last:
+  descending from it, the last child among those holding the most, down to a
+  placement or a mentor, which rejects its worst.
 
-each tested against brute force and exhaustive misreports on small rounds
-with nested and disjoint ceilings (tests/mechanisms/test_flexible.py).
-Unlike plain stability within the ceilings, such a matching always exists
-under them.
+Each node's choice is substitutable and obeys the law of aggregate demand, so
+the outcome meets every ceiling and mentor capacity, is policy-stable (no
+candidate envies a placement or mentor holding someone it ranks lower, and
+every free seat a candidate wants lies in a group at its ceiling: the weak
+stability of KK 2015, Theorem 2), and is strategy-proof for candidates
+(KK 2015, Theorem 1; Hatfield and Milgrom 2005). Unlike plain stability
+within the ceilings, such a matching always exists under them.
 
-What the literature proves cannot be had, and is therefore refused here with
-an error naming the policy rather than ignored: under floors, fairness (no
-envy) and non-wastefulness conflict, and a policy-stable matching need not
-exist (Fragiadakis, Iwasaki, Troyan, Ueda and Yokoo, ACM TEAC 2015); with
-ceilings on crossing groups (kinds across parks) no strategy-proof mechanism
-finds a matching making every policy-allowed move (Kamada and Kojima, JET
-2017). Mentors (SPA) are not built yet.
+**Floors on groups of candidates placed anywhere** (the secondary-vocational
+floor, a college's): where the matching above leaves a floor short, the
+floor's members move up every placement's and mentor's ranking by the same
+number of places (a ranking after another one place more, so that the lift
+is one number: minority reserves in the manner of Hafalir, Yenmez and
+Yildirim, TE 2013, as one reserve for the whole market), by a lift that
+meets the floor exactly where one is found, else the least that meets it
+(doubling, then narrowing). A member then holds a seat that someone outside
+the group ranked above it wants only where the floor needs it: moving that
+one in would take the floor below its minimum, which excuses the pair; within
+the group and outside it each ranking keeps its order. Where no lift meets a
+floor because ceilings send the lifted members away, the ceilings keep them
+(their round-robin passes over them while anyone else holds a seat under
+the ceiling); where even that falls short of a floor that some matching
+meets, the welfare model with the fewest blocking pairs takes over
+(matching.mechanisms.welfare, `relaxed`) and the result says so (its solver
+and stability); where no matching meets the floors, it says which conflict.
+
+What holds and what cannot: with floors, fairness and non-wastefulness
+conflict in general and a policy-stable matching need not exist (Fragiadakis,
+Iwasaki, Troyan, Ueda and Yokoo, ACM TEAC 2015, for floors on placements);
+for floors on candidates under our excuses, brute force over thousands of
+random rounds of up to five candidates found none without one where the
+floors can be met, and the mechanism returned one each time (a finding, not a
+theorem; tests/mechanisms/test_flexible.py keeps checking it). The lift is
+not strategy-proof: a member who lists fewer placements can change the lift
+the others get.
+
+Refused with an error naming the policy, never ignored: ceilings on groups
+of candidates; floors that select placements (a park's minimum fill, or a
+college's within a park: lifting candidates there cannot send them from
+placements they prefer; the extended-seat and multi-stage deferred
+acceptance of Fragiadakis et al. assume every candidate acceptable
+everywhere, which our rounds are not); and ceilings or mentors on crossing
+groups (kinds across parks: no strategy-proof mechanism finds a matching
+making every policy-allowed move, Kamada and Kojima, JET 2017).
+
+Each guarantee is tested against brute force and exhaustive misreports on
+small rounds (tests/mechanisms/test_flexible.py).
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from matching.base import Assignment
+from matching.base import Assignment, Outcome, SolveOptions
 from matching.encode import Market
 from matching.errors import UnsupportedOption
+from matching.model import Stability
+from matching.policygroups import PolicyGroup
 
 
-def ceiling_groups(market: Market) -> list[tuple[frozenset[int], int]]:
-    """The round's ceilings as (member placements, max), laminar: any two
-    groups are disjoint or one holds the other. An UnsupportedOption names the
-    first policy this mechanism cannot honour."""
-    if market.has_mentors:
-        raise UnsupportedOption(
-            "mechanism policy-stable does not support mentors yet; use stable or optimal"
+@dataclass(frozen=True)
+class PolicyTree:
+    """Placements (nodes 0 … n − 1), then the ceilings and mentors over them,
+    largest first, each under the smallest group that holds it."""
+
+    n_placements: int
+    parent: tuple[int, ...]
+    limit: tuple[int, ...]
+    order: tuple[int, ...]  # a child's place among its siblings: its smallest placement
+    mentor: tuple[int, ...]  # the mentor a node is, else -1
+
+
+def policy_tree(market: Market) -> PolicyTree:
+    """The round's ceilings on groups of placements and its mentors as a tree:
+    any two groups are disjoint or one holds the other. An UnsupportedOption
+    names the first policy (or mentor) this mechanism cannot honour."""
+    groups: list[tuple[frozenset[int], int, str, int]] = []  # members, limit, name, mentor
+    led: dict[int, set[int]] = {}
+    for p, m in enumerate(market.mentor_of):
+        if m >= 0:
+            led.setdefault(m, set()).add(p)
+    for m in sorted(led):
+        groups.append(
+            (frozenset(led[m]), market.mentor_capacity[m], f"mentor {market.mentor_ids[m]!r}", m)
         )
-    groups: list[tuple[frozenset[int], int, str]] = []
     for g in market.policies:
-        if g.min is not None:
-            raise UnsupportedOption(
-                f"policies[{g.id!r}]: mechanism policy-stable does not support floors "
-                "(a policy-stable matching may not exist under them); use optimal"
-            )
+        if g.max is None:
+            continue  # a floor: see candidate_floors
         if g.candidates is not None or g.placements is None:
             raise UnsupportedOption(
                 f"policies[{g.id!r}]: mechanism policy-stable supports ceilings on groups of "
                 "placements only, not on candidates; use optimal"
             )
-        assert g.max is not None
-        for other, _, name in groups:
-            if g.placements & other and not (g.placements <= other or other <= g.placements):
+        if g.placements:  # a ceiling over no placement holds nothing back
+            groups.append((g.placements, g.max, f"ceiling {g.id!r}", -1))
+    for k, (members, _, name, _) in enumerate(groups):
+        for other, _, other_name, _ in groups[:k]:
+            if members & other and not (members <= other or other <= members):
+                where = f"policies[{name[9:-1]!r}]" if name.startswith("ceiling") else name
                 raise UnsupportedOption(
-                    f"policies[{g.id!r}]: its placements cross those of ceiling {name!r} "
-                    "(neither holds the other; mechanism policy-stable supports nested or "
-                    "disjoint groups); use optimal"
+                    f"{where}: its placements cross those of {other_name} (neither holds the "
+                    "other; mechanism policy-stable supports nested or disjoint groups); "
+                    "use optimal"
                 )
-        groups.append((g.placements, g.max, g.id))
-    # a ceiling over no placement holds nothing back
-    return [(members, cap) for members, cap, _ in groups if members]
-
-
-def flexible_deferred_acceptance(market: Market) -> Assignment:
-    """Candidate-proposing deferred acceptance under laminar ceilings. The
-    groups form a tree over the placements (a group's parent: the smallest
-    group holding it); a group over its max gives up the seat its round-robin
-    over its children (subgroups and placements, in the order of their
-    smallest placement index) filled last, found by descending: at each
-    level the last child among those holding the most."""
-    groups = ceiling_groups(market)
-    prefs, rank, capacity = market.prefs, market.place_rank, market.capacity
     n_p = market.n_placements
-    # nodes: the placements (0 … n_p − 1), then the groups, largest first
-    tree = sorted(groups, key=lambda g: (-len(g[0]), -g[1]))
+    # larger first; of equal groups, a ceiling above a mentor, the tighter inside
+    tree = sorted(groups, key=lambda g: (-len(g[0]), g[3] >= 0, -g[1]))
     parent = [-1] * (n_p + len(tree))
-    limit = [0] * n_p + [cap for _, cap in tree]
-    for k, (members, _) in enumerate(tree):
-        node = n_p + k
-        # the smallest group before it (as large or larger) that holds it
-        for j in range(k - 1, -1, -1):
+    for k, (members, _, _, _) in enumerate(tree):
+        for j in range(k - 1, -1, -1):  # the smallest group before it that holds it
             if members <= tree[j][0]:
-                parent[node] = n_p + j
+                parent[n_p + k] = n_p + j
                 break
         for q in members:
-            parent[q] = node  # overwritten by ever smaller groups: the innermost
-    first = [min(members) for members, _ in tree]
-    order = list(range(n_p)) + first  # a child's place among its siblings
+            parent[q] = n_p + k  # overwritten by ever smaller groups: the innermost
+    return PolicyTree(
+        n_p,
+        tuple(parent),
+        tuple([*market.capacity, *(cap for _, cap, _, _ in tree)]),
+        tuple([*range(n_p), *(min(members) for members, _, _, _ in tree)]),
+        tuple([-1] * n_p + [m for _, _, _, m in tree]),
+    )
+
+
+def candidate_floors(market: Market) -> list[PolicyGroup]:
+    """The round's floors, each on a group of candidates placed anywhere; a
+    floor that selects placements is refused (lifting candidates at some
+    placements cannot send them there from placements they prefer)."""
+    floors = []
+    for g in market.policies:
+        if g.min is None:
+            continue
+        if g.candidates is None or g.placements is not None:
+            raise UnsupportedOption(
+                f"policies[{g.id!r}]: mechanism policy-stable supports floors on groups of "
+                "candidates placed anywhere (a college's, a level's), not floors that select "
+                "placements; use optimal"
+            )
+        floors.append(g)
+    return floors
+
+
+def deferred_acceptance(
+    market: Market,
+    tree: PolicyTree,
+    rank: Sequence[dict[int, int]],
+    mentor_rank: Sequence[dict[int, int]],
+    kept: Sequence[frozenset[int]] = (),
+) -> Assignment:
+    """Candidate-proposing deferred acceptance over the tree, by the given
+    rankings (the market's, or lifted). A placement over its capacity rejects
+    its worst holder, a mentor its worst by its ranking; a ceiling gives up the
+    seat its round-robin over its children (subgroups, mentors and placements,
+    in the order of their smallest placement) filled last, found by
+    descending: at each level the last child among those holding the most,
+    down to a placement, which rejects its worst, or a mentor, which rejects
+    its worst. Candidates in `kept[p]` (a floor's lifted members) are left out
+    of the ceilings' round-robin while anyone else holds a seat under them."""
+    prefs, n_p = market.prefs, tree.n_placements
+    parent, limit, order, mentor = tree.parent, tree.limit, tree.order, tree.mentor
     count = [0] * len(parent)  # seats held in the node's subtree
-    # per group and count, its children holding that many (a max-heap of
-    # (position, node), stale entries skipped): the last child among those
+    loose = [0] * len(parent)  # … of them by candidates a ceiling may send away
+    # per group and number loose, its children holding that many (a max-heap
+    # of (position, node), stale entries skipped): the last child among those
     # holding the most is found without scanning the group
     sized: list[dict[int, list[tuple[int, int]]]] = [{} for _ in parent]
-    held: list[list[tuple[int, int]]] = [[] for _ in capacity]  # max-heap by rank: (-rank, c)
+    children: list[list[int]] = [[] for _ in parent]
+    for node in sorted(range(len(parent)), key=order.__getitem__):
+        if parent[node] >= 0:
+            children[parent[node]].append(node)
+    # who holds a seat, worst on top: per placement (-rank, candidate) of all
+    # and of the loose, per mentor (-mentor rank, candidate, placement); an
+    # entry is stale once its candidate has left that placement (a candidate
+    # never proposes to a placement twice)
+    held: list[list[tuple[int, int]]] = [[] for _ in range(n_p)]
+    held_loose: list[list[tuple[int, int]]] = [[] for _ in range(n_p)]
+    led: dict[int, list[tuple[int, int, int]]] = {}
+    above: list[list[int]] = []  # per placement: the groups over it, innermost first
+    for p in range(n_p):
+        chain, node = [], parent[p]
+        while node >= 0:
+            chain.append(node)
+            node = parent[node]
+        above.append(chain)
+    where = [-1] * market.n_candidates
+    is_kept = [False] * market.n_candidates
     nxt = [0] * market.n_candidates
     free = list(range(market.n_candidates - 1, -1, -1))
 
-    def moved(node: int, by: int) -> list[int]:
-        """Count `by` more seats in `node` and every group above it; the groups, innermost first."""
-        chain = []
+    def moved(p: int, by: int, loosely: bool) -> None:
+        """Count `by` more seats at p and in every group above it."""
+        node = p
         while node >= 0:
             count[node] += by
+            loose[node] += by * loosely
             up = parent[node]
-            if up >= 0:
-                heapq.heappush(sized[up].setdefault(count[node], []), (-order[node], node))
-                chain.append(up)
+            if up >= 0 and loosely:
+                heapq.heappush(sized[up].setdefault(loose[node], []), (-order[node], node))
             node = up
-        return chain
+
+    def worst(heap: list[tuple[int, int]], p: int) -> int:
+        while where[heap[0][1]] != p:
+            heapq.heappop(heap)
+        return heap[0][1]
+
+    def leave(c: int) -> None:
+        moved(where[c], -1, not is_kept[c])
+        where[c] = -1
+        free.append(c)
+
+    def sent_away(group: int) -> int:
+        """Whom a ceiling over its max sends away."""
+        node = group
+        while node >= n_p and mentor[node] < 0:
+            if loose[node]:
+                node = _last_of_the_largest(sized[node], loose)
+            else:  # every holder is kept: the last child holding any
+                node = next(k for k in reversed(children[node]) if count[k])
+        if node >= n_p:
+            heap = led[node]
+            while where[heap[0][1]] != heap[0][2]:
+                heapq.heappop(heap)
+            return heap[0][1]
+        return worst(held_loose[node] if loose[node] else held[node], node)
 
     while free:
         c = free.pop()
@@ -129,28 +252,28 @@ def flexible_deferred_acceptance(market: Market) -> Assignment:
             p = mine[nxt[c]]
             nxt[c] += 1
             r = rank[p][c]
-            heap = held[p]
-            if len(heap) >= capacity[p]:
-                if -heap[0][0] < r:
+            if count[p] >= limit[p]:
+                if not count[p]:
+                    continue  # no seat at all
+                loser = worst(held[p], p)
+                if rank[p][loser] < r:
                     continue  # p prefers all it holds
-                _, loser = heapq.heapreplace(heap, (-r, c))
-                free.append(loser)
-                break
-            heapq.heappush(heap, (-r, c))
-            for group in moved(p, 1):
-                if count[group] > limit[group]:
-                    node = group
-                    while node >= n_p:
-                        node = _last_of_the_largest(sized[node], count)
-                    _, loser = heapq.heappop(held[node])
-                    moved(node, -1)
-                    free.append(loser)
+                leave(loser)
+            is_kept[c] = bool(kept) and c in kept[p]
+            where[c] = p
+            moved(p, 1, not is_kept[c])
+            heapq.heappush(held[p], (-r, c))
+            if not is_kept[c]:
+                heapq.heappush(held_loose[p], (-r, c))
+            for node in above[p]:
+                m = mentor[node]
+                if m >= 0:
+                    heapq.heappush(led.setdefault(node, []), (-mentor_rank[m][c], c, p))
+            for node in above[p]:
+                if count[node] > limit[node]:
+                    leave(sent_away(node))
             break
-    assignment = [-1] * market.n_candidates
-    for q, heap in enumerate(held):
-        for _, c in heap:
-            assignment[c] = q
-    return tuple(assignment)
+    return tuple(where)
 
 
 def _last_of_the_largest(sized: dict[int, list[tuple[int, int]]], count: list[int]) -> int:
@@ -164,3 +287,138 @@ def _last_of_the_largest(sized: dict[int, list[tuple[int, int]]], count: list[in
                 return node
             heapq.heappop(heap)  # stale: the child holds another number now
     raise AssertionError("a group over its ceiling holds nobody")
+
+
+class Lifts:
+    """The placements' and mentors' rankings with each floor's members moved
+    up. A floor's lift is one number t: with R
+    rankers (placements without a mentor, and mentors, in the order of their
+    smallest placement), every ranker lifts the members t // R places and the
+    first t % R rankers one place more, so that t + 1 lifts one ranker one
+    place more than t does. The lifts of the floors a candidate is in add up;
+    otherwise each ranking keeps its order, ties by the old rank."""
+
+    def __init__(self, market: Market, floors: list[PolicyGroup]) -> None:
+        self.market, self.floors = market, floors
+        led: dict[int, list[int]] = {}
+        for p, m in enumerate(market.mentor_of):
+            if m >= 0:
+                led.setdefault(m, []).append(p)
+        rankers = [(p, -1, [p]) for p, m in enumerate(market.mentor_of) if m < 0]
+        rankers += [(ps[0], m, ps) for m, ps in led.items()]
+        rankers.sort()
+        self.rankers = [(m, ps) for _, m, ps in rankers]
+        self.n = market.n_candidates + 1
+        self.base: list[dict[int, int]] = []
+        # per ranker, per floor: the members it would lift
+        self.members: list[list[list[int]]] = []
+        chosen = [g.candidates or frozenset() for g in floors]
+        for m, ps in self.rankers:
+            ranks = market.mentor_rank[m] if m >= 0 else market.place_rank[ps[0]]
+            ordered = sorted(ranks, key=ranks.__getitem__)
+            self.base.append({c: i * self.n + i for i, c in enumerate(ordered)})
+            self.members.append([[c for c in ordered if c in who] for who in chosen])
+        # a lift that puts every member above everybody at every ranker
+        self.full = (1 + max(map(len, self.base), default=0)) * max(len(self.rankers), 1)
+
+    def ranks(
+        self, lift: tuple[int, ...]
+    ) -> tuple[list[dict[int, int]], list[dict[int, int]], list[frozenset[int]]]:
+        """The placements' and mentors' rankings under the floors' lifts, and
+        whom each placement lifts (the ceilings keep them; see deferred_acceptance)."""
+        market, n, count = self.market, self.n, max(len(self.rankers), 1)
+        rank: list[dict[int, int]] = [{} for _ in range(market.n_placements)]
+        mentor_rank: list[dict[int, int]] = [{} for _ in market.mentor_ids]
+        kept: list[frozenset[int]] = [frozenset()] * market.n_placements
+        for r, ((m, ps), base, members) in enumerate(
+            zip(self.rankers, self.base, self.members, strict=True)
+        ):
+            ranks = base
+            lifted: set[int] = set()
+            for t, who in zip(lift, members, strict=True):
+                up = t // count + (r < t % count)
+                if up and who:
+                    if ranks is base:
+                        ranks = dict(base)
+                    for c in who:
+                        ranks[c] -= up * n
+                    lifted.update(who)
+            if m >= 0:
+                mentor_rank[m] = ranks
+            for p in ps:
+                rank[p] = ranks  # read only for p's own applicants
+                kept[p] = frozenset(lifted)
+        return rank, mentor_rank, kept
+
+
+def policy_stable(market: Market, options: SolveOptions) -> Outcome:
+    """Flexible deferred acceptance; where a floor is short, its members
+    lifted by the least that meets it (see the module's docstring)."""
+    tree = policy_tree(market)
+    floors = candidate_floors(market)
+    plain = deferred_acceptance(market, tree, market.place_rank, market.mentor_rank)
+    if _meets(market, plain):
+        return Outcome(plain)
+    lifts = Lifts(market, floors)
+    for keep in (False, True):
+        lifted = _least_lift(market, tree, floors, lifts, plain, keep)
+        if _meets(market, lifted):
+            return Outcome(lifted)
+    from matching.mechanisms.welfare import optimal
+
+    return optimal(market, SolveOptions(Stability.RELAXED, options.solver, options.time_limit))
+
+
+def _least_lift(
+    market: Market,
+    tree: PolicyTree,
+    floors: list[PolicyGroup],
+    lifts: Lifts,
+    plain: Assignment,
+    keep: bool,
+) -> Assignment:
+    """The matching under a lift of each floor that meets it exactly, else the
+    least that meets it (or the full lift, where none does), every floor's
+    lift searched at once: doubled until it meets the floor, then narrowed,
+    each step guessing from the two ends' values where the floor is met
+    exactly (every other step halving, so that the search ends whatever the
+    values). With `keep`, the ceilings keep the lifted members."""
+    step = max(len(lifts.rankers), 1)  # one place at every ranker
+    at = [k for k, g in enumerate(market.policies) if g.min is not None]  # the floors' places
+    low = [(0, -1)] * len(floors)  # (lift, value) known to leave the floor short
+    high: list[tuple[int, int] | None] = [None] * len(floors)  # … known to meet it
+    lift = (0,) * len(floors)
+    tried: dict[tuple[int, ...], Assignment] = {lift: plain}
+    for turn in itertools.count():
+        values = market.coverage.values(tried[lift])
+        nxt = []
+        for k, g in enumerate(floors):
+            t, v, want = lift[k], values[at[k]], g.min or 0
+            hi = high[k]
+            if v >= want and (hi is None or t < hi[0]):
+                high[k] = hi = (t, v)
+            elif v < want and t >= low[k][0]:
+                low[k] = (t, v)
+            lo_t, lo_v = low[k]
+            if hi is None:
+                nxt.append(min(lifts.full, max(step, 2 * t)))
+            elif hi[0] - lo_t <= 1 or hi[1] == want:  # the least, or exactly met
+                nxt.append(hi[0])
+            elif turn % 2 and hi[1] > lo_v:
+                guess = lo_t + -(-(hi[0] - lo_t) * (want - lo_v) // (hi[1] - lo_v))
+                nxt.append(min(max(guess, lo_t + 1), hi[0] - 1))
+            else:
+                nxt.append((lo_t + hi[0]) // 2)
+        key = tuple(nxt)
+        if key in tried:
+            return tried[key]
+        rank, mentor_rank, kept = lifts.ranks(key)
+        tried[key] = deferred_acceptance(market, tree, rank, mentor_rank, kept if keep else ())
+        lift = key
+    raise AssertionError("unreachable")
+
+
+def _meets(market: Market, a: Assignment) -> bool:
+    """Whether `a` meets every floor."""
+    values = market.coverage.values(a)
+    return all(v >= g.min for g, v in zip(market.policies, values, strict=True) if g.min)

@@ -1,7 +1,9 @@
-"""The policy-stable mechanism (flexible deferred acceptance) against brute
-force on tiny rounds with ceilings on disjoint groups of placements: it meets
-every ceiling, leaves no blocking pair a policy does not excuse, and no
-candidate gains by any other preference list."""
+"""The policy-stable mechanism against brute force on tiny rounds with
+ceilings on nested or disjoint groups of placements and mentors within them:
+it meets every ceiling, leaves no blocking pair a policy does not excuse, and
+no candidate gains by any other preference list; with a floor on a group of
+candidates as well, it meets the floor wherever some matching does, and is
+policy-stable wherever some matching is."""
 
 from __future__ import annotations
 
@@ -19,10 +21,23 @@ from tests.strategies import rounds
 
 
 @st.composite
-def ceilinged(draw: st.DrawFn, max_candidates: int = 5) -> Doc:
+def ceilinged(
+    draw: st.DrawFn, max_candidates: int = 5, mentors: bool = False, floors: bool = False
+) -> Doc:
     """A tiny round with ceilings on nested or disjoint groups of placements:
-    two parks, and the two hosts (each in a park or in none)."""
-    doc = draw(rounds(max_candidates=max_candidates, max_placements=4, max_capacity=2))
+    two parks, and the two hosts (each in a park or in none); with `mentors`,
+    two mentors (each over placements of one host, so that the groups nest);
+    with `floors`, a floor on a college's candidates."""
+    doc = draw(
+        rounds(
+            max_candidates=max_candidates, max_placements=4, max_capacity=2, mentors=mentors
+        )
+    )
+    if mentors:  # a mentor leads placements of one host only
+        host_of = {"m0": "ent-a", "m1": "ent-b"}
+        for p in doc["placements"]:
+            if "mentor" in p:
+                p["host"] = host_of[p["mentor"]]
     parks = ["park-1", "park-2"]
     doc["organizations"] = [*doc["organizations"], *({"id": p, "kind": "park"} for p in parks)]
     hosts = sorted({p["host"] for p in doc["placements"]})
@@ -42,11 +57,15 @@ def ceilinged(draw: st.DrawFn, max_candidates: int = 5) -> Doc:
         for host in hosts
         if draw(st.booleans())
     ]  # fmt: skip
+    if floors:
+        floor: Doc = {"id": "floor", "kind": "floor", "min": draw(st.integers(1, 3)),
+                      "candidates": {"college": draw(st.sampled_from(["col-1", "col-2"]))}}
+        doc["policies"].append(floor)
     return doc
 
 
 @settings(max_examples=150)
-@given(ceilinged())
+@given(st.booleans().flatmap(lambda mentors: ceilinged(mentors=mentors)))
 def test_every_ceiling_met_and_no_blocking_pair_unexcused(doc: Doc) -> None:
     market = market_of(doc)
     result = result_of(doc, "policy-stable")
@@ -58,8 +77,9 @@ def test_every_ceiling_met_and_no_blocking_pair_unexcused(doc: Doc) -> None:
 
 
 @settings(max_examples=150)
-@given(ceilinged())
+@given(st.booleans().flatmap(lambda mentors: ceilinged(mentors=mentors)))
 def test_without_a_binding_ceiling_it_is_deferred_acceptance(doc: Doc) -> None:
+    """... or, with mentors, SPA-student: the candidate-optimal stable matching."""
     doc = {**doc, "policies": [{**p, "max": 100} for p in doc["policies"]]}
     assert result_of(doc, "policy-stable").assignments == result_of(doc, "stable").assignments
 
@@ -69,7 +89,7 @@ def _lists(pids: list[str]) -> list[list[str]]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(ceilinged(max_candidates=4))
+@given(st.booleans().flatmap(lambda mentors: ceilinged(max_candidates=4, mentors=mentors)))
 def test_no_candidate_gains_by_misreporting(doc: Doc) -> None:
     """Strategy-proofness, exhaustively: every candidate, every other list over
     the placements (a strict list; the truthful one's ties broken as the engine does)."""
@@ -94,6 +114,58 @@ def test_no_candidate_gains_by_misreporting(doc: Doc) -> None:
             assert value(gained) >= value(got[cid]), (cid, lie, gained, got[cid])
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.booleans().flatmap(lambda mentors: ceilinged(mentors=mentors, floors=True)))
+def test_a_floor_is_met_wherever_a_matching_meets_it(doc: Doc) -> None:
+    """... and the result is policy-stable wherever some matching is (brute
+    force; the floor's members lifted, or, where no lift reaches the floor, the
+    welfare model with the fewest blocking pairs)."""
+    market = market_of(doc)
+    result = result_of(doc, "policy-stable")
+    a = assignment_of(market, result)
+    assert a in set(brute.matchings(market))
+    within = [m for m in brute.matchings(market) if brute.policies_hold(market, m)]
+    if within:
+        assert brute.policies_hold(market, a)
+    if any(None not in brute.excuses(market, m).values() for m in within):
+        assert result.policy_stable, result.unexcused
+
+
+def test_the_least_lift_that_meets_the_floor() -> None:
+    """Two enterprises rank col-1's candidate above col-2's; the floor wants
+    one of col-2's placed. Lifting col-2 one place at p (the first ranker)
+    meets it exactly, and a1's envy of p is excused by the floor; lifting it
+    one place everywhere would place both of col-2's, one more than the floor
+    needs, and leave both envies unexcused."""
+    doc: Doc = {
+        "id": "lift",
+        "organizations": [
+            {"id": "e", "kind": "enterprise"},
+            {"id": "col-1", "kind": "college"},
+            {"id": "col-2", "kind": "college"},
+        ],
+        "placements": [
+            {"id": "p", "host": "e", "kind": "internship", "capacity": 1, "ranking": ["a1", "b1"]},
+            {"id": "q", "host": "e", "kind": "internship", "capacity": 1, "ranking": ["a2", "b2"]},
+        ],
+        "candidates": [
+            {"id": "a1", "kind": "student", "college": "col-1", "preferences": ["p"]},
+            {"id": "a2", "kind": "student", "college": "col-1", "preferences": ["q"]},
+            {"id": "b1", "kind": "student", "college": "col-2", "preferences": ["p"]},
+            {"id": "b2", "kind": "student", "college": "col-2", "preferences": ["q"]},
+        ],
+        "policies": [
+            {"id": "col-2-floor", "kind": "floor", "candidates": {"college": "col-2"}, "min": 1}
+        ],
+    }
+    stable = result_of(doc, "stable")
+    assert dict(stable.assignments) == {"a1": "p", "a2": "q", "b1": None, "b2": None}
+    result = result_of(doc, "policy-stable")
+    assert dict(result.assignments) == {"a1": None, "a2": "q", "b1": "p", "b2": None}
+    assert result.policy_stable
+    assert result.excused == (("a1", "p", "col-2-floor"),)
+
+
 def _doc(policies: list[dict[str, Any]], mentors: bool = False) -> Doc:
     doc: Doc = {
         "id": "r",
@@ -114,15 +186,19 @@ def _doc(policies: list[dict[str, Any]], mentors: bool = False) -> Doc:
     }
     if mentors:
         doc["mentors"] = [{"id": "m", "capacity": 1}]
-        doc["placements"][0]["mentor"] = "m"
+        doc["placements"][0]["mentor"] = doc["placements"][1]["mentor"] = "m"
     return doc
 
 
 @pytest.mark.parametrize(
     ("policies", "mentors", "says"),
     [
-        ([{"id": "f", "kind": "floor", "candidates": {"college": "col"}, "min": 1}], False,
-         "policies['f']: mechanism policy-stable does not support floors"),
+        ([{"id": "f", "kind": "floor", "placements": {"park": "park-1"}, "min": 1}], False,
+         "policies['f']: mechanism policy-stable supports floors on groups of candidates"),
+        ([{"id": "f", "kind": "floor", "placements": {"park": "park-1"},
+           "candidates": {"college": "col"}, "min": 1}], False,
+         "policies['f']: mechanism policy-stable supports floors on groups of candidates placed "
+         "anywhere"),
         ([{"id": "k", "kind": "ceiling", "candidates": {"college": "col"}, "max": 1}], False,
          "policies['k']: mechanism policy-stable supports ceilings on groups of placements only"),
         ([{"id": "a", "kind": "ceiling", "placements": {"park": "park-1"}, "max": 1},
@@ -130,7 +206,8 @@ def _doc(policies: list[dict[str, Any]], mentors: bool = False) -> Doc:
            "max": 1},
           {"id": "c", "kind": "ceiling", "placements": {"kind": "internship"}, "max": 1}], False,
          "policies['c']: its placements cross those of ceiling 'a'"),
-        ([], True, "does not support mentors"),
+        ([{"id": "k", "kind": "ceiling", "placements": {"kind": "internship"}, "max": 1}], True,
+         "policies['k']: its placements cross those of mentor 'm'"),
     ],
 )  # fmt: skip
 def test_what_it_cannot_honour_is_refused_by_name(
