@@ -102,7 +102,9 @@ def round_file(size: str, variant: str) -> Path:
             size, mentors=variant == "mentors", policies=variant in ("policies", "quotas")
         )
         if variant == "quotas":  # policy-stable supports floors on candidates only
-            doc["policies"] = [p for p in doc["policies"] if "candidates" in p or p["kind"] == "ceiling"]
+            doc["policies"] = [
+                p for p in doc["policies"] if "candidates" in p or p["kind"] == "ceiling"
+            ]
         path.write_text(json.dumps(doc, separators=(",", ":")))
     return path
 
