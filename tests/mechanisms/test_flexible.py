@@ -29,9 +29,7 @@ def ceilinged(
     two mentors (each over placements of one host, so that the groups nest);
     with `floors`, a floor on a college's candidates."""
     doc = draw(
-        rounds(
-            max_candidates=max_candidates, max_placements=4, max_capacity=2, mentors=mentors
-        )
+        rounds(max_candidates=max_candidates, max_placements=4, max_capacity=2, mentors=mentors)
     )
     if mentors:  # a mentor leads placements of one host only
         host_of = {"m0": "ent-a", "m1": "ent-b"}
@@ -58,8 +56,12 @@ def ceilinged(
         if draw(st.booleans())
     ]  # fmt: skip
     if floors:
-        floor: Doc = {"id": "floor", "kind": "floor", "min": draw(st.integers(1, 3)),
-                      "candidates": {"college": draw(st.sampled_from(["col-1", "col-2"]))}}
+        floor: Doc = {
+            "id": "floor",
+            "kind": "floor",
+            "min": draw(st.integers(1, 3)),
+            "candidates": {"college": draw(st.sampled_from(["col-1", "col-2"]))},
+        }
         doc["policies"].append(floor)
     return doc
 
