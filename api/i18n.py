@@ -178,6 +178,9 @@ _PROBLEMS: tuple[str, ...] = (
     N_("candidate {} changed since version {}: now {}"),
     N_("placement {} changed since version {}: now {}"),
     N_("the placements are not valid"),
+    N_("only an enterprise has staff, not a {}"),
+    N_("ids beginning {} are the generated ceilings'"),
+    N_("must be true or false, got {}"),
     # the request schema's own words (pydantic), the commonest first
     N_("Input should be greater than or equal to {}"),
     N_("Input should be less than or equal to {}"),
@@ -206,6 +209,8 @@ _FIELDS = {
     "name": N_("name"),
     "number": N_("number"),
     "title": N_("title"),
+    "staff": N_("staff on post"),
+    "intern_ratio": N_("intern-ratio rule"),
     "id": N_("id"),
     "park": N_("park"),
     "body": N_("request"),

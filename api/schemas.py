@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from api.storage import mapping
 from matching.base import MechanismName, SolveOptions, Solver
@@ -59,6 +59,7 @@ class OrganizationIn(Body):
     kind: OrgKind
     name: Name | None = None
     level: Level | None = None
+    staff: Annotated[StrictInt, Field(ge=1, le=MAX_COUNT)] | None = None
 
 
 class LinkIn(Body):
@@ -108,6 +109,7 @@ class PolicyIn(Body):
 
 class RulesIn(Body):
     max_distance: Count | None = None
+    intern_ratio: StrictBool | None = None
 
 
 class RoundIn(Body):
@@ -132,6 +134,7 @@ class PlacementIn(Body):
     ranking: Ranking | None = None
     title: Name | None = None
     description: Text | None = None
+    staff: Annotated[StrictInt, Field(ge=1, le=MAX_COUNT)] | None = None
 
     def stored(self) -> dict[str, Any]:
         """The placement's stored columns (id, host, round and version aside)."""

@@ -106,7 +106,10 @@ def report(result: Result, timings: Timings | None = None) -> str:
             )
             if s
         )
-        lines.append(f"policy {p.id}: {p.value} ({bound}) {'met' if p.satisfied else 'NOT MET'}")
+        made = " (rules.intern_ratio)" if p.generated else ""
+        lines.append(
+            f"policy {p.id}{made}: {p.value} ({bound}) {'met' if p.satisfied else 'NOT MET'}"
+        )
     for park, fill in m.by_park:
         lines.append(f"park {park}: {fill.matched}/{fill.total} seats ({fill.rate:.1%})")
     for kind, fill in m.by_kind:
@@ -180,8 +183,9 @@ def _solve(args: argparse.Namespace) -> int:
     label = f"solving {round_.id} ({args.mechanism})"
     with _progress(label, _limit(args.mechanism, options)), _stdout_to_stderr():
         result, timings = solve_timed(round_, args.mechanism, options)
-    doc = io.result_to_dict(result)
-    document = io.dumps(doc)
+    with paused_gc():  # hundreds of thousands of small lists (blocking pairs, excuses)
+        doc = io.result_to_dict(result)
+        document = io.dumps(doc)
     if args.charts is not None:
         written = charts.write_charts(args.charts, [doc])
         print(f"charts: {len(written)} SVG files in {args.charts}", file=sys.stderr)

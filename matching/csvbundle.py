@@ -96,11 +96,20 @@ def _flag_write(value: object) -> object:
     return "true" if value is not None else "false"
 
 
+def _on_read(cell: str, line: int, where: str) -> object:
+    return _flag_read(cell, line, where) if cell else None
+
+
+def _on_write(value: object) -> object:
+    return None if value is None else str(value is True).lower()
+
+
 TEXT = Codec(lambda v: v, _text_read)
 NUMBER = Codec(_number_write, _number_read)
 LIST = Codec(_list_write, _list_read)
 JSON = Codec(_json_write, _json_read)
 RANKED = Codec(_flag_write, _flag_read)  # the cell says whether the record has a ranking
+BOOLEAN = Codec(_on_write, _on_read)  # "true", "false", or left out (empty)
 
 # file → (column, the record's field (a.b: nested), codec); one table for both ways
 COLUMNS: dict[str, tuple[tuple[str, str, Codec], ...]] = {
@@ -109,12 +118,14 @@ COLUMNS: dict[str, tuple[tuple[str, str, Codec], ...]] = {
         ("seed", "seed", NUMBER),
         ("stability", "stability", TEXT),
         ("max_distance", "rules.max_distance", NUMBER),
+        ("intern_ratio", "rules.intern_ratio", BOOLEAN),
     ),
     "organizations": (
         ("id", "id", TEXT),
         ("kind", "kind", TEXT),
         ("name", "name", TEXT),
         ("level", "level", TEXT),
+        ("staff", "staff", NUMBER),
     ),
     "links": (
         ("source", "source", TEXT),
@@ -134,6 +145,7 @@ COLUMNS: dict[str, tuple[tuple[str, str, Codec], ...]] = {
         ("required_skills", "requirements.skills", LIST),
         ("title", "title", TEXT),
         ("description", "description", TEXT),
+        ("staff", "staff", NUMBER),
     ),
     "mentors": (
         ("id", "id", TEXT),

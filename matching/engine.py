@@ -74,6 +74,7 @@ def _solve_timed(
     input_hash = round_hash(round_)
     t5 = time.perf_counter()
     cids, pids = market.candidate_ids, market.placement_ids
+    generated = {p.id for p in round_.generated_policies}
     result = Result(
         round=round_.id,
         mechanism=mechanism,
@@ -92,6 +93,7 @@ def _solve_timed(
                 v,
                 g.min,
                 g.max,
+                g.id in generated,
             )
             for g, v in zip(market.policies, check.policy_values, strict=True)
         ),

@@ -118,8 +118,14 @@ def round_to_dict(r: Round) -> Doc:
     doc: Doc = {"id": r.id, "seed": r.seed}
     if r.stability.value != "ignored":
         doc["stability"] = r.stability.value
-    if r.rules.max_distance is not None:
-        doc["rules"] = {"max_distance": r.rules.max_distance}
+    rules = clean(
+        {
+            "max_distance": r.rules.max_distance,
+            "intern_ratio": True if r.rules.intern_ratio else None,
+        }
+    )
+    if rules:
+        doc["rules"] = rules
     doc["organizations"] = [
         clean(
             {
@@ -127,6 +133,7 @@ def round_to_dict(r: Round) -> Doc:
                 "kind": o.kind.value,
                 "name": o.name,
                 "level": o.level.value if o.level else None,
+                "staff": o.staff,
             }
         )
         for o in r.organizations
@@ -154,6 +161,7 @@ def round_to_dict(r: Round) -> Doc:
                 "skills": list(p.skills),
                 "title": p.title,
                 "description": p.description,
+                "staff": p.staff,
             }
         )
         if p.ranking is not None:
@@ -278,7 +286,14 @@ def result_to_dict(r: Result) -> Doc:
         "unexcused": [list(pair) for pair in r.unexcused],
         "capacity_violations": list(r.capacity_violations),
         "policies": [
-            {"id": p.id, "satisfied": p.satisfied, "value": p.value, "min": p.min, "max": p.max}
+            {
+                "id": p.id,
+                "satisfied": p.satisfied,
+                "value": p.value,
+                "min": p.min,
+                "max": p.max,
+                **({"generated": True} if p.generated else {}),
+            }
             for p in r.policies
         ],
         "metrics": metrics_to_dict(r.metrics),

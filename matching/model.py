@@ -93,6 +93,7 @@ class Organization:
     kind: OrgKind
     name: str | None = None
     level: Level | None = None
+    staff: int | None = None  # an enterprise's staff on post (在岗职工), for intern_ratio
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Placement:
     # what a person reads (岗位名称, the work); never read by a mechanism
     title: str | None = None
     description: str | None = None
+    staff: int | None = None  # staff on this post (同类岗位职工), for intern_ratio
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,9 @@ class Rules:
     """Round-wide eligibility rules resolved through the consortium graph."""
 
     max_distance: int | None = None
+    # the internship regulation's ceilings (职业学校学生实习管理规定, 2021, art. 16):
+    # interns at most 10 % of an enterprise's staff and 20 % of a post's
+    intern_ratio: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,44 @@ class Round:
     policies: tuple[Policy, ...] = ()
     rules: Rules = field(default_factory=Rules)
     stability: Stability = Stability.IGNORED
+
+    @property
+    def generated_policies(self) -> tuple[Policy, ...]:
+        """The ceilings the round's rules add to its written policies: with
+        `intern_ratio`, interns (placed at internships) at most staff // 10 per
+        enterprise with a `staff` count and staff // 5 per internship with one."""
+        if not self.rules.intern_ratio:
+            return ()
+        out = [
+            Policy(
+                f"{INTERN_RATIO}{o.id}",
+                PolicyKind.CEILING,
+                max=o.staff // 10,
+                placements=(("host", (o.id,)), ("kind", (PlacementKind.INTERNSHIP.value,))),
+            )
+            for o in self.organizations
+            if o.staff is not None
+        ]
+        out += [
+            Policy(
+                f"{INTERN_RATIO}{p.id}",
+                PolicyKind.CEILING,
+                max=p.staff // 5,
+                placements=(("id", (p.id,)),),
+            )
+            for p in self.placements
+            if p.staff is not None and p.kind is PlacementKind.INTERNSHIP
+        ]
+        return tuple(out)
+
+    @property
+    def all_policies(self) -> tuple[Policy, ...]:
+        """The written policies, then the generated ones."""
+        return self.policies + self.generated_policies
+
+
+# a generated policy's id: this prefix and its enterprise's or internship's id
+INTERN_RATIO = "intern-ratio:"
 
 
 # ---------------------------------------------------------------- the result
@@ -237,6 +280,7 @@ class PolicyStatus:
     value: int
     min: int | None
     max: int | None
+    generated: bool = False  # added by the round's rules (Round.generated_policies)
 
 
 @dataclass(frozen=True)

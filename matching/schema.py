@@ -56,8 +56,10 @@ def _type(hint: Any, name: str) -> dict[str, Any]:
         return _object(hint)  # type: ignore[arg-type]
     if hint is str:
         return ID if name in ID_FIELDS else {"type": "string"}
+    if hint is bool:
+        return {"type": "boolean"}
     if hint is int:
-        return {"type": "integer", "minimum": 0}
+        return {"type": "integer", "minimum": 1 if name == "staff" else 0}
     if hint is float:
         return {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
     raise TypeError(f"no schema for {hint!r} ({name})")

@@ -16,6 +16,7 @@ from itertools import chain
 from matching.errors import InvalidRound, Problem
 from matching.model import (
     CANDIDATE_ATTRIBUTES,
+    INTERN_RATIO,
     PLACEMENT_ATTRIBUTES,
     Candidate,
     CandidateKind,
@@ -94,8 +95,11 @@ def _organizations(c: Collector, doc: dict[str, object]) -> dict[str, Organizati
         kind = c.enum(OrgKind, rec.get("kind"), f"{at}.kind")
         level = None if (v := rec.get("level")) is None else c.enum(Level, v, f"{at}.level")
         name = c.text(rec.get("name"), f"{at}.name", MAX_NAME_LENGTH)
+        staff = _staff(c, rec, at)
+        if staff is not None and kind is not None and kind is not OrgKind.ENTERPRISE:
+            c.add(f"{at}.staff", f"only an enterprise has staff, not a {kind}")
         if kind is not None:
-            out[ident] = Organization(ident, kind, name, level)
+            out[ident] = Organization(ident, kind, name, level, staff)
     return out
 
 
@@ -182,10 +186,21 @@ def _placements(
         requirements = _requirements(c, rec.get("requirements"), f"{at}.requirements")
         title = c.text(rec.get("title"), f"{at}.title", MAX_NAME_LENGTH)
         description = c.text(rec.get("description"), f"{at}.description")
+        staff = _staff(c, rec, at)
         if host is None or kind is None or capacity is None:
             continue
         out[ident] = Placement(
-            ident, host, kind, capacity, ranking, mentor, skills, requirements, title, description
+            ident,
+            host,
+            kind,
+            capacity,
+            ranking,
+            mentor,
+            skills,
+            requirements,
+            title,
+            description,
+            staff,
         )
     return out
 
@@ -394,6 +409,8 @@ def _policies(
 
     out: list[Policy] = []
     for ident, at, rec in read_records(c, doc, "policies", required=False):
+        if ident.startswith(INTERN_RATIO):
+            c.add(f"{at}.id", f"ids beginning {INTERN_RATIO!r} are the generated ceilings'")
         kind = c.enum(PolicyKind, rec.get("kind"), f"{at}.kind")
         low = None if (v := rec.get("min")) is None else c.integer(v, f"{at}.min", minimum=0)
         high = None if (v := rec.get("max")) is None else c.integer(v, f"{at}.max", minimum=0)
@@ -443,4 +460,13 @@ def _rules(c: Collector, doc: dict[str, object]) -> Rules:
         return Rules()
     v = raw.get("max_distance")
     distance = None if v is None else c.integer(v, "rules.max_distance", minimum=0)
-    return Rules(max_distance=distance)
+    ratio = raw.get("intern_ratio", False)
+    if not isinstance(ratio, bool):
+        c.add("rules.intern_ratio", f"must be true or false, got {show(ratio)}")
+        ratio = False
+    return Rules(max_distance=distance, intern_ratio=ratio)
+
+
+def _staff(c: Collector, rec: dict[str, object], at: str) -> int | None:
+    v = rec.get("staff")
+    return None if v is None else c.integer(v, f"{at}.staff", minimum=1)

@@ -115,6 +115,7 @@ async def save_placement(
     required_skills: str = Form(""),
     title: str = Form(""),
     description: str = Form(""),
+    staff: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
     pid = id.strip()
@@ -134,6 +135,8 @@ async def save_placement(
     }
     if mentor.strip():
         body["mentor"] = mentor.strip()
+    if staff.strip():
+        body["staff"] = _integer(staff)
     body.update(_texts(title=title, description=description))
     headers = {}
     if version:
@@ -242,8 +245,11 @@ def _placement_item(row: dict[str, str], stored: dict[str, Any] | None) -> dict[
     item = _kept(PlacementIn, row, stored)
     for field in ("kind", "title", "description", "mentor"):
         _cell(item, row, field)
-    if "capacity" in row:
-        item["capacity"] = _integer(row["capacity"])
+    for field in ("capacity", "staff"):
+        if row.get(field):
+            item[field] = _integer(row[field])
+        elif field in row:
+            item.pop(field, None)
     if "skills" in row:
         item["skills"] = split_list(row["skills"])
     need = dict(item.get("requirements") or {})

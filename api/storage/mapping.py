@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from api.storage import tables as t
 
-ORGANIZATION = ("id", "kind", "name", "level")
+ORGANIZATION = ("id", "kind", "name", "level", "staff")
 LINK = ("source", "target", "kind", "weight")
 PLACEMENT = (
     "id",
@@ -23,6 +23,7 @@ PLACEMENT = (
     "ranking",
     "title",
     "description",
+    "staff",
 )
 MENTOR = ("id", "capacity", "ranking")
 CANDIDATE = (

@@ -38,6 +38,7 @@ class Organization(Base):
     kind: Mapped[str] = mapped_column(String(40))
     name: Mapped[str | None] = mapped_column(String(400))
     level: Mapped[str | None] = mapped_column(String(40))
+    staff: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (ForeignKeyConstraint(["consortium_id"], ["consortia.id"]),)
 
 
@@ -117,6 +118,7 @@ class Placement(Base):
     requirements: Mapped[dict[str, Any]]
     title: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    staff: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __table_args__ = (_round_fk(),)
 

@@ -195,7 +195,7 @@ def deferred_acceptance(
     # entry is stale once its candidate has left that placement (a candidate
     # never proposes to a placement twice)
     held: list[list[tuple[int, int]]] = [[] for _ in range(n_p)]
-    held_loose: list[list[tuple[int, int]]] = [[] for _ in range(n_p)]
+    held_loose = [[] for _ in range(n_p)] if kept else held  # everyone is loose without kept
     led: dict[int, list[tuple[int, int, int]]] = {}
     above: list[list[int]] = []  # per placement: the groups over it, innermost first
     for p in range(n_p):
@@ -204,6 +204,7 @@ def deferred_acceptance(
             chain.append(node)
             node = parent[node]
         above.append(chain)
+    led_above = [[node for node in chain if mentor[node] >= 0] for chain in above]
     where = [-1] * market.n_candidates
     is_kept = [False] * market.n_candidates
     nxt = [0] * market.n_candidates
@@ -252,26 +253,34 @@ def deferred_acceptance(
             p = mine[nxt[c]]
             nxt[c] += 1
             r = rank[p][c]
+            keep = bool(kept) and c in kept[p]
             if count[p] >= limit[p]:
                 if not count[p]:
                     continue  # no seat at all
                 loser = worst(held[p], p)
                 if rank[p][loser] < r:
                     continue  # p prefers all it holds
-                leave(loser)
-            is_kept[c] = bool(kept) and c in kept[p]
+                if is_kept[loser] == keep:  # a swap: no count changes
+                    where[loser] = -1
+                    free.append(loser)
+                    swapped = True
+                else:
+                    leave(loser)
+                    swapped = False
+            else:
+                swapped = False
+            is_kept[c] = keep
             where[c] = p
-            moved(p, 1, not is_kept[c])
             heapq.heappush(held[p], (-r, c))
-            if not is_kept[c]:
+            if kept and not keep:
                 heapq.heappush(held_loose[p], (-r, c))
-            for node in above[p]:
-                m = mentor[node]
-                if m >= 0:
-                    heapq.heappush(led.setdefault(node, []), (-mentor_rank[m][c], c, p))
-            for node in above[p]:
-                if count[node] > limit[node]:
-                    leave(sent_away(node))
+            for node in led_above[p]:
+                heapq.heappush(led.setdefault(node, []), (-mentor_rank[mentor[node]][c], c, p))
+            if not swapped:
+                moved(p, 1, not keep)
+                for node in above[p]:
+                    if count[node] > limit[node]:
+                        leave(sent_away(node))
             break
     return tuple(where)
 
