@@ -361,21 +361,31 @@ class Lifts:
 
 
 def policy_stable(market: Market, options: SolveOptions) -> Outcome:
-    """Flexible deferred acceptance; where a floor is short, its members
-    lifted by the least that meets it (see the module's docstring)."""
+    """Flexible deferred acceptance, the floors' members lifted where a floor
+    is short; where no lift meets the floors, the welfare model with the
+    fewest blocking pairs (see the module's docstring)."""
+    found = lifted_matching(market)
+    if found is not None:
+        return Outcome(found)
+    from matching.mechanisms.welfare import optimal
+
+    return optimal(market, SolveOptions(Stability.RELAXED, options.solver, options.time_limit))
+
+
+def lifted_matching(market: Market) -> Assignment | None:
+    """Flexible deferred acceptance, with each short floor's members lifted by
+    the least that meets it; None where no lift meets every floor."""
     tree = policy_tree(market)
     floors = candidate_floors(market)
     plain = deferred_acceptance(market, tree, market.place_rank, market.mentor_rank)
     if _meets(market, plain):
-        return Outcome(plain)
+        return plain
     lifts = Lifts(market, floors)
     for keep in (False, True):
         lifted = _least_lift(market, tree, floors, lifts, plain, keep)
         if _meets(market, lifted):
-            return Outcome(lifted)
-    from matching.mechanisms.welfare import optimal
-
-    return optimal(market, SolveOptions(Stability.RELAXED, options.solver, options.time_limit))
+            return lifted
+    return None
 
 
 def _least_lift(
