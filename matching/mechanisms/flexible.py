@@ -96,15 +96,11 @@ def policy_tree(market: Market) -> PolicyTree:
     """The round's ceilings on groups of placements and its mentors as a tree:
     any two groups are disjoint or one holds the other. An UnsupportedOption
     names the first policy (or mentor) this mechanism cannot honour."""
-    groups: list[tuple[frozenset[int], int, str, int]] = []  # members, limit, name, mentor
-    led: dict[int, set[int]] = {}
-    for p, m in enumerate(market.mentor_of):
-        if m >= 0:
-            led.setdefault(m, set()).add(p)
-    for m in sorted(led):
-        groups.append(
-            (frozenset(led[m]), market.mentor_capacity[m], f"mentor {market.mentor_ids[m]!r}", m)
-        )
+    # members, limit, where a problem names it, how another's problem names it, mentor
+    groups: list[tuple[frozenset[int], int, str, str, int]] = []
+    for m, ps in _led(market).items():
+        name = f"mentor {market.mentor_ids[m]!r}"
+        groups.append((frozenset(ps), market.mentor_capacity[m], name, name, m))
     for g in market.policies:
         if g.max is None:
             continue  # a floor: see candidate_floors
@@ -114,11 +110,10 @@ def policy_tree(market: Market) -> PolicyTree:
                 "placements only, not on candidates; use optimal"
             )
         if g.placements:  # a ceiling over no placement holds nothing back
-            groups.append((g.placements, g.max, f"ceiling {g.id!r}", -1))
-    for k, (members, _, name, _) in enumerate(groups):
-        for other, _, other_name, _ in groups[:k]:
+            groups.append((g.placements, g.max, f"policies[{g.id!r}]", f"ceiling {g.id!r}", -1))
+    for k, (members, _, where, _, _) in enumerate(groups):
+        for other, _, _, other_name, _ in groups[:k]:
             if members & other and not (members <= other or other <= members):
-                where = f"policies[{name[9:-1]!r}]" if name.startswith("ceiling") else name
                 raise UnsupportedOption(
                     f"{where}: its placements cross those of {other_name} (neither holds the "
                     "other; mechanism policy-stable supports nested or disjoint groups); "
@@ -126,9 +121,9 @@ def policy_tree(market: Market) -> PolicyTree:
                 )
     n_p = market.n_placements
     # larger first; of equal groups, a ceiling above a mentor, the tighter inside
-    tree = sorted(groups, key=lambda g: (-len(g[0]), g[3] >= 0, -g[1]))
+    tree = sorted(groups, key=lambda g: (-len(g[0]), g[4] >= 0, -g[1]))
     parent = [-1] * (n_p + len(tree))
-    for k, (members, _, _, _) in enumerate(tree):
+    for k, (members, *_) in enumerate(tree):
         for j in range(k - 1, -1, -1):  # the smallest group before it that holds it
             if members <= tree[j][0]:
                 parent[n_p + k] = n_p + j
@@ -138,10 +133,19 @@ def policy_tree(market: Market) -> PolicyTree:
     return PolicyTree(
         n_p,
         tuple(parent),
-        tuple([*market.capacity, *(cap for _, cap, _, _ in tree)]),
-        tuple([*range(n_p), *(min(members) for members, _, _, _ in tree)]),
-        tuple([-1] * n_p + [m for _, _, _, m in tree]),
+        tuple([*market.capacity, *(g[1] for g in tree)]),
+        tuple([*range(n_p), *(min(g[0]) for g in tree)]),
+        tuple([-1] * n_p + [g[4] for g in tree]),
     )
+
+
+def _led(market: Market) -> dict[int, list[int]]:
+    """Each mentor's placements, mentors in index order."""
+    led: dict[int, list[int]] = {}
+    for p, m in enumerate(market.mentor_of):
+        if m >= 0:
+            led.setdefault(m, []).append(p)
+    return dict(sorted(led.items()))
 
 
 def candidate_floors(market: Market) -> list[PolicyGroup]:
@@ -308,13 +312,9 @@ class Lifts:
     otherwise each ranking keeps its order, ties by the old rank."""
 
     def __init__(self, market: Market, floors: list[PolicyGroup]) -> None:
-        self.market, self.floors = market, floors
-        led: dict[int, list[int]] = {}
-        for p, m in enumerate(market.mentor_of):
-            if m >= 0:
-                led.setdefault(m, []).append(p)
+        self.market = market
         rankers = [(p, -1, [p]) for p, m in enumerate(market.mentor_of) if m < 0]
-        rankers += [(ps[0], m, ps) for m, ps in led.items()]
+        rankers += [(ps[0], m, ps) for m, ps in _led(market).items()]
         rankers.sort()
         self.rankers = [(m, ps) for _, m, ps in rankers]
         self.n = market.n_candidates + 1
@@ -354,9 +354,10 @@ class Lifts:
                     lifted.update(who)
             if m >= 0:
                 mentor_rank[m] = ranks
+            mine = frozenset(lifted)
             for p in ps:
                 rank[p] = ranks  # read only for p's own applicants
-                kept[p] = frozenset(lifted)
+                kept[p] = mine
         return rank, mentor_rank, kept
 
 
