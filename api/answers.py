@@ -114,13 +114,24 @@ class PlacementOut(Answer):
     ranking: list[str | list[str]] | None = None
     title: str | None = None
     description: str | None = None
+    staff: int | None = None
+    # in lists: how many candidates list it, and its host's park
+    applicants: int | None = None
+    park: str | None = None
 
     @classmethod
-    def from_row(cls, p: t.Placement, *, with_ranking: bool) -> PlacementOut:
+    def from_row(
+        cls,
+        p: t.Placement,
+        *,
+        with_ranking: bool,
+        applicants: int | None = None,
+        park: str | None = None,
+    ) -> PlacementOut:
         fields = {**mapping.record(p, mapping.PLACEMENT), "requirements": p.requirements}
         if not with_ranking:
             fields.pop("ranking", None)
-        return cls.of(**fields, version=p.version)
+        return cls.of(**fields, version=p.version, applicants=applicants, park=park)
 
 
 class Person(Answer):
@@ -152,15 +163,33 @@ class CandidateOut(Person):
 
 
 class ApplicantOut(Person):
-    """What an enterprise sees of an applicant: who, and which of its placements."""
+    """What an enterprise sees of an applicant: who, its talent tier (which a
+    host weighs when it orders its applicants), and which of its placements."""
 
+    tier: Tier | None = None
     applied_to: list[str]
 
     @classmethod
     def from_row(cls, c: t.Candidate, mine: set[str]) -> ApplicantOut:
         fields = mapping.record(c, mapping.CANDIDATE)
+        fields.pop("number", None)
         applied = [p for p in mentioned(fields.pop("preferences")) if p in mine]
         return cls.of(**fields, applied_to=applied)
+
+
+class ReviewedOut(Person):
+    """An applicant to one placement as its host reviews it: who, with the
+    figures of the default score, whether it meets the placement's conditions
+    (`ineligible`: the first it does not), and its place in the saved ranking
+    (`position`; none when the placement has no ranking or leaves it out)."""
+
+    tier: Tier | None = None
+    skills_match: float
+    affinity: float
+    score: float
+    partner: bool
+    ineligible: str | None = None
+    position: int | None = None
 
 
 class BatchOut(Answer):
@@ -303,17 +332,126 @@ class AssignmentRow(Answer):
     affiliation: str | None
     name: str | None = None
     number: str | None = None
+    kind: CandidateKind | None = None
+    tier: Tier | None = None
+    level: Level | None = None
     title: str | None = None
     host_name: str | None = None
     park: str | None = None
     park_name: str | None = None
     affiliation_name: str | None = None
+    rank: int | None = None  # the choice obtained, 1 first
     # for the candidate's college and the coordinator: why not each better
     # choice (a college reads a cutoff as `admitted`, a count, not a person)
     explanations: list[dict[str, Any]] | None = None
 
+    @classmethod
+    def of_row(cls, ra: t.RunAssignment, names: dict[str, str]) -> AssignmentRow:
+        known = {
+            "name": ra.name,
+            "number": ra.number,
+            "kind": ra.kind or None,
+            "tier": ra.tier,
+            "level": ra.level,
+            "title": ra.title,
+            "host_name": names.get(ra.host) if ra.host else None,
+            "park": ra.park,
+            "park_name": names.get(ra.park) if ra.park else None,
+            "affiliation_name": names.get(ra.affiliation) if ra.affiliation else None,
+            "rank": ra.rank,
+        }
+        return cls(
+            candidate=ra.candidate,
+            placement=ra.placement,
+            host=ra.host,
+            affiliation=ra.affiliation,
+            **{k: v for k, v in known.items() if v is not None},
+        )
+
 
 class AssignmentsOut(Answer):
+    """A page of a run's assignments (api.listing.Page, with its round and run)."""
+
     round: str
     run: str
-    assignments: list[AssignmentRow]
+    items: list[AssignmentRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class Outcome(Answer):
+    """Where a run placed a candidate (nothing but `placement: null` if nowhere)."""
+
+    placement: str | None
+    title: str | None = None
+    host: str | None = None
+    host_name: str | None = None
+    park: str | None = None
+    park_name: str | None = None
+    rank: int | None = None
+
+    @classmethod
+    def of_row(cls, ra: t.RunAssignment, names: dict[str, str]) -> Outcome:
+        return (
+            cls.of(
+                placement=ra.placement,
+                title=ra.title,
+                host=ra.host,
+                host_name=names.get(ra.host) if ra.host else None,
+                park=ra.park,
+                park_name=names.get(ra.park) if ra.park else None,
+                rank=ra.rank,
+            )
+            if ra.placement is not None
+            else cls(placement=None)
+        )
+
+
+class MoveOut(Answer):
+    """A candidate two runs place differently: who, and both outcomes."""
+
+    candidate: str
+    name: str | None = None
+    number: str | None = None
+    affiliation: str | None = None
+    affiliation_name: str | None = None
+    kind: CandidateKind | None = None
+    tier: Tier | None = None
+    before: Outcome
+    after: Outcome
+
+    @classmethod
+    def of_rows(cls, a: t.RunAssignment, b: t.RunAssignment, names: dict[str, str]) -> MoveOut:
+        return cls.of(
+            candidate=a.candidate,
+            name=a.name,
+            number=a.number,
+            affiliation=a.affiliation,
+            affiliation_name=names.get(a.affiliation) if a.affiliation else None,
+            kind=a.kind or None,
+            tier=a.tier,
+            before=Outcome.of_row(a, names),
+            after=Outcome.of_row(b, names),
+        )
+
+
+class GroupChange(Answer):
+    """How many two runs place in one group, and the change from the first."""
+
+    key: str | None
+    name: str | None = None
+    before: int
+    after: int
+    change: int
+
+
+class ChangesOut(Answer):
+    """The net change between two runs per park, college or institute, kind
+    and talent tier."""
+
+    runs: list[str]
+    park: list[GroupChange]
+    college: list[GroupChange]
+    kind: list[GroupChange]
+    tier: list[GroupChange]

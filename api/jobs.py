@@ -1,22 +1,28 @@
-"""The solve worker: claims queued runs from the database and writes results.
+"""The solve worker: claims queued runs from the database, solves each in a
+process of its own, and writes results.
 
 Several workers, on several hosts, may share one database. A claim is a
 compare-and-set on the run's (status, attempt), so two workers never hold the
 same run. A holder renews its lease while it solves; a run whose lease lapses
 (its worker died) is claimed again with the next attempt number, and the
 result write is fenced by that number, so a paused worker that wakes up late
-cannot overwrite the newer attempt. The result and the run's status are
-written in one transaction.
+cannot overwrite the newer attempt. The result, its assignments as rows and
+the run's status are written in one transaction. A cancelled run is no longer
+the holder's either: its solve process is killed at the next renewal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
+import multiprocessing.context
 import os
 import socket
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -25,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.answers import RunSummary
 from api.config import Settings
 from api.schemas import RunIn
-from api.storage import queue
+from api.storage import outcomes, queue
 from api.storage import repository as repo
 from api.storage.db import make_engine, migrate, session_factory, transaction
 from matching import MatchingError, io, parse_round, solve
@@ -50,47 +56,138 @@ def claim(factory: sessionmaker[Session], worker: str, lease: float) -> Claim | 
         return Claim(run.id, run.attempt, run.mechanism, dict(run.options), run.input_hash)
 
 
-def execute(factory: sessionmaker[Session], job: Claim, lease: float) -> bool:
-    """Solve one claimed run; True when its outcome was written."""
-    stop = threading.Event()
+def execute(factory: sessionmaker[Session], job: Claim, lease: float, poll: float = 1.0) -> bool:
+    """Solve one claimed run in a process of its own; True when its outcome was
+    written.
 
-    def beat() -> None:
-        while not stop.wait(lease / 3):
-            with transaction(factory) as s:
-                if not queue.heartbeat(s, job.id, job.attempt, lease, "solving"):
-                    return
-
-    keeper = threading.Thread(target=beat, daemon=True)
-    keeper.start()
-    document: str | None = None
-    summary: dict[str, Any] | None = None
-    error: str | None = None
-    try:
-        with transaction(factory) as s:
-            queue.heartbeat(s, job.id, job.attempt, lease, "solving")
-            text = repo.snapshot(s, job.input_hash)
-        if text is None:
-            raise MatchingError(f"snapshot {job.input_hash} is missing")
-        round_ = parse_round(io.parse_json(text))
-        run = RunIn.from_stored(job.mechanism, job.options)
-        result = io.result_to_dict(solve(round_, run.mechanism, run.to_options()))
-        document = io.dumps(result)
-        summary = RunSummary.from_result(result).model_dump(mode="json")
-    except MatchingError as exc:
-        error = str(exc)
-    except Exception as exc:  # a bug must fail the run visibly, not kill the worker
-        log.exception("run %s failed", job.id)
-        error = f"internal error: {type(exc).__name__}: {exc}"
-    finally:
-        stop.set()
-        keeper.join()
+    The solve runs in a child process so that it can be stopped at any moment:
+    a MILP inside CBC or HiGHS does not return to Python between its nodes.
+    Every `poll` seconds (and at each new stage) this process renews the lease
+    with the stage the child reached; when the renewal finds the run no longer
+    ours (cancelled, or claimed again after a lapse) the child is killed and
+    nothing is written."""
     with transaction(factory) as s:
-        written = queue.finish_run(
-            s, job.id, job.attempt, document=document, summary=summary, error=error
-        )
+        queue.heartbeat(s, job.id, job.attempt, lease, "loading")
+        text = repo.snapshot(s, job.input_hash)
+    if text is None:
+        return _finish(factory, job, ("error", f"snapshot {job.input_hash} is missing"))
+    outcome = _supervise(factory, job, lease, poll, text)
+    if outcome is None:
+        log.info("run %s attempt %d: cancelled or lease lost, solve stopped", job.id, job.attempt)
+        return False
+    return _finish(factory, job, outcome)
+
+
+Outcome = tuple[Any, ...]  # ("done", document, summary, rows) or ("error", message)
+
+
+def _supervise(
+    factory: sessionmaker[Session], job: Claim, lease: float, poll: float, text: str
+) -> Outcome | None:
+    """Run the child and follow it: its stages to the run's progress; None
+    when the run stopped being ours (the child killed)."""
+    context = _processes()
+    results, sender = context.Pipe(duplex=False)
+    lifeline, keeper = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_solve_child,
+        args=(sender, lifeline, job.id, text, job.mechanism, job.options),
+        daemon=True,
+    )
+    child.start()
+    sender.close()
+    lifeline.close()
+    stage = "starting"
+    try:
+        while True:
+            outcome: Outcome | None = None
+            if results.poll(poll):
+                try:
+                    message = results.recv()
+                except EOFError:
+                    message = ("error", f"the solve process ended (exit code {child.exitcode})")
+                if message[0] == "stage":
+                    stage = message[1]
+                else:
+                    outcome = message
+            with transaction(factory) as s:
+                ours = queue.heartbeat(s, job.id, job.attempt, lease, stage)
+            if not ours:
+                return None
+            if outcome is not None:
+                return outcome
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        keeper.close()
+        results.close()
+
+
+def _finish(factory: sessionmaker[Session], job: Claim, outcome: Outcome) -> bool:
+    with transaction(factory) as s:
+        if outcome[0] == "done":
+            _, document, summary, rows = outcome
+            written = queue.finish_run(
+                s, job.id, job.attempt, document=document, summary=summary, rows=rows
+            )
+        else:
+            written = queue.finish_run(s, job.id, job.attempt, error=outcome[1])
     if not written:
         log.warning("run %s attempt %d: lease lost, result discarded", job.id, job.attempt)
     return written
+
+
+def _processes() -> multiprocessing.context.ForkServerContext:
+    """Solves start from a server process that has imported the engine once
+    (forkserver): a new solve process is a fork of it, in milliseconds, and
+    never a fork of this process's threads and database connections."""
+    context = multiprocessing.get_context("forkserver")
+    assert isinstance(context, multiprocessing.context.ForkServerContext)
+    context.set_forkserver_preload(["api.jobs"])
+    return context
+
+
+def _solve_child(
+    results: Connection,
+    lifeline: Connection,
+    run_id: str,
+    text: str,
+    mechanism: str,
+    options: dict[str, object],
+) -> None:
+    """The solve process: each stage told as it begins, then the outcome. It
+    ends itself when its worker dies (the lifeline's other end closes)."""
+    threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
+    try:
+        snapshot = io.parse_json(text)
+        assert isinstance(snapshot, dict)  # a snapshot is a stored round document
+        round_ = parse_round(snapshot)
+        run = RunIn.from_stored(mechanism, options)
+        solved = solve(
+            round_,
+            run.mechanism,
+            run.to_options(),
+            on_stage=lambda stage: results.send(("stage", stage.value)),
+        )
+        results.send(("stage", "storing"))
+        result = io.result_to_dict(solved)
+        document = io.dumps(result)
+        summary = RunSummary.from_result(result).model_dump(mode="json")
+        rows = outcomes.rows(run_id, snapshot, result)
+        outcome: Outcome = ("done", document, summary, rows)
+    except MatchingError as exc:
+        outcome = ("error", str(exc))
+    except Exception as exc:  # a bug must fail the run visibly, not kill the worker
+        log.exception("run %s failed", run_id)
+        outcome = ("error", f"internal error: {type(exc).__name__}: {exc}")
+    results.send(outcome)
+
+
+def _exit_with_parent(lifeline: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv()
+    os._exit(1)
 
 
 def work(

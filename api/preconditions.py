@@ -84,18 +84,18 @@ def store_batch(
     """Store a checked batch in the request's transaction, all of it or (on a
     concurrent edit, 412) none; (created, changed, unchanged). With `dry_run`
     the same counts and nothing kept (a preview)."""
-    created = changed = 0
+    created: list[Versioned] = []
+    changed = 0
     for ident, values in records:
         row = stored.get(ident)
         if row is None:
-            session.add(new(ident, values))
-            created += 1
+            created.append(new(ident, values))
             continue
         before = row.version
         if not repo.update_versioned(session, row, values):
             raise Problem(412, f"{what} {ident!r} was changed by a concurrent edit")
         changed += row.version != before
-    session.flush()
+    repo.add_versioned(session, created)
     if dry_run:
         session.rollback()
-    return created, changed, len(records) - created - changed
+    return len(created), changed, len(records) - len(created) - changed

@@ -84,6 +84,7 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     SOLVED = "solved"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # by the coordinator, queued or while solving
 
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)

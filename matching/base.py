@@ -39,6 +39,17 @@ class Solver(StrEnum):
 SOLVERS = tuple(s.value for s in Solver)
 
 
+class Stage(StrEnum):
+    """The stages of one solve, in order (matching.engine): what a caller
+    following a solve is told, and the points where it may stop it."""
+
+    GRAPH = "graph"  # the consortium graph and the market's arrays
+    SOLVE = "solve"  # the mechanism (a MILP within its time limit)
+    VERIFY = "verify"  # the independent checker
+    EXPLAIN = "explain"  # the reasons
+    METRICS = "metrics"  # the figures and the input hash
+
+
 class SolverStatus(StrEnum):
     """Every backend's status, translated into one vocabulary."""
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from matching import mechanisms
-from matching.base import SolveOptions
+from matching.base import SolveOptions, Stage
 from matching.encode import encode
 from matching.explain import explain
 from matching.graph import ConsortiumGraph
@@ -48,27 +48,42 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+OnStage = Callable[[Stage], None]
+
+
 def solve_timed(
-    round_: Round, mechanism: str = "stable", options: SolveOptions | None = None
+    round_: Round,
+    mechanism: str = "stable",
+    options: SolveOptions | None = None,
+    on_stage: OnStage | None = None,
 ) -> tuple[Result, Timings]:
     with paused_gc():
-        return _solve_timed(round_, mechanism, options)
+        return _solve_timed(round_, mechanism, options, on_stage or _quiet)
+
+
+def _quiet(stage: Stage) -> None:
+    return None
 
 
 def _solve_timed(
-    round_: Round, mechanism: str, options: SolveOptions | None
+    round_: Round, mechanism: str, options: SolveOptions | None, on_stage: OnStage
 ) -> tuple[Result, Timings]:
     options = options or SolveOptions(stability=round_.stability)
     run = mechanisms.get(mechanism)
+    on_stage(Stage.GRAPH)
     t0 = time.perf_counter()
     market = encode(round_, ConsortiumGraph(round_))
+    on_stage(Stage.SOLVE)
     t1 = time.perf_counter()
     outcome = run(market, options)
+    on_stage(Stage.VERIFY)
     t2 = time.perf_counter()
     check = verify(market, outcome.assignment)
     fairness = policy_stability(market, outcome.assignment, check)
+    on_stage(Stage.EXPLAIN)
     t3 = time.perf_counter()
     reasons = explain(market, outcome.assignment, check, options.weights, fairness)
+    on_stage(Stage.METRICS)
     t4 = time.perf_counter()
     metrics = measure(market, outcome.assignment, options.weights)
     input_hash = round_hash(round_)
@@ -113,6 +128,14 @@ def _solve_timed(
     return result, Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 
 
-def solve(round_: Round, mechanism: str = "stable", options: SolveOptions | None = None) -> Result:
-    """Solve a validated round with a mechanism by name, verified and explained."""
-    return solve_timed(round_, mechanism, options)[0]
+def solve(
+    round_: Round,
+    mechanism: str = "stable",
+    options: SolveOptions | None = None,
+    on_stage: OnStage | None = None,
+) -> Result:
+    """Solve a validated round with a mechanism by name, verified and explained.
+    `on_stage` is told each stage as it begins; it may raise to stop the solve
+    there (the service's worker reports the stages to the people following a
+    run, and stops a cancelled one)."""
+    return solve_timed(round_, mechanism, options, on_stage)[0]

@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 from api.answers import ApplicantOut, BatchOut, CandidateOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
+from api.listing import CandidateSort, IdFilter, Page, Search, WindowDep
 from api.preconditions import check_batch, edit, etag, remove, store_batch
-from api.problems import COMMON, documented
+from api.problems import COMMON, conflict, documented, invalid
 from api.rules import check_candidates
 from api.schemas import CandidateIn, CandidatesIn, PathId
-from api.storage import NotFound
+from api.storage import NotFound, lists
 from api.storage import repository as repo
 from api.storage import tables as t
-from api.vocabulary import Action, Role
+from api.vocabulary import Action, Role, RoundState
+from matching.model import CandidateKind, Level, Tier
 
 router = APIRouter(
     prefix="/rounds/{round}/candidates",
@@ -49,24 +51,66 @@ def _affiliation(actor: Actor) -> dict[str, str | None]:
     }
 
 
-@router.get("")
+@router.get("", responses=documented(409))
 def list_candidates(
-    r: AnyRound, actor: CurrentActor, session: SessionDep
-) -> list[CandidateOut] | list[ApplicantOut]:
-    """Coordinators see every candidate; a college or institute its own; an
-    enterprise the candidates who applied to its placements, without their
-    preferences."""
-    match actor.role:
-        case Role.COLLEGE:
-            return [
-                CandidateOut.from_row(c) for c in repo.candidates(session, r, actor.organization)
-            ]
-        case Role.COORDINATOR:
-            return [CandidateOut.from_row(c) for c in repo.candidates(session, r)]
-        case Role.ENTERPRISE:
-            mine = {p.id for p in repo.placements(session, r, actor.organization)}
-            out = [ApplicantOut.from_row(c, mine) for c in repo.candidates(session, r)]
-            return [c for c in out if c.applied_to]
+    r: AnyRound,
+    actor: CurrentActor,
+    session: SessionDep,
+    window: WindowDep,
+    sort: CandidateSort = "id",
+    q: Search = None,
+    college: Annotated[IdFilter, Query(description="a college's or institute's id")] = None,
+    kind: CandidateKind | None = None,
+    tier: Tier | None = None,
+    level: Level | None = None,
+    preferences: Annotated[
+        bool | None, Query(description="true: listed at least one placement; false: none")
+    ] = None,
+    applied_to: Annotated[IdFilter, Query(description="listed this placement")] = None,
+    placed: Annotated[
+        bool | None,
+        Query(
+            description="placed by the published result (a published round; not for enterprises)"
+        ),
+    ] = None,
+) -> Page[CandidateOut] | Page[ApplicantOut]:
+    """A page of candidates. Coordinators see every candidate; a college or
+    institute its own; an enterprise the candidates who applied to its
+    placements, as applicants (without their number or preferences)."""
+    if placed is not None:
+        if actor.role is Role.ENTERPRISE:
+            raise invalid(
+                [{"field": "placed", "message": "an enterprise sees who is coming in /assignments"}]
+            )
+        if r.state != RoundState.PUBLISHED or r.published_run is None:
+            raise conflict(f"round {r.id!r} has no published result yet: placed is not known")
+    mine: set[str] = set()
+    if actor.role is Role.ENTERPRISE:
+        mine = {p.id for p in repo.placements(session, r, actor.organization)}
+        if applied_to is not None and applied_to not in mine:
+            return Page.of([], 0, window)  # whoever applied elsewhere is not theirs to know
+    scope = lists.CandidateScope(
+        affiliation=actor.organization if actor.role is Role.COLLEGE else None,
+        host=actor.organization if actor.role is Role.ENTERPRISE else None,
+    )
+    rows, total = lists.candidates(
+        session,
+        r,
+        window,
+        sort,
+        scope,
+        q=q,
+        college=college,
+        kind=kind,
+        tier=tier,
+        level=level,
+        preferences=preferences,
+        applied_to=applied_to,
+        placed=placed,
+    )
+    if actor.role is Role.ENTERPRISE:
+        return Page.of([ApplicantOut.from_row(c, mine) for c in rows], total, window)
+    return Page.of([CandidateOut.from_row(c) for c in rows], total, window)
 
 
 @router.post("", responses=documented(412, 428))
@@ -158,8 +202,7 @@ def put_candidate(
             **affiliation,
             **values,
         )
-        session.add(c)
-        session.flush()
+        repo.add_versioned(session, [c])
         response.status_code = status.HTTP_201_CREATED
         response.headers["ETag"] = etag(c)
     else:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from api.answers import GraphOut, LinkOut, MeOut, OrganizationOut, TokenOut
 from api.deps import Coordinator, CurrentActor, SessionDep
 from api.jsonbody import StrictJsonRoute
+from api.listing import IdFilter, OrganizationSort, Page, Search, WindowDep
 from api.problems import COMMON, conflict, invalid
 from api.schemas import LinkIn, OrganizationIn, TokenIn
-from api.storage import NotFound
+from api.storage import NotFound, lists
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import ROLE_OF_KIND
+from matching.model import OrgKind
 
 router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute, responses=COMMON)
 
@@ -27,8 +31,20 @@ def me(actor: CurrentActor, session: SessionDep) -> MeOut:
 
 
 @router.get("/organizations")
-def list_organizations(actor: CurrentActor, session: SessionDep) -> list[OrganizationOut]:
-    return [OrganizationOut.from_row(o) for o in repo.organizations(session, actor.consortium)]
+def list_organizations(
+    actor: CurrentActor,
+    session: SessionDep,
+    window: WindowDep,
+    sort: OrganizationSort = "id",
+    q: Search = None,
+    kind: OrgKind | None = None,
+    park: Annotated[IdFilter, Query(description="located in this park")] = None,
+) -> Page[OrganizationOut]:
+    """A page of the consortium's organizations; `q` looks in ids and names."""
+    rows, total = lists.organizations(
+        session, actor.consortium, window, sort, q=q, kind=kind, park=park
+    )
+    return Page.of([OrganizationOut.from_row(o) for o in rows], total, window)
 
 
 @router.post("/organizations", status_code=status.HTTP_201_CREATED)

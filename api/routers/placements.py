@@ -7,17 +7,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from api.answers import BatchOut, PlacementOut
+from api import review
+from api.answers import BatchOut, PlacementOut, ReviewedOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
+from api.listing import ApplicantSort, IdFilter, Page, PlacementSort, Search, WindowDep
 from api.preconditions import check_batch, edit, etag, remove, store_batch
 from api.problems import COMMON, documented
 from api.rules import check_applicants, check_placement, check_placements
 from api.schemas import PathId, PlacementIn, PlacementsIn, RankingIn
-from api.storage import NotFound, mapping
+from api.storage import NotFound, lists, mapping
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import Action, Role
+from matching.model import Level, PlacementKind, Tier
 
 router = APIRouter(
     prefix="/rounds/{round}/placements",
@@ -40,14 +43,43 @@ def _own(session: Session, r: t.Round, actor: Actor, pid: str) -> t.Placement:
 
 
 @router.get("")
-def list_placements(r: AnyRound, actor: CurrentActor, session: SessionDep) -> list[PlacementOut]:
-    """Coordinators see every placement; colleges see every placement but no
-    ranking; an enterprise sees its own."""
-    host = actor.organization if actor.role is Role.ENTERPRISE else None
-    return [
-        PlacementOut.from_row(p, with_ranking=actor.role is not Role.COLLEGE)
-        for p in repo.placements(session, r, host)
-    ]
+def list_placements(
+    r: AnyRound,
+    actor: CurrentActor,
+    session: SessionDep,
+    window: WindowDep,
+    sort: PlacementSort = "id",
+    q: Search = None,
+    host: Annotated[IdFilter, Query(description="the host enterprise's id")] = None,
+    park: Annotated[IdFilter, Query(description="the park its host is located in")] = None,
+    kind: PlacementKind | None = None,
+    mentor: IdFilter = None,
+) -> Page[PlacementOut]:
+    """A page of placements, each with its number of applicants and its host's
+    park. Coordinators see every placement; colleges every placement but no
+    ranking; an enterprise its own. `q` looks in ids, titles and hosts' names."""
+    if actor.role is Role.ENTERPRISE:
+        if host not in (None, actor.organization):
+            return Page.of([], 0, window)
+        host = actor.organization
+    rows, total = lists.placements(
+        session, r, window, sort, q=q, host=host, park=park, kind=kind, mentor=mentor
+    )
+    counts = lists.applicant_counts(session, r, [p.id for p in rows])
+    parks = repo.parks(session, r.consortium_id)
+    return Page.of(
+        [
+            PlacementOut.from_row(
+                p,
+                with_ranking=actor.role is not Role.COLLEGE,
+                applicants=counts.get(p.id, 0),
+                park=parks.get(p.host),
+            )
+            for p in rows
+        ],
+        total,
+        window,
+    )
 
 
 @router.get("/{item}")
@@ -61,6 +93,61 @@ def get_placement(
         raise NotFound(f"placement {item!r}")
     response.headers["ETag"] = etag(p)
     return PlacementOut.from_row(p, with_ranking=actor.role is not Role.COLLEGE)
+
+
+@router.get("/{item}/applicants")
+def review_applicants(
+    r: Annotated[t.Round, round_for(Role.ENTERPRISE, Role.COORDINATOR)],
+    item: PathId,
+    actor: CurrentActor,
+    session: SessionDep,
+    window: WindowDep,
+    sort: ApplicantSort = "-score",
+    q: Search = None,
+    college: IdFilter = None,
+    level: Level | None = None,
+    tier: Tier | None = None,
+) -> Page[ReviewedOut]:
+    """The applicants to one placement as its host reviews them (its host and
+    the coordinator): who, with the default score's figures (`score`, the
+    engine's order for a placement without a ranking, is `skills_match` +
+    `affinity`), whether each is a partner college's and meets the conditions,
+    and the saved ranking's `position`. `q` looks in names and ids."""
+    placement = _own(session, r, actor, item)
+    rows = review.review(session, r, placement)
+    wanted = [
+        x
+        for x in rows
+        if (college is None or college in (x.candidate.college, x.candidate.institute))
+        and (level is None or x.level == level)
+        and (tier is None or x.candidate.tier == tier)
+        and (
+            q is None
+            or any(q.lower() in (v or "").lower() for v in (x.candidate.id, x.candidate.name))
+        )
+    ]
+    chosen = review.ordered(wanted, sort)[window.offset : window.offset + window.limit]
+    return Page.of([_reviewed(x) for x in chosen], len(wanted), window)
+
+
+def _reviewed(x: review.Reviewed) -> ReviewedOut:
+    c = x.candidate
+    return ReviewedOut.of(
+        id=c.id,
+        kind=c.kind,
+        name=c.name,
+        college=c.college,
+        institute=c.institute,
+        level=x.level,
+        skills=c.skills,
+        tier=c.tier,
+        skills_match=x.skills_match,
+        affinity=x.affinity,
+        score=x.score,
+        partner=x.partner,
+        ineligible=x.ineligible,
+        position=x.position,
+    )
 
 
 @router.post("", responses=documented(412, 428))
@@ -126,8 +213,7 @@ def put_placement(
             host=actor.organization,
             **values,
         )
-        session.add(p)
-        session.flush()
+        repo.add_versioned(session, [p])
         response.status_code = status.HTTP_201_CREATED
         response.headers["ETag"] = etag(p)
     else:

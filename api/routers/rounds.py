@@ -16,8 +16,10 @@ from api.config import Settings
 from api.deps import Actor, AnyRound, Coordinator, CurrentActor, SessionDep, round_for
 from api.downloads import attachment
 from api.jsonbody import StrictJsonRoute
+from api.listing import Page, RoundSort, Search, WindowDep
 from api.problems import COMMON, Problem, conflict, documented
 from api.schemas import RoundIn
+from api.storage import lists
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import TRANSITIONS, Action, Role, RoundState
@@ -50,11 +52,24 @@ def create_round(body: RoundIn, actor: Coordinator, session: SessionDep) -> Roun
 
 
 @router.get("")
-def list_rounds(actor: CurrentActor, session: SessionDep) -> list[RoundSummary]:
-    return [
-        RoundSummary(id=r.id, state=RoundState(r.state), published_run=r.published_run)
-        for r in repo.rounds(session, actor.consortium)
-    ]
+def list_rounds(
+    actor: CurrentActor,
+    session: SessionDep,
+    window: WindowDep,
+    sort: RoundSort = "created",
+    q: Search = None,
+    state: RoundState | None = None,
+) -> Page[RoundSummary]:
+    """A page of the consortium's rounds (oldest first unless sorted otherwise)."""
+    rows, total = lists.rounds(session, actor.consortium, window, sort, q=q, state=state)
+    return Page.of(
+        [
+            RoundSummary(id=r.id, state=RoundState(r.state), published_run=r.published_run)
+            for r in rows
+        ],
+        total,
+        window,
+    )
 
 
 @router.get("/{round}")

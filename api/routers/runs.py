@@ -5,19 +5,21 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.answers import (
     AssignmentRow,
     AssignmentsOut,
+    ChangesOut,
     ComparedRun,
     CompareOut,
+    GroupChange,
+    MoveOut,
     PublishOut,
     RunOut,
     RunSummary,
@@ -25,13 +27,17 @@ from api.answers import (
 from api.deps import Actor, AnyRound, CoordinatorRound, CurrentActor, SessionDep, round_for
 from api.downloads import attachment
 from api.jsonbody import StrictJsonRoute
+from api.listing import AssignmentSort, IdFilter, MoveSort, Page, RunSort, Search, WindowDep
 from api.problems import COMMON, Problem, conflict, documented
 from api.schemas import PathId, RunIn
+from api.storage import lists
 from api.storage import repository as repo
 from api.storage import tables as t
+from api.storage.lists import Window
 from api.vocabulary import TRANSITIONS, Action, Role, RoundState, RunStatus
 from matching import __version__
 from matching.base import MechanismName
+from matching.model import CandidateKind, Level, Tier
 
 router = APIRouter(
     prefix="/rounds/{round}", tags=["runs"], route_class=StrictJsonRoute, responses=COMMON
@@ -104,13 +110,33 @@ def start_run(
 
 
 @router.get("/runs")
-def list_runs(r: CoordinatorRound, session: SessionDep) -> list[RunOut]:
-    return [run_out(run) for run in repo.runs(session, r)]
+def list_runs(
+    r: CoordinatorRound,
+    session: SessionDep,
+    window: WindowDep,
+    sort: RunSort = "created",
+    status: RunStatus | None = None,
+    mechanism: MechanismName | None = None,
+) -> Page[RunOut]:
+    """A page of the round's runs (oldest first unless sorted otherwise)."""
+    rows, total = lists.runs(session, r, window, sort, status=status, mechanism=mechanism)
+    return Page.of([run_out(run) for run in rows], total, window)
 
 
 @router.get("/runs/{run}")
 def get_run(r: CoordinatorRound, run: PathId, session: SessionDep) -> RunOut:
     return run_out(repo.get_run(session, r, run))
+
+
+@router.post("/runs/{run}/cancel", responses=documented(409))
+def cancel_run(r: CoordinatorRound, run: PathId, session: SessionDep) -> RunOut:
+    """Cancel a queued or running run: it never starts, or its worker stops the
+    solve within a few seconds and stores nothing. A run that has ended answers
+    409; cancelling a cancelled run again answers it as it is."""
+    found = repo.get_run(session, r, run)
+    if not repo.cancel_run(session, found) and found.status != RunStatus.CANCELLED:
+        raise conflict(f"run {run!r} is {found.status}: only a queued or running run is cancelled")
+    return run_out(found)
 
 
 def _document(session: Session, r: t.Round, run_id: str) -> str:
@@ -162,85 +188,131 @@ def publish(
     return PublishOut(round=r.id, state=RoundState(r.state), published_run=run)
 
 
-@router.get("/compare")
-def compare(
-    r: CoordinatorRound,
-    session: SessionDep,
-    runs: str = Query(description="comma-separated run ids"),
-) -> CompareOut:
+def _solved(session: Session, r: t.Round, run_id: str) -> t.Run:
+    """A solved run of the round (404 unknown, 409 while it is not solved)."""
+    run = repo.get_run(session, r, run_id)
+    if run.status != RunStatus.SOLVED:
+        raise conflict(f"run {run_id!r} is {run.status}")
+    return run
+
+
+def _summary(session: Session, r: t.Round, run: t.Run) -> RunSummary:
+    if run.summary:
+        return RunSummary.model_validate(run.summary)
+    return RunSummary.from_result(_result(session, r, run.id))  # solved before summaries
+
+
+RunsParam = Annotated[str, Query(max_length=2000, description="comma-separated run ids")]
+
+
+def _runs(session: Session, r: t.Round, runs: str, *, exactly: int | None = None) -> list[t.Run]:
     ids = [x for x in runs.split(",") if x]
-    if len(ids) < 2:
+    if len(ids) < 2 or (exactly is not None and len(ids) != exactly):
+        wanted = "exactly two" if exactly == 2 else "at least two"
         raise Problem(
-            422, "name at least two runs", [{"field": "runs", "message": "at least two run ids"}]
+            422, f"name {wanted} runs", [{"field": "runs", "message": f"{wanted} run ids"}]
         )
-    results = {i: _result(session, r, i) for i in ids}
-    first = results[ids[0]]["assignments"]
+    return [_solved(session, r, i) for i in ids]
+
+
+@router.get("/compare", responses=documented(409))
+def compare(r: CoordinatorRound, session: SessionDep, runs: RunsParam) -> CompareOut:
+    """Two or more solved runs side by side, each with how many candidates it
+    places differently from the first."""
+    solved = _runs(session, r, runs)
+    first = solved[0].id
     return CompareOut(
         runs=[
             ComparedRun.of_summary(
-                i,
-                RunSummary.from_result(res),
-                sum(1 for c, p in res["assignments"].items() if first.get(c) != p),
+                run.id,
+                _summary(session, r, run),
+                0 if run.id == first else lists.differing(session, first, run.id),
             )
-            for i, res in results.items()
+            for run in solved
         ]
     )
 
 
-def _rows(session: Session, r: t.Round, actor: Actor, run_id: str) -> list[AssignmentRow]:
-    """The assignments of a run that the caller may see, each with its host and
-    the candidate's college or institute (one row builder for every audience
-    and every export)."""
-    result = _result(session, r, run_id)
-    places = repo.placement_hosts(session, r)
-    people = repo.affiliations(session, r)
+@router.get("/compare/moves", responses=documented(409))
+def moves(
+    r: CoordinatorRound,
+    session: SessionDep,
+    runs: RunsParam,
+    window: WindowDep,
+    sort: MoveSort = "candidate",
+    q: Search = None,
+    college: IdFilter = None,
+    park: Annotated[IdFilter, Query(description="the park of either placement")] = None,
+    kind: CandidateKind | None = None,
+    tier: Tier | None = None,
+) -> Page[MoveOut]:
+    """Who two runs place differently (`runs`: the first, then the second),
+    each with both outcomes."""
+    before, after = _runs(session, r, runs, exactly=2)
+    only = lists.Outcomes(q=q, college=college, park=park, kind=kind, tier=tier)
+    rows, total = lists.moves(session, before.id, after.id, window, sort, only)
     names = repo.names(session, r.consortium_id)
-    parks = repo.parks(session, r.consortium_id)
-    explanations = result["explanations"]
-    admitted = _admitted(result["assignments"], places)
-    rows = []
-    for cid, pid in result["assignments"].items():
-        affiliation, name, number = people.get(cid, (None, None, None))
-        host, title, _ = places.get(pid, (None, None, None)) if pid else (None, None, None)
-        if actor.role is Role.COLLEGE and affiliation != actor.organization:
-            continue
-        if actor.role is Role.ENTERPRISE and (pid is None or host != actor.organization):
-            continue
-        park = parks.get(host) if host else None
-        row = AssignmentRow(
-            candidate=cid,
-            name=name,
-            # an enterprise sees who is coming by name, college and level, not their number
-            number=number if actor.role is not Role.ENTERPRISE else None,
-            placement=pid,
-            title=title,
-            host=host,
-            host_name=names.get(host) if host else None,
-            park=park,
-            park_name=names.get(park) if park else None,
-            affiliation=affiliation,
-            affiliation_name=names.get(affiliation) if affiliation else None,
-        )
-        if actor.role is Role.COORDINATOR:
-            row.explanations = explanations.get(cid, [])
-        elif actor.role is Role.COLLEGE:
-            row.explanations = [_as_position(e, admitted) for e in explanations.get(cid, [])]
-        rows.append(row)
-    return rows
+    return Page.of([MoveOut.of_rows(a, b, names) for a, b in rows], total, window)
 
 
-def _admitted(
-    assignments: dict[str, str | None], places: dict[str, tuple[str, str | None, str | None]]
+@router.get("/compare/changes", responses=documented(409))
+def changes(r: CoordinatorRound, session: SessionDep, runs: RunsParam) -> ChangesOut:
+    """How many each of two runs places, and the net change, per park, college
+    or institute, kind and talent tier (a placement without a park, a candidate
+    without a tier: `key` null)."""
+    before, after = _runs(session, r, runs, exactly=2)
+    names = repo.names(session, r.consortium_id)
+    groups = {}
+    for group in lists.GROUPS:
+        a = lists.placed_by(session, before.id, group)
+        b = lists.placed_by(session, after.id, group)
+        keys = sorted(a.keys() | b.keys(), key=lambda k: (k is None, k or ""))
+        groups[group] = [
+            GroupChange(
+                key=k,
+                name=names.get(k) if k else None,
+                before=a.get(k, 0),
+                after=b.get(k, 0),
+                change=b.get(k, 0) - a.get(k, 0),
+            )
+            for k in keys
+        ]
+    return ChangesOut(runs=[before.id, after.id], **groups)
+
+
+def _rows(
+    session: Session, r: t.Round, actor: Actor, run_id: str, rows: list[t.RunAssignment]
+) -> list[AssignmentRow]:
+    """Rows of a run's outcomes as the caller may read them (one row builder
+    for every audience and every export): an enterprise without numbers, a
+    college with its reasons' cutoffs as positions, the coordinator with the
+    contract's reasons."""
+    names = repo.names(session, r.consortium_id)
+    positions = _positions(session, r, run_id, rows) if actor.role is Role.COLLEGE else {}
+    out = []
+    for ra in rows:
+        row = AssignmentRow.of_row(ra, names)
+        if actor.role is Role.ENTERPRISE:
+            row.number = None  # who is coming, by name, college and level
+        elif actor.role is Role.COORDINATOR:
+            row.explanations = ra.explanations
+        else:
+            row.explanations = [_as_position(e, positions) for e in ra.explanations]
+        out.append(row)
+    return out
+
+
+def _positions(
+    session: Session, r: t.Round, run_id: str, rows: list[t.RunAssignment]
 ) -> dict[tuple[str, str], int]:
-    """How many were admitted at each placement and with each mentor."""
-    out: Counter[tuple[str, str]] = Counter()
-    for pid in assignments.values():
-        if pid is not None:
-            out["placement", pid] += 1
-            mentor = places.get(pid, (None, None, None))[2]
-            if mentor is not None:
-                out["mentor", mentor] += 1
-    return dict(out)
+    """How many the run admitted at each placement and mentor whose cutoff
+    these rows' reasons name."""
+    full = [e for ra in rows for e in ra.explanations if "cutoff" in e]
+    places = sorted({e["placement"] for e in full if not e.get("mentor")})
+    mentors = sorted({e["mentor"] for e in full if e.get("mentor")})
+    out = {("placement", p): n for p, n in lists.admitted(session, run_id, places).items()}
+    out |= {("mentor", m): n for m, n in lists.admitted_with(session, r, run_id, mentors).items()}
+    return out
 
 
 def _as_position(e: dict[str, Any], admitted: dict[tuple[str, str], int]) -> dict[str, Any]:
@@ -266,19 +338,55 @@ ASSIGNMENTS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _outcomes_of(
+    actor: CurrentActor,
+    q: Search = None,
+    college: Annotated[IdFilter, Query(description="a college's or institute's id")] = None,
+    park: Annotated[IdFilter, Query(description="the park of the placement")] = None,
+    host: Annotated[IdFilter, Query(description="the host enterprise's id")] = None,
+    placement: IdFilter = None,
+    kind: CandidateKind | None = None,
+    tier: Tier | None = None,
+    level: Level | None = None,
+    placed: Annotated[bool | None, Query(description="false: the unplaced")] = None,
+) -> lists.Outcomes:
+    """The filters asked for, within what the caller may see: a college its
+    own candidates, an enterprise who is coming to its placements."""
+    return lists.Outcomes(
+        affiliation=actor.organization if actor.role is Role.COLLEGE else None,
+        host=actor.organization if actor.role is Role.ENTERPRISE else None,
+        q=q,
+        college=college,
+        park=park,
+        at=host,
+        placement=placement,
+        kind=kind,
+        tier=tier,
+        level=level,
+        placed=placed,
+    )
+
+
+OutcomeFilters = Annotated[lists.Outcomes, Depends(_outcomes_of)]
+
+
 @router.get("/assignments", response_model=AssignmentsOut, responses=ASSIGNMENTS)
 def assignments(
     r: AnyRound,
     actor: CurrentActor,
     session: SessionDep,
+    window: WindowDep,
+    only: OutcomeFilters,
+    sort: AssignmentSort = "candidate",
     format: str = Query("json", pattern="^(json|csv)$"),
 ) -> Any:
-    """The published assignments the caller may see: a college its own
-    candidates (with the reasons for every better choice not obtained), an
-    enterprise who is coming to its placements, the coordinator everyone."""
+    """A page of the published assignments the caller may see: a college its
+    own candidates (with the reasons for every better choice not obtained), an
+    enterprise who is coming to its placements, the coordinator everyone.
+    `format=csv`: every row that matches, as a download."""
     if r.state != RoundState.PUBLISHED or r.published_run is None:
         raise conflict(f"round {r.id!r} has no published result yet")
-    return _assignments(r, r.published_run, _rows(session, r, actor, r.published_run), format)
+    return _assignments(session, r, actor, r.published_run, window, sort, only, format)
 
 
 @router.get("/runs/{run}/assignments", response_model=AssignmentsOut, responses=ASSIGNMENTS)
@@ -287,20 +395,43 @@ def run_assignments(
     run: PathId,
     actor: CurrentActor,
     session: SessionDep,
+    window: WindowDep,
+    only: OutcomeFilters,
+    sort: AssignmentSort = "candidate",
     format: str = Query("json", pattern="^(json|csv)$"),
 ) -> Any:
-    """Every assignment of a solved run, with hosts, colleges and reasons (the
-    coordinator, before or after publication)."""
-    return _assignments(r, run, _rows(session, r, actor, run), format)
+    """A page of a solved run's assignments, with hosts, colleges and reasons
+    (the coordinator, before or after publication; `placed=false`: the
+    unplaced). `format=csv`: every row that matches, as a download."""
+    _solved(session, r, run)
+    return _assignments(session, r, actor, run, window, sort, only, format)
 
 
-def _assignments(r: t.Round, run: str, rows: list[AssignmentRow], format: str) -> Any:
+def _assignments(
+    session: Session,
+    r: t.Round,
+    actor: Actor,
+    run: str,
+    window: Window,
+    sort: str,
+    only: lists.Outcomes,
+    format: str,
+) -> Any:
     if format == "json":
-        return AssignmentsOut(round=r.id, run=run, assignments=rows)
+        found, total = lists.assignments(session, run, window, sort, only)
+        return AssignmentsOut(
+            round=r.id,
+            run=run,
+            items=_rows(session, r, actor, run, found),
+            total=total,
+            limit=window.limit,
+            offset=window.offset,
+        )
+    found, _ = lists.assignments(session, run, None, sort, only)
     out = _io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["candidate", "affiliation", "placement", "host", "reasons"])
-    for row in rows:
+    for row in _rows(session, r, actor, run, found):
         reasons = "; ".join(
             f"{e['placement']}: {e['reason']}"
             + "".join(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.storage import tables as t
@@ -65,12 +65,14 @@ def finish_run(
     run_id: str,
     attempt: int,
     *,
-    document: str | None,
-    summary: dict[str, Any] | None,
-    error: str | None,
+    document: str | None = None,
+    summary: dict[str, Any] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+    error: str | None = None,
 ) -> bool:
-    """Write the outcome and the result in the caller's transaction, fenced by
-    the attempt: a worker that lost its lease cannot overwrite the new holder."""
+    """Write the outcome, the result and its assignments as rows
+    (api.storage.outcomes) in the caller's transaction, fenced by the attempt:
+    a worker that lost its lease, or whose run was cancelled, writes nothing."""
     done = s.execute(
         update(t.Run)
         .where(t.Run.id == run_id, t.Run.attempt == attempt, t.Run.status == RunStatus.RUNNING)
@@ -87,4 +89,6 @@ def finish_run(
         return False
     if document is not None:
         s.add(t.RunResult(run_id=run_id, document=document))
+    if rows:
+        s.execute(insert(t.RunAssignment), rows)
     return True

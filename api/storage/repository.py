@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.rankings import mentioned, restricted
-from api.storage import NotFound, mapping
+from api.rankings import restricted
+from api.storage import NotFound, mapping, outcomes
 from api.storage import tables as t
 from api.vocabulary import ACTIVE, RunStatus
 from matching import io
@@ -122,8 +122,37 @@ def existing_ids(s: Session, table: Keyed, r: t.Round, ids: Iterable[str]) -> se
 
 def applicants_among(s: Session, r: t.Round, pid: str, ids: Iterable[str]) -> set[str]:
     """Which of `ids` name candidates of the round who list placement `pid`."""
-    rows = _among(s, t.Candidate, r, ids, t.Candidate.id, t.Candidate.preferences)
-    return {cid for cid, prefs in rows if pid in mentioned(prefs)}
+    a = t.Application
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        found.update(
+            s.scalars(
+                select(a.candidate).where(
+                    a.consortium_id == r.consortium_id,
+                    a.round_id == r.id,
+                    a.placement == pid,
+                    a.candidate.in_(wanted[start : start + 1000]),
+                )
+            )
+        )
+    return found
+
+
+def applicants(s: Session, r: t.Round, pid: str) -> Sequence[t.Candidate]:
+    """The candidates who list placement `pid`, by id."""
+    a, c = t.Application, t.Candidate
+    return s.scalars(
+        select(c)
+        .join(
+            a,
+            (a.consortium_id == c.consortium_id)
+            & (a.round_id == c.round_id)
+            & (a.candidate == c.id),
+        )
+        .where(c.consortium_id == r.consortium_id, c.round_id == r.id, a.placement == pid)
+        .order_by(c.id)
+    ).all()
 
 
 def numbered(
@@ -175,6 +204,14 @@ def _at_version(row: t.Placement | t.Candidate) -> tuple[Any, ...]:
     )
 
 
+def add_versioned(s: Session, rows: Sequence[t.Placement | t.Candidate]) -> None:
+    """Store new placements or candidates (at version 1), a candidate's
+    preferences as its applications too."""
+    s.add_all(rows)
+    s.flush()
+    write_applications(s, [row for row in rows if isinstance(row, t.Candidate)])
+
+
 def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[str, Any]) -> bool:
     """Compare-and-set on the version read; False when another edit got there
     first. Saving what is already stored changes nothing, the version included."""
@@ -190,7 +227,41 @@ def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[s
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return False
     s.refresh(row)
+    if isinstance(row, t.Candidate) and "preferences" in changes:
+        write_applications(s, [row])
     return True
+
+
+def write_applications(s: Session, rows: Sequence[t.Candidate]) -> None:
+    """Make the applications of these (flushed) candidates their preferences
+    as stored. (A candidate's delete takes its applications with it: the
+    foreign key cascades.)"""
+    if not rows:
+        return
+    a = t.Application
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        first = chunk[0]
+        s.execute(
+            delete(a).where(
+                a.consortium_id == first.consortium_id,
+                a.round_id == first.round_id,
+                a.candidate.in_([c.id for c in chunk]),
+            )
+        )
+    listed = [
+        {
+            "consortium_id": c.consortium_id,
+            "round_id": c.round_id,
+            "candidate": c.id,
+            "placement": pid,
+            "position": position,
+        }
+        for c in rows
+        for pid, position in outcomes.applications(c.preferences or []).items()
+    ]
+    if listed:
+        s.execute(insert(a), listed)
 
 
 def delete_versioned(s: Session, row: t.Placement | t.Candidate) -> bool:
@@ -313,7 +384,7 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
     for k in full.get("links", []):
         if (k["source"], k["target"], k["kind"]) not in have:
             s.add(mapping.row(t.Link, mapping.LINK, {"weight": 1.0, **k}, **consortium))
-    for table in (t.Placement, t.Mentor, t.Candidate):
+    for table in (t.Placement, t.Mentor, t.Application, t.Candidate):
         s.execute(
             delete(table).where(table.consortium_id == r.consortium_id, table.round_id == r.id)
         )
@@ -322,8 +393,9 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
         s.add(mapping.row(t.Placement, mapping.PLACEMENT, p, **of_round))
     for m in full.get("mentors", []):
         s.add(mapping.row(t.Mentor, mapping.MENTOR, m, **of_round))
-    for c in full["candidates"]:
-        s.add(mapping.row(t.Candidate, mapping.CANDIDATE, c, **of_round))
+    add_versioned(
+        s, [mapping.row(t.Candidate, mapping.CANDIDATE, c, **of_round) for c in full["candidates"]]
+    )
     r.seed = doc.seed
     r.stability = doc.stability.value
     r.rules = full.get("rules", {})
@@ -377,6 +449,19 @@ def active_run(s: Session, r: t.Round, mechanism: str, options: dict[str, Any]) 
         if run.options == options:
             return run
     return None
+
+
+def cancel_run(s: Session, run: t.Run) -> bool:
+    """Cancel a queued or running run (its worker, if any, stops the solve at
+    its next lease renewal and writes nothing); False when it already ended."""
+    done = s.execute(
+        update(t.Run)
+        .where(t.Run.id == run.id, t.Run.status.in_(ACTIVE))
+        .values(status=RunStatus.CANCELLED, finished_at=now(), lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    s.refresh(run)
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def runs_since(s: Session, consortium: str, moment: datetime) -> int:

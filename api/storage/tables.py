@@ -120,7 +120,10 @@ class Placement(Base):
     description: Mapped[str | None] = mapped_column(Text)
     staff: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __table_args__ = (_round_fk(),)
+    __table_args__ = (
+        _round_fk(),
+        Index("ix_placements_host", "consortium_id", "round_id", "host"),
+    )
 
 
 class Mentor(Base):
@@ -150,8 +153,33 @@ class Candidate(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     __table_args__ = (
         _round_fk(),
-        # a college finds its people by 学号 / 工号
+        # a college finds its people by 学号 / 工号, and lists its own by name
         Index("ix_candidates_number", "consortium_id", "round_id", "number"),
+        Index("ix_candidates_name", "consortium_id", "round_id", "name"),
+        Index("ix_candidates_college", "consortium_id", "round_id", "college"),
+        Index("ix_candidates_institute", "consortium_id", "round_id", "institute"),
+    )
+
+
+class Application(Base):
+    """A placement a candidate lists among its preferences, with its position
+    there (the rank group, 1 first): the candidate's `preferences` as rows,
+    written with every write of them (repository), so that a placement's
+    applicants, and whether a candidate listed anything, are indexed lookups."""
+
+    __tablename__ = "applications"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    candidate: Mapped[str] = mapped_column(ID, primary_key=True)
+    placement: Mapped[str] = mapped_column(ID, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["consortium_id", "round_id", "candidate"],
+            ["candidates.consortium_id", "candidates.round_id", "candidates.id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_applications_placement", "consortium_id", "round_id", "placement"),
     )
 
 
@@ -165,7 +193,9 @@ class Run(Base):
     seed: Mapped[int] = mapped_column(BigInteger)  # up to 2⁶³−1, as the engine takes
     input_hash: Mapped[str] = mapped_column(String(64))
     engine_version: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), index=True)  # queued running solved failed
+    status: Mapped[str] = mapped_column(
+        String(20), index=True
+    )  # queued running solved failed cancelled
     progress: Mapped[str | None] = mapped_column(String(200))
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(200))
@@ -184,6 +214,38 @@ class RunResult(Base):
     run_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     __table_args__ = (ForeignKeyConstraint(["run_id"], ["runs.id"]),)
+
+
+class RunAssignment(Base):
+    """One candidate's outcome in a solved run, as the run's snapshot names it
+    (api.storage.outcomes): who, from where, placed where, at which of its
+    choices, and why not each better one. Written with the result, never
+    changed: the lists of a run's assignments, the unplaced and the moves
+    between two runs are paged and filtered from these rows."""
+
+    __tablename__ = "run_assignments"
+    run_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    candidate: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    number: Mapped[str | None] = mapped_column(String(200))
+    affiliation: Mapped[str | None] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[str | None] = mapped_column(String(40))
+    level: Mapped[str | None] = mapped_column(String(40))
+    placement: Mapped[str | None] = mapped_column(ID)
+    title: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str | None] = mapped_column(ID)
+    park: Mapped[str | None] = mapped_column(ID)
+    rank: Mapped[int | None] = mapped_column(Integer)  # the choice obtained, 1 first
+    explanations: Mapped[list[Any]]
+    __table_args__ = (
+        ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
+        Index("ix_run_assignments_placement", "run_id", "placement"),
+        Index("ix_run_assignments_affiliation", "run_id", "affiliation"),
+        Index("ix_run_assignments_host", "run_id", "host"),
+        Index("ix_run_assignments_park", "run_id", "park"),
+        Index("ix_run_assignments_name", "run_id", "name"),
+    )
 
 
 class IdempotencyKey(Base):

@@ -52,7 +52,11 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("get", "/rounds/{round}/runs/{run}/result"): None,
     ("get", "/rounds/{round}/runs/{run}/assignments"): None,
     ("post", "/rounds/{round}/runs/{run}/publish"): None,
+    ("post", "/rounds/{round}/runs/{run}/cancel"): None,
+    ("get", "/rounds/{round}/placements/{item}/applicants"): None,
     ("get", "/rounds/{round}/compare"): None,
+    ("get", "/rounds/{round}/compare/moves"): None,
+    ("get", "/rounds/{round}/compare/changes"): None,
     ("get", "/rounds/{round}/assignments"): None,
 }
 # What only the first consortium has: none of it may reach the second.
@@ -70,7 +74,7 @@ def _call(
     if item is None:
         item = "s1" if "/candidates/" in template else "hb-1"
     path = _path(template, item, run)
-    if template.endswith("/compare"):
+    if "/compare" in template:
         path += f"?runs={run},{run}"
     kwargs: dict[str, Any] = {"headers": headers}
     if template.endswith("/import"):
@@ -144,12 +148,12 @@ def test_members_never_reach_other_members_objects(world: World, state: str) -> 
                 leaks.append((method, template, answer.status_code))
     # lists and results hold only what the caller may see
     for who, own in ((world.czcit, {"s1", "s2"}), (world.czu, {"s3", "u4"})):
-        listed = world.client.get("/rounds/r1/candidates", headers=who).json()
+        listed = world.client.get("/rounds/r1/candidates", headers=who).json()["items"]
         if {c["id"] for c in listed} - own:
             leaks.append(("get", "candidates", "foreign candidate listed"))
         if state == "published":
-            rows = world.client.get("/rounds/r1/assignments", headers=who).json()
-            if {a["candidate"] for a in rows["assignments"]} - own:
+            rows = world.client.get("/rounds/r1/assignments", headers=who).json()["items"]
+            if {a["candidate"] for a in rows} - own:
                 leaks.append(("get", "assignments", "foreign candidate"))
     # a batch naming another college's candidate changes nothing of it
     batch = _call(world, "post", "/rounds/{round}/candidates", world.czu, run)
@@ -159,7 +163,7 @@ def test_members_never_reach_other_members_objects(world: World, state: str) -> 
     batch = _call(world, "post", "/rounds/{round}/placements", world.qianhong, run)
     if batch.status_code not in (404, 409):
         leaks.append(("post", "placements", batch.status_code))
-    mine = world.client.get("/rounds/r1/placements", headers=world.qianhong).json()
+    mine = world.client.get("/rounds/r1/placements", headers=world.qianhong).json()["items"]
     if {p["host"] for p in mine} != {"ent-qianhong"}:
         leaks.append(("get", "placements", "another enterprise's placement"))
     if state != "published":
@@ -171,7 +175,37 @@ def test_members_never_reach_other_members_objects(world: World, state: str) -> 
             "/rounds/{round}/runs/{run}",
             "/rounds/{round}/runs/{run}/result",
             "/rounds/{round}/runs/{run}/assignments",
+            "/rounds/{round}/compare",
+            "/rounds/{round}/compare/moves",
+            "/rounds/{round}/compare/changes",
         ):
             if _call(world, "get", template, who, run).status_code != 403:
                 leaks.append(("get", template, "a member read a run"))
+        if _call(world, "post", "/rounds/{round}/runs/{run}/cancel", who, run).status_code != 403:
+            leaks.append(("post", "cancel", "a member cancelled a run"))
+    # a college reviews no applicants
+    if (
+        _call(
+            world, "get", "/rounds/{round}/placements/{item}/applicants", world.czcit, run
+        ).status_code
+        != 403
+    ):
+        leaks.append(("get", "applicants", "a college reviewed applicants"))
+    # the lists' filters never reach past the caller's own
+    reach = [
+        (world.czcit, "/rounds/r1/candidates", {"college": "col-czu"}),
+        (world.czcit, "/rounds/r1/candidates", {"q": "u4"}),
+        (world.hengbang, "/rounds/r1/placements", {"host": "ent-qianhong"}),
+        (world.qianhong, "/rounds/r1/candidates", {"applied_to": "hb-1"}),
+    ]
+    if state == "published":
+        reach += [
+            (world.czcit, "/rounds/r1/assignments", {"college": "col-czu"}),
+            (world.czcit, "/rounds/r1/assignments", {"q": "s3"}),
+            (world.qianhong, "/rounds/r1/assignments", {"host": "ent-hengbang"}),
+        ]
+    for who, path, params in reach:
+        found = world.client.get(path, params=params, headers=who).json()
+        if found["items"] or found["total"]:
+            leaks.append(("get", path, f"{params} reached another's"))
     assert leaks == []

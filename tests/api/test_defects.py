@@ -27,7 +27,7 @@ EXAMPLE = Path(__file__).parents[2] / "fixtures" / "rounds" / "contract-example.
 
 def _stored(w: World, headers: dict[str, str]) -> list[dict[str, object]]:
     answer = w.client.get("/rounds/r1/candidates", headers=headers)
-    return sorted(answer.json(), key=lambda c: str(c["id"]))
+    return sorted(answer.json()["items"], key=lambda c: str(c["id"]))
 
 
 def _preview(c: TestClient, csrf: str, name: str, data: bytes, raw: bool = False) -> str:
@@ -294,7 +294,7 @@ def test_a_run_of_an_earlier_snapshot_cannot_be_published(world: World) -> None:
     fresh = c.post("/rounds/r1/runs", json={}, headers=world.coordinator).json()["id"]
     work(world.settings, once=True)
     assert c.post(f"/rounds/r1/runs/{fresh}/publish", headers=world.coordinator).status_code == 200
-    rows = c.get("/rounds/r1/assignments", headers=world.hengbang).json()["assignments"]
+    rows = c.get("/rounds/r1/assignments", headers=world.hengbang).json()["items"]
     assert "s1" not in {r["candidate"] for r in rows}
 
 

@@ -21,7 +21,10 @@ def test_a_repeated_request_gets_the_first_answer_and_creates_nothing(world: Wor
     again = _post(world, "k1", "ent-a")
     assert first.status_code == again.status_code == 201
     assert first.content == again.content
-    ids = [o["id"] for o in world.client.get("/organizations", headers=world.coordinator).json()]
+    ids = [
+        o["id"]
+        for o in world.client.get("/organizations", headers=world.coordinator).json()["items"]
+    ]
     assert ids.count("ent-a") == 1
 
 
@@ -56,12 +59,18 @@ def test_fifty_concurrent_clients_with_one_key_create_one_object(world: World) -
         (answers[0].status_code, answers[0].content)
     }
     assert answers[0].status_code == 201
-    ids = [o["id"] for o in world.client.get("/organizations", headers=world.coordinator).json()]
+    ids = [
+        o["id"]
+        for o in world.client.get("/organizations", headers=world.coordinator).json()["items"]
+    ]
     assert ids.count("ent-burst") == 1
 
 
 def test_fifty_different_keys_create_fifty_objects(world: World) -> None:
     for i in range(50):
         assert _post(world, f"key-{i}", f"ent-{i}").status_code == 201
-    ids = {o["id"] for o in world.client.get("/organizations", headers=world.coordinator).json()}
+    ids = {
+        o["id"]
+        for o in world.client.get("/organizations", headers=world.coordinator).json()["items"]
+    }
     assert {f"ent-{i}" for i in range(50)} <= ids

@@ -52,12 +52,12 @@ def test_forms_without_the_csrf_token_change_nothing(world: World) -> None:
     for forged in ("", "0" * 64, csrf[:-1] + ("0" if csrf[-1] != "0" else "1")):
         answer = c.post("/ui/rounds", data={"csrf": forged, "id": "sneaky"})
         assert answer.status_code in (403, 422)
-    assert world.client.get("/rounds", headers=world.coordinator).json() == []
+    assert world.client.get("/rounds", headers=world.coordinator).json()["items"] == []
     ok = c.post("/ui/rounds", data={"csrf": csrf, "id": "r1", "seed": "3"})
     assert ok.status_code == 303
-    assert [r["id"] for r in world.client.get("/rounds", headers=world.coordinator).json()] == [
-        "r1"
-    ]
+    assert [
+        r["id"] for r in world.client.get("/rounds", headers=world.coordinator).json()["items"]
+    ] == ["r1"]
     # another organization's CSRF token is no good here
     _, theirs = _signed_in(world, world.hengbang)
     assert c.post("/ui/rounds", data={"csrf": theirs, "id": "r2"}).status_code == 403

@@ -110,7 +110,7 @@ def test_an_enterprise_sees_its_applicants_names_colleges_levels_and_skills_only
         },
         headers=world.czcit,
     )
-    seen = world.client.get("/rounds/r1/candidates", headers=world.hengbang).json()
+    seen = world.client.get("/rounds/r1/candidates", headers=world.hengbang).json()["items"]
     assert seen == [
         {
             "id": "s1",
@@ -132,12 +132,12 @@ def test_who_is_coming_carries_no_number_and_a_college_no_other_candidate(
 ) -> None:
     run = flow.full_round(world)
     world.client.post(f"/rounds/r1/runs/{run}/publish", headers=world.coordinator)
-    coming = world.client.get("/rounds/r1/assignments", headers=world.hengbang).json()
-    assert coming["assignments"] and all("number" not in a or a["number"] is None
-                                         for a in coming["assignments"])  # fmt: skip
-    mine = world.client.get("/rounds/r1/assignments", headers=world.czcit).json()
-    ids = {a["candidate"] for a in mine["assignments"]}
-    for a in mine["assignments"]:
+    coming = world.client.get("/rounds/r1/assignments", headers=world.hengbang).json()["items"]
+    assert coming and all("number" not in a or a["number"] is None
+                                         for a in coming)  # fmt: skip
+    mine = world.client.get("/rounds/r1/assignments", headers=world.czcit).json()["items"]
+    ids = {a["candidate"] for a in mine}
+    for a in mine:
         for e in a["explanations"] or []:
             assert "cutoff" not in e and set(e.values()).isdisjoint(ids - {a["candidate"]})
 
@@ -154,7 +154,9 @@ def test_placements_in_a_batch_all_or_none(world: World) -> None:
     ]
     preview = c.post("/rounds/r1/placements?dry_run=true", json={"placements": two}, headers=h)
     assert preview.json() == {"created": 2, "changed": 0, "unchanged": 0}
-    assert c.get("/rounds/r1/placements", headers=h).json() == []  # a preview stores nothing
+    assert (
+        c.get("/rounds/r1/placements", headers=h).json()["items"] == []
+    )  # a preview stores nothing
     done = c.post("/rounds/r1/placements", json={"placements": two}, headers=h)
     assert done.json() == {"created": 2, "changed": 0, "unchanged": 0}
     # a stored placement names the version it was read at
@@ -209,7 +211,8 @@ def test_an_enterprise_imports_its_placements_from_excel(world: World) -> None:
     )
     assert "已导入 2 行" in unquote(done.headers["location"])
     stored = {
-        p["id"]: p for p in world.client.get("/rounds/r1/placements", headers=world.hengbang).json()
+        p["id"]: p
+        for p in world.client.get("/rounds/r1/placements", headers=world.hengbang).json()["items"]
     }
     assert stored["hb-1"]["title"] == "发酵工艺实习生" and stored["hb-1"]["kind"] == "internship"
     assert stored["hb-1"]["skills"] == ["发酵", "质量控制"]

@@ -87,10 +87,10 @@ def test_tokens_are_for_own_consortium_members_only(world: World) -> None:
 def test_consortia_never_see_each_other(world: World) -> None:
     c = world.client
     flow.open_round(world)
-    mine = {o["id"] for o in c.get("/organizations", headers=world.czcit).json()}
-    theirs = {o["id"] for o in c.get("/organizations", headers=world.other).json()}
+    mine = {o["id"] for o in c.get("/organizations", headers=world.czcit).json()["items"]}
+    theirs = {o["id"] for o in c.get("/organizations", headers=world.other).json()["items"]}
     assert "ent-suzhou" not in mine and "ent-hengbang" not in theirs
-    assert c.get("/rounds", headers=world.other).json() == []
+    assert c.get("/rounds", headers=world.other).json()["items"] == []
     assert c.get("/rounds/r1", headers=world.other).status_code == 404
     assert c.get("/rounds/r1/placements", headers=world.other).status_code == 404
     graph = c.get("/graph", headers=world.other).json()
@@ -143,7 +143,7 @@ def test_enterprises_own_their_placements(world: World) -> None:
     assert answer.json()["errors"][0]["field"] == "['x'].host"
     # colleges cannot post placements
     assert c.put("/rounds/r1/placements/x", json=body, headers=world.czcit).status_code == 403
-    mine = c.get("/rounds/r1/placements", headers=world.hengbang).json()
+    mine = c.get("/rounds/r1/placements", headers=world.hengbang).json()["items"]
     assert {p["id"] for p in mine} == {"hb-1", "hb-2"}
     assert all(p["host"] == "ent-hengbang" for p in mine)
     edited = c.put(
@@ -153,7 +153,7 @@ def test_enterprises_own_their_placements(world: World) -> None:
     assert edited.headers["etag"] == '"2"'
     gone = c.delete("/rounds/r1/placements/hb-2", headers={**world.hengbang, "If-Match": '"1"'})
     assert gone.status_code == 204
-    listed = c.get("/rounds/r1/placements", headers=world.czcit).json()
+    listed = c.get("/rounds/r1/placements", headers=world.czcit).json()["items"]
     assert {p["id"] for p in listed} == {"hb-1", "qh-1"}
     assert all("ranking" not in p for p in listed)
 
@@ -183,12 +183,12 @@ def test_colleges_own_their_candidates(world: World) -> None:
         {"field": "candidates['s9'].preferences", "message": "'hb-1' appears more than once"},
         {"field": "candidates['s9'].preferences", "message": "unknown placement 'nope'"},
     ]
-    own = c.get("/rounds/r1/candidates", headers=world.czcit).json()
+    own = c.get("/rounds/r1/candidates", headers=world.czcit).json()["items"]
     assert {x["id"] for x in own} == {"s1", "s2"}
     assert all(x["college"] == "col-czcit" for x in own)
-    project = c.get("/rounds/r1/candidates", headers=world.institute).json()
+    project = c.get("/rounds/r1/candidates", headers=world.institute).json()["items"]
     assert [(x["id"], x["institute"]) for x in project] == [("rp5", "ri-001")]
-    applicants = c.get("/rounds/r1/candidates", headers=world.qianhong).json()
+    applicants = c.get("/rounds/r1/candidates", headers=world.qianhong).json()["items"]
     assert {x["id"]: x["applied_to"] for x in applicants} == {
         "s1": ["qh-1"],
         "s3": ["qh-1"],
@@ -264,16 +264,18 @@ def test_runs_results_and_publication(world: World) -> None:
         c.post(f"/rounds/r1/runs/{run}/publish", headers=world.coordinator).json()["state"]
         == "published"
     )
-    mine = c.get("/rounds/r1/assignments", headers=world.czcit).json()["assignments"]
+    mine = c.get("/rounds/r1/assignments", headers=world.czcit).json()["items"]
     assert {a["candidate"] for a in mine} == {"s1", "s2"}
     s2 = next(a for a in mine if a["candidate"] == "s2")
     assert s2["placement"] is None
     # a college reads a cutoff as a position, never another organization's candidate
     assert s2["explanations"] == [{"placement": "hb-1", "reason": "full", "admitted": 2}]
-    everyone = c.get(f"/rounds/r1/runs/{run}/assignments", headers=world.coordinator).json()
-    s2 = next(a for a in everyone["assignments"] if a["candidate"] == "s2")
+    everyone = c.get(f"/rounds/r1/runs/{run}/assignments", headers=world.coordinator).json()[
+        "items"
+    ]
+    s2 = next(a for a in everyone if a["candidate"] == "s2")
     assert s2["explanations"] == [{"placement": "hb-1", "reason": "full", "cutoff": "s1"}]
-    coming = c.get("/rounds/r1/assignments", headers=world.hengbang).json()["assignments"]
+    coming = c.get("/rounds/r1/assignments", headers=world.hengbang).json()["items"]
     assert {a["host"] for a in coming} == {"ent-hengbang"}
     assert all("explanations" not in a for a in coming)
     text = c.get("/rounds/r1/assignments?format=csv", headers=world.czcit).text

@@ -170,7 +170,9 @@ def test_killed_api_keeps_every_write_whole(server: Server, database_url: str) -
             th.join()
 
     # Every acknowledged placement is there, and every placement there is whole.
-    stored = {p["id"]: p for p in c.get("/rounds/live/placements", headers=enterprise).json()}
+    stored = {
+        p["id"]: p for p in c.get("/rounds/live/placements", headers=enterprise).json()["items"]
+    }
     assert acked_places <= set(stored)
     for p in stored.values():
         assert p["capacity"] == 3 and p["skills"] == ["qc", "ferment"], p
@@ -180,8 +182,8 @@ def test_killed_api_keeps_every_write_whole(server: Server, database_url: str) -
         answer = c.get(f"/rounds/imp-{k}", headers=coordinator)
         if answer.status_code == 404:
             continue
-        places = c.get(f"/rounds/imp-{k}/placements", headers=coordinator).json()
-        people = c.get(f"/rounds/imp-{k}/candidates", headers=coordinator).json()
+        places = c.get(f"/rounds/imp-{k}/placements", headers=coordinator).json()["items"]
+        people = c.get(f"/rounds/imp-{k}/candidates", headers=coordinator).json()["items"]
         whole = (len(places), len(people)) == (IMPORT_PLACEMENTS, IMPORT_CANDIDATES)
         assert whole or (places, people) == ([], []), (k, len(places), len(people))
         assert whole or k not in acked_imports
