@@ -226,11 +226,19 @@ class RunSummary(Answer):
     policy_stable: bool | None = None
     unexcused: int | None = None
     excused: int | None = None
+    # the result's figures as the result document writes them (fill rates by
+    # park, college, kind and tier: the charts), and whether it is stable
+    metrics: dict[str, Any] | None = None
+    stable: bool | None = None
+    gap: float | None = None
 
     @classmethod
     def from_result(cls, result: dict[str, Any]) -> RunSummary:
         metrics = result["metrics"]
         return cls(
+            metrics=metrics,
+            stable=result["stable"],
+            gap=result.get("gap"),
             mechanism=result["mechanism"],
             status=result["status"],
             stability=result["stability"],
@@ -347,7 +355,7 @@ class AssignmentRow(Answer):
 
     @classmethod
     def of_row(cls, ra: t.RunAssignment, names: dict[str, str]) -> AssignmentRow:
-        known = {
+        known: dict[str, Any] = {
             "name": ra.name,
             "number": ra.number,
             "kind": ra.kind or None,

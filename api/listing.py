@@ -53,6 +53,10 @@ Search = Annotated[
     ),
 ]
 IdFilter = Annotated[str | None, Query(min_length=1, max_length=200)]
+Ids = Annotated[
+    list[Annotated[str, Query(min_length=1, max_length=200)]] | None,
+    Query(max_length=MAX_LIMIT, description=f"only these ids (repeated; at most {MAX_LIMIT})"),
+]
 
 # The sort keys of each list (a test ties each to its query's columns).
 OrganizationSort = Literal["id", "-id", "name", "-name", "kind", "-kind"]

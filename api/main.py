@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,6 +17,8 @@ from api.routers import candidates, consortium, health, placements, rounds, runs
 from api.storage.db import make_engine, migrate, session_factory
 from matching import __version__
 from matching.readers import BAD_ID_CHARACTER
+
+STATIC = Path(__file__).parent / "static"  # the pages' script
 
 
 class BodyLimit:
@@ -91,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, consortium, rounds, placements, candidates, runs):
         app.include_router(module.router)
     app.include_router(pages.router)
+    app.mount("/ui/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(pages.SignIn)
     async def _sign_in(request: Request, exc: pages.SignIn) -> RedirectResponse:

@@ -21,6 +21,7 @@ TERMS: dict[str, str] = {
     "running": N_("running"),
     "solved": N_("solved"),
     "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
     # roles
     "coordinator": N_("coordinator"),
     "enterprise": N_("enterprise"),
@@ -70,6 +71,25 @@ STATUSES: dict[str, str] = {
 }
 
 
+# where a running solve is: the worker's own stages and the engine's
+# (matching.base.Stage), in order
+STAGES: dict[str, str] = {
+    "claimed": N_("claimed by a worker"),
+    "loading": N_("reading the snapshot"),
+    "starting": N_("starting the solve"),
+    "graph": N_("building the consortium graph"),
+    "solve": N_("solving"),
+    "verify": N_("checking the result"),
+    "explain": N_("writing the reasons"),
+    "metrics": N_("counting the figures"),
+    "storing": N_("storing the result"),
+}
+
+
+def stage(value: str) -> str:
+    return _(STAGES[value]) if value in STAGES else value
+
+
 # the English words matching.charts writes (their Chinese is in the catalog)
 CHART_WORDS = (
     N_("Choice obtained"),
@@ -83,6 +103,10 @@ CHART_WORDS = (
     N_("mean rank"),
     N_("welfare"),
     N_("Runs compared"),
+    N_("Net change of placed by park"),
+    N_("Net change of placed by college or institute"),
+    N_("Net change of placed by kind"),
+    N_("Net change of placed by tier"),
     N_("Consortium: %(orgs)s organizations, %(links)s links"),
 )
 
@@ -114,7 +138,8 @@ def status(value: object) -> str:
     return _(STATUSES[text]) if text in STATUSES else text
 
 
-def _rule(rule: str) -> str:
+def condition(rule: str) -> str:
+    """An eligibility rule the engine names (`min_level undergraduate`) as a sentence."""
     kind, _sep, arg = rule.partition(" ")
     if kind == "min_level":
         return _("the placement needs at least the level %(level)s", level=term(arg))
@@ -142,7 +167,7 @@ def reason(
     if why == "not_acceptable":
         text = _("the placement did not put you in its ranking")
     elif why == "ineligible":
-        text = _("you do not meet its condition: %(rule)s", rule=_rule(str(e.get("rule", ""))))
+        text = _("you do not meet its condition: %(rule)s", rule=condition(str(e.get("rule", ""))))
     elif why == "full" and "admitted" in e:
         text = _(
             "the placement is full; the last of its %(n)s admitted candidates ranks above you",

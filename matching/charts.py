@@ -5,7 +5,8 @@ printing, every figure written beside its bar.
 
 * `rank_histogram`: how many candidates got their 1st, 2nd, … choice;
 * `fill_bars`: a bar per group (park, college, kind, tier): matched of total;
-* `compare_bars`: one figure for several runs side by side.
+* `compare_bars`: one figure for several runs side by side;
+* `change_bars`: a bar per group around zero: the net change between two runs.
 """
 
 from __future__ import annotations
@@ -139,6 +140,32 @@ def compare_bars(results: Sequence[tuple[str, Mapping[str, Any]]], say: Say = _p
             y += row
         y += 6
     return _svg(label_width + plot + 90, y + 8, say("Runs compared"), body)
+
+
+def change_bars(changes: Mapping[str, int], title: str, say: Say = _plain) -> str:
+    """Horizontal bars around zero, one per group: how many more (right) or
+    fewer (left) candidates a second run places there than the first."""
+    rows = sorted(((say(k), int(v)) for k, v in changes.items()), key=lambda x: (-x[1], x[0]))
+    label_width = min(300, 10 + round(max((_width(k) for k, _ in rows), default=24)))
+    half, row = 150, 20
+    top = max((abs(v) for _, v in rows), default=0) or 1
+    zero = label_width + half
+    body = [
+        f'<line x1="{zero}" y1="26" x2="{zero}" y2="{30 + row * len(rows)}" stroke="{INK}"/>'
+    ]
+    for i, (key, change) in enumerate(rows):
+        y = 30 + i * row
+        length = round(half * abs(change) / top, 1)
+        x = zero if change >= 0 else zero - length
+        body += [
+            f'<text x="{label_width - 6}" y="{y + 13}" {FONT} font-size="11" '
+            f'text-anchor="end" fill="{INK}">{escape(key)}</text>',
+            f'<rect x="{x}" y="{y + 3}" width="{length}" height="{row - 6}" '
+            f'fill="{BAR if change >= 0 else PALE}" stroke="{BAR}"/>',
+            f'<text x="{zero + half + 6}" y="{y + 13}" {FONT} font-size="11" '
+            f'fill="{INK}">{change:+d}</text>',
+        ]
+    return _svg(label_width + 2 * half + 60, 40 + row * len(rows), say(title), body)
 
 
 def result_charts(result: Mapping[str, Any], say: Say = _plain) -> dict[str, str]:

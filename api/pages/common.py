@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -16,8 +18,8 @@ from fastapi.templating import Jinja2Templates
 
 from api import i18n, words
 from api.i18n import _
-from matching.base import MechanismName
-from matching.model import CandidateKind, Level, PlacementKind, Tier
+from matching.base import MechanismName, Solver
+from matching.model import CandidateKind, Level, PlacementKind, Stability, Tier
 
 COOKIE = "placement_session"
 REASON_FIELDS = ("placement", "reason", "cutoff", "rule", "mentor", "policy", "gain")
@@ -38,6 +40,8 @@ router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(
 # the options of every form, from the engine's own vocabularies
 VOCABULARIES = {
     "mechanism": [m.value for m in MechanismName],
+    "stability": [s.value for s in Stability],
+    "solver": [s.value for s in Solver],
     "placement_kind": [k.value for k in PlacementKind],
     "candidate_kind": [k.value for k in CandidateKind],
     "tier": [k.value for k in Tier],
@@ -84,12 +88,144 @@ async def consortium(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
     return graph, {o["id"]: o["name"] for o in graph["organizations"] if o.get("name")}
 
 
-async def placement_titles(request: Request, rid: str) -> dict[str, str]:
-    """Each placement of round `rid` that has a title, by its id."""
-    listed = await api(request, "GET", f"/rounds/{seg(rid)}/placements")
-    if listed.is_error:
-        return {}
-    return {p["id"]: p["title"] for p in listed.json() if p.get("title")}
+async def everything(
+    request: Request, path: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]] | httpx.Response:
+    """Every row of an API list, page after page (a download, a page's own
+    lookups), or the API's problem."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        answer = await api(
+            request, "GET", path, params={**(params or {}), "limit": 200, "offset": len(rows)}
+        )
+        if answer.is_error:
+            return answer
+        page = answer.json()
+        rows += page["items"]
+        if not page["items"] or len(rows) >= page["total"]:
+            return rows
+
+
+async def by_ids(request: Request, path: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The rows of an API list (placements, candidates) with these ids that
+    the caller may see, by id."""
+    wanted = sorted({i for i in ids if 0 < len(i) <= 200})  # no longer id names anything
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 200):
+        listed = await api(
+            request, "GET", path, params={"id": wanted[start : start + 200], "limit": 200}
+        )
+        if listed.is_error:
+            break
+        found |= {x["id"]: x for x in listed.json()["items"]}
+    return found
+
+
+async def placement_titles(request: Request, rid: str, ids: Iterable[str]) -> dict[str, str]:
+    """The title of each of these placements of round `rid` that has one."""
+    found = await by_ids(request, f"/rounds/{seg(rid)}/placements", ids)
+    return {pid: p["title"] for pid, p in found.items() if p.get("title")}
+
+
+def mentioned_places(rows: Iterable[dict[str, Any]], key: str = "explanations") -> set[str]:
+    """The placements named by these rows' reasons (or preference lists)."""
+    out: set[str] = set()
+    for row in rows:
+        for item in row.get(key) or []:
+            if isinstance(item, dict):
+                out.add(item["placement"])
+            else:
+                out.update(item if isinstance(item, list) else [item])
+    return out
+
+
+# ------------------------------------------------------------------ lists
+#
+# A list page keeps its state in its query string (q, the filters, sort, page):
+# a link to it is the list as its reader left it. It asks the API for one page.
+
+PER_PAGE = 50
+
+
+@dataclass
+class Listing:
+    """One page of an API list as a page shows it: its rows, the query string
+    that chose them, and the links to other pages and sort orders."""
+
+    path: str
+    query: dict[str, str]
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    limit: int = PER_PAGE
+    sort: str = ""  # the order shown (the reader's, else the list's default)
+    error: str | None = None
+
+    def href(self, **changes: str | int | None) -> str:
+        """This list with some parameters changed (None: removed); a change of
+        anything but the page starts again at page 1."""
+        query = dict(self.query)
+        if "page" not in changes:
+            query.pop("page", None)
+        for key, value in changes.items():
+            if value is None or value == "":
+                query.pop(key, None)
+            else:
+                query[key] = str(value)
+        return self.path + ("?" + urlencode(query) if query else "")
+
+    def sort_href(self, key: str) -> str:
+        return self.href(sort=f"-{key}" if self.sort == key else key)
+
+    def mark(self, key: str) -> str:
+        return " ▲" if self.sort == key else " ▼" if self.sort == f"-{key}" else ""
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+    @property
+    def first(self) -> int:
+        return min(self.offset + 1, self.total)
+
+    @property
+    def last(self) -> int:
+        return min(self.offset + len(self.items), self.total)
+
+
+async def listing(
+    request: Request,
+    api_path: str,
+    *,
+    filters: Iterable[str] = (),
+    sort: str,
+    fixed: dict[str, Any] | None = None,
+) -> Listing:
+    """The page of an API list that this page's query string asks for: `q`,
+    the named `filters`, `sort` (else the default given), `page`; `fixed`
+    parameters always sent (not the reader's to change)."""
+    asked = request.query_params
+    query = {k: asked[k] for k in ("q", "sort", "page", *filters) if asked.get(k)}
+    try:
+        page = max(1, int(query.get("page", "1")))
+    except ValueError:
+        page = 1
+    params: dict[str, Any] = {k: v for k, v in query.items() if k != "page"}
+    params.setdefault("sort", sort)
+    params.update(fixed or {})
+    params.update(limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    found = Listing(request.url.path, query, offset=(page - 1) * PER_PAGE, sort=params["sort"])
+    answer = await api(request, "GET", api_path, params=params)
+    if answer.is_error:
+        found.error = problem_text(answer)
+        return found
+    body = answer.json()
+    found.items, found.total = body["items"], body["total"]
+    return found
 
 
 def problem_text(answer: httpx.Response) -> str:

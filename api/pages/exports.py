@@ -9,6 +9,7 @@ import csv
 import io
 from typing import Any
 
+import httpx
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -19,12 +20,14 @@ from api.pages.common import (
     _page,
     api,
     consortium,
+    everything,
+    mentioned_places,
     placement_titles,
     problem_text,
     router,
     seg,
 )
-from api.pages.rounds import _unplaced
+from api.pages.rounds import figures
 from api.words import reason, sayer, term
 from matching import charts
 
@@ -48,10 +51,9 @@ async def _rows(request: Request, rid: str, run: str | None) -> list[dict[str, A
         if run
         else f"/rounds/{seg(rid)}/assignments"
     )
-    answer = await api(request, "GET", path)
-    if answer.is_error:
-        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
-    rows: list[dict[str, Any]] = answer.json()["assignments"]
+    rows = await everything(request, path, {"sort": "name"})
+    if isinstance(rows, httpx.Response):
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(rows))
     return rows
 
 
@@ -73,7 +75,7 @@ async def assignments_csv(request: Request, rid: str) -> Response:
     rows = await _rows(request, rid, None)
     if isinstance(rows, Response):
         return rows
-    titles = await placement_titles(request, rid)
+    titles = await placement_titles(request, rid, mentioned_places(rows))
     _graph, names = await consortium(request)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -107,7 +109,7 @@ async def export_xlsx(request: Request, rid: str, run: str | None = None) -> Res
     rows = await _rows(request, rid, chosen)
     if isinstance(rows, Response):
         return rows
-    titles = await placement_titles(request, rid)
+    titles = await placement_titles(request, rid, mentioned_places(rows))
     _graph, names = await consortium(request)
     book = Workbook()
     sheet = book.active
@@ -151,13 +153,20 @@ async def export_xlsx(request: Request, rid: str, run: str | None = None) -> Res
 
 @router.get("/rounds/{rid}/report", response_class=HTMLResponse)
 async def report(request: Request, rid: str, run: str) -> Response:
-    """A printable report of one run: figures, charts, the policy table."""
+    """A printable report of one run: figures, charts, the policy table, and
+    every unplaced candidate with why not each choice."""
     r = await api(request, "GET", f"/rounds/{seg(rid)}")
     answer = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(run)}/result")
     if r.is_error or answer.is_error:
         return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer if r.is_success else r))
     result = answer.json()
-    everyone = (await api(request, "GET", f"/rounds/{seg(rid)}/candidates")).json()
+    unplaced = await everything(
+        request,
+        f"/rounds/{seg(rid)}/runs/{seg(run)}/assignments",
+        {"placed": "false", "sort": "name"},
+    )
+    if isinstance(unplaced, httpx.Response):
+        return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(unplaced))
     _graph, names = await consortium(request)
     return _page(
         request,
@@ -165,10 +174,9 @@ async def report(request: Request, rid: str, run: str) -> Response:
         me=None,
         r=r.json(),
         run=run,
-        result=result,
+        result=figures(result),
         charts=charts.result_charts(result, sayer(names)),
-        unplaced=_unplaced(result),
-        people={c["id"]: c for c in everyone},
-        titles=await placement_titles(request, rid),
+        unplaced=unplaced,
+        titles=await placement_titles(request, rid, mentioned_places(unplaced)),
         org_names=names,
     )

@@ -6,22 +6,27 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from fastapi import Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from api import i18n, spreadsheet
 from api.downloads import attachment
-from api.i18n import _, number
+from api.i18n import N_, _, number
+from api.pages.browse import organizations_of, round_and_me
 from api.pages.common import (
     _after,
     _back,
     _check_csrf,
     _page,
     api,
+    by_ids,
+    consortium,
+    everything,
+    listing,
     problem_text,
     router,
     seg,
@@ -29,6 +34,7 @@ from api.pages.common import (
 )
 from api.schemas import CandidateIn, PlacementIn
 from api.spreadsheet import split_list
+from api.words import condition, term
 
 # ------------------------------------------------------------------ forms
 #
@@ -38,19 +44,26 @@ from api.spreadsheet import split_list
 # edit. What a form does not show (a placement's ranking) is kept as stored.
 
 
-def ranking_text(items: list[Any] | None) -> str:
-    """A preference list or ranking as a person edits it: one line per place,
-    tied ids on one line joined by ' = '."""
-    return "\n".join(" = ".join(item) if isinstance(item, list) else item for item in items or [])
-
-
-def parse_ranking(text: str) -> list[Any]:
+def ranked(ids: list[str], tied: set[str]) -> list[Any]:
+    """A preference list or ranking from a form: the ids in order, each id in
+    `tied` in one tie group with the one before it."""
     out: list[Any] = []
-    for line in text.splitlines():
-        group = [x.strip() for x in line.split(" = ") if x.strip()]
-        if group:
-            out.append(group[0] if len(group) == 1 else group)
+    for ident in ids:
+        if out and ident in tied:
+            last = out[-1]
+            out[-1] = [*last, ident] if isinstance(last, list) else [last, ident]
+        else:
+            out.append(ident)
     return out
+
+
+def flat(items: list[Any] | None) -> list[tuple[str, bool]]:
+    """A preference list or ranking as a form shows it: (id, tied with the one before)."""
+    return [
+        (ident, n > 0)
+        for item in items or []
+        for n, ident in enumerate(item if isinstance(item, list) else [item])
+    ]
 
 
 # the form page of each kind of record: its template and the name it has there
@@ -64,7 +77,8 @@ async def new_record(request: Request, rid: str, kind: str, err: str | None = No
         return _back(f"/ui/rounds/{seg(rid)}", error=_("no such form"))
     template, name = FORMS[kind + "s"]
     me = (await api(request, "GET", "/me")).json()
-    return _page(request, template, rid=rid, me=me, err=err, **{name: None})
+    extra = await _candidate_extra(request, rid, None) if kind == "candidate" else {}
+    return _page(request, template, rid=rid, me=me, err=err, **{name: None}, **extra)
 
 
 @router.get("/rounds/{rid}/{kind}/{ident}/edit", response_class=HTMLResponse)
@@ -79,7 +93,60 @@ async def edit_record(
     answer = await api(request, "GET", f"/rounds/{seg(rid)}/{kind}/{seg(ident)}")
     if answer.is_error:
         return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(answer))
-    return _page(request, template, rid=rid, me=me, err=err, **{name: answer.json()})
+    record = answer.json()
+    extra = await _candidate_extra(request, rid, record) if kind == "candidates" else {}
+    return _page(request, template, rid=rid, me=me, err=err, **{name: record}, **extra)
+
+
+async def _candidate_extra(request: Request, rid: str, c: dict[str, Any] | None) -> dict[str, Any]:
+    """A candidate's form also shows its choices as placements (title, host,
+    park, seats) and offers the parks and kinds to look for more."""
+    chosen = flat(c["preferences"]) if c else []
+    found = await by_ids(request, f"/rounds/{seg(rid)}/placements", [p for p, _ in chosen])
+    graph, names = await consortium(request)
+    return {
+        "chosen": [(found.get(pid, {"id": pid}), tied) for pid, tied in chosen],
+        "org_names": names,
+        "parks": organizations_of(graph, "park"),
+    }
+
+
+@router.get("/rounds/{rid}/placements.json")
+async def placement_picker(request: Request, rid: str) -> Response:
+    """The placements a college chooses from, for the picker on a candidate's
+    page: a page of the API's list, each with what a person chooses by."""
+    rows = await listing(
+        request, f"/rounds/{seg(rid)}/placements", filters=["park", "kind"], sort="title"
+    )
+    if rows.error:
+        return JSONResponse({"error": rows.error}, status_code=422)
+    _graph, names = await consortium(request)
+    return JSONResponse(
+        {
+            "items": [
+                {
+                    "id": p["id"],
+                    "title": p.get("title") or p["id"],
+                    "host": names.get(p["host"], p["host"]),
+                    "park": names.get(p["park"], p["park"]) if p.get("park") else "",
+                    "kind": term(p["kind"]),
+                    "seats": p["capacity"],
+                    "applicants": p.get("applicants", 0),
+                }
+                for p in rows.items
+            ],
+            "summary": _(
+                "rows %(first)s–%(last)s of %(total)s",
+                first=number(rows.first),
+                last=number(rows.last),
+                total=number(rows.total),
+            )
+            if rows.total
+            else _("nothing matches"),
+            "page": rows.page,
+            "pages": rows.pages,
+        }
+    )
 
 
 @router.post("/rounds/{rid}/{kind}/{ident}/withdraw")
@@ -149,6 +216,112 @@ async def save_placement(
     return _back(f"/ui/rounds/{seg(rid)}", message=_("placement %(id)s saved", id=pid))
 
 
+# ------------------------------------------------------------------ applicants
+
+templates.env.globals["rule_text"] = condition
+
+
+# the orders an enterprise starts from: by a rule (equal figures are tied), or by a column
+Rule = Callable[[dict[str, Any]], tuple[float, ...]]
+RULES: dict[str, Rule] = {
+    "score": lambda a: (-a["score"],),
+    "skills": lambda a: (-a["skills_match"], -a["score"]),
+    "partner": lambda a: (-a["partner"], -a["score"]),
+    "affinity": lambda a: (-a["affinity"], -a["score"]),
+}
+COLUMNS = {"name", "college", "level", "tier"}
+RULE_NAMES = {
+    "score": N_("the default score"),
+    "skills": N_("skills match"),
+    "partner": N_("partner colleges first"),
+    "affinity": N_("affinity"),
+    "saved": N_("the saved order"),
+}
+
+
+@router.get("/rounds/{rid}/placements/{pid}/applicants", response_class=HTMLResponse)
+async def review(
+    request: Request,
+    rid: str,
+    pid: str,
+    order: str = "",
+    msg: str | None = None,
+    err: str | None = None,
+) -> Response:
+    """Every applicant to one placement, to put in order: start from the
+    saved ranking or an order by rule (the default score, skills match,
+    partner college first), then move, tie and leave out; saved as the
+    placement's ranking from the version shown."""
+    found = await round_and_me(request, rid)
+    if isinstance(found, Response):
+        return found
+    me, r = found
+    path = f"/rounds/{seg(r['id'])}/placements/{seg(pid)}"
+    answer = await api(request, "GET", path)
+    if answer.is_error:
+        return _back(f"/ui/rounds/{seg(r['id'])}", error=problem_text(answer))
+    p = answer.json()
+    if order not in RULES and order not in COLUMNS and order != "saved":
+        order = "saved" if p.get("ranking") is not None else "score"
+    sort = "-score" if order in RULES or order == "saved" else order
+    rows = await everything(request, f"{path}/applicants", {"sort": sort})
+    if isinstance(rows, httpx.Response):
+        return _back(f"/ui/rounds/{seg(r['id'])}", error=problem_text(rows))
+    _graph, names = await consortium(request)
+    arranged = arrange(rows, order, p.get("ranking"))
+    # without a saved order, saving the default score's order unchanged keeps it so
+    start = None
+    if p.get("ranking") is None and order == "score":
+        start = json.dumps(ranked([a["id"] for a, _tie, ok in arranged if ok], tied_ids(arranged)))
+    return _page(
+        request,
+        "applicants.html",
+        me=me,
+        r=r,
+        p=p,
+        order=order,
+        rules=[*RULES, "saved"] if p.get("ranking") is not None else [*RULES],
+        rule_names={k: _(v) for k, v in RULE_NAMES.items()},
+        arranged=arranged,
+        start=start,
+        org_names=names,
+        msg=msg,
+        err=err,
+    )
+
+
+def arrange(
+    rows: list[dict[str, Any]], order: str, ranking: list[Any] | None
+) -> list[tuple[dict[str, Any], bool, bool]]:
+    """The applicants in the order to start from, each with whether it is
+    tied with the one before and whether it is acceptable. The saved order
+    keeps its ties and leaves out whom the ranking leaves out; a rule ties
+    equal figures; the applicants who do not meet the conditions come last,
+    left out."""
+    if order == "saved" and ranking is not None:
+        at = {cid: n for n, cid in enumerate(ranked_ids(ranking))}
+        tied = {cid for cid, tie in flat(ranking) if tie}
+        listed = sorted((a for a in rows if a["id"] in at), key=lambda a: at[a["id"]])
+        rest = [a for a in rows if a["id"] not in at]
+        return [(a, a["id"] in tied, True) for a in listed] + [(a, False, False) for a in rest]
+    fine = [a for a in rows if not a.get("ineligible")]
+    out: list[tuple[dict[str, Any], bool, bool]] = []
+    key = RULES.get(order)
+    if key is not None:
+        fine.sort(key=key)
+    for n, a in enumerate(fine):
+        out.append((a, key is not None and n > 0 and key(fine[n - 1]) == key(a), True))
+    return out + [(a, False, False) for a in rows if a.get("ineligible")]
+
+
+def ranked_ids(ranking: list[Any]) -> list[str]:
+    return [cid for cid, _tied in flat(ranking)]
+
+
+def tied_ids(arranged: list[tuple[dict[str, Any], bool, bool]]) -> set[str]:
+    return {a["id"] for a, tie, _ok in arranged if tie}
+
+
 @router.post("/rounds/{rid}/placements/{pid}/ranking")
 async def rank(
     request: Request,
@@ -156,31 +329,48 @@ async def rank(
     pid: str,
     csrf: str = Form(...),
     version: str = Form(...),
-    order: str = Form(""),
-    unranked: str = Form(""),
+    action: str = Form("save"),
+    cid: Annotated[list[str] | None, Form()] = None,
+    tie: Annotated[list[str] | None, Form()] = None,
+    accept: Annotated[list[str] | None, Form()] = None,
+    start: str = Form(""),
 ) -> Response:
+    """Save the applicants' order as the placement's ranking (tie groups,
+    those left out not acceptable), or go back to the default score."""
     token = await _check_csrf(request, csrf)
     path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
-    ranking = parse_ranking(order)
-    if unranked and ranking == parse_ranking(unranked):
-        return _back(
-            f"/ui/rounds/{seg(rid)}", message=_("the order of %(id)s is unchanged", id=pid)
-        )
+    back = f"/ui{path}/applicants"
     headers = {"If-Match": f'"{version}"'}
-    if ranking:
+    if action == "save":
+        order, chosen = cid or [], set(accept or [])
+        ranking = ranked([c for c in order if c in chosen], set(tie or []))
+        if start and json.loads(start) == ranking:
+            return _back(back, message=_("the order of %(id)s is unchanged", id=pid))
         answer = await api(
             request, "PUT", f"{path}/ranking", token, json={"ranking": ranking}, headers=headers
         )
-        return _after(rid, answer, _("the order of %(id)s is saved", id=pid))
-    # emptied: back to the default score (the placement without a ranking)
+        if answer.is_error:
+            return _back(back, error=problem_text(answer))
+        return _back(
+            back + "?order=saved",
+            message=_(
+                "the order of %(id)s is saved: %(n)s ranked, %(out)s left out",
+                id=pid,
+                n=number(len(chosen & set(order))),
+                out=number(len(set(order) - chosen)),
+            ),
+        )
+    # back to the default score: the placement without a ranking
     current = await api(request, "GET", path, token)
     if current.is_error:
-        return _after(rid, current, "")
+        return _back(back, error=problem_text(current))
     body = {
         k: v for k, v in current.json().items() if k in PlacementIn.model_fields and k != "ranking"
     }
     answer = await api(request, "PUT", path, token, json=body, headers=headers)
-    return _after(rid, answer, _("%(id)s is ranked by the default score", id=pid))
+    if answer.is_error:
+        return _back(back, error=problem_text(answer))
+    return _back(back, message=_("%(id)s is ranked by the default score", id=pid))
 
 
 @router.post("/rounds/{rid}/candidates")
@@ -194,10 +384,14 @@ async def save_candidate(
     tier: str = Form(""),
     level: str = Form(""),
     skills: str = Form(""),
-    preferences: str = Form(""),
+    pref: Annotated[list[str] | None, Form()] = None,
+    pref_tie: Annotated[list[str] | None, Form()] = None,
     name: str = Form(""),
     number: str = Form(""),
 ) -> Response:
+    """Save a candidate from its form: its choices are the placements listed
+    on the form in their order (`pref`), each in `pref_tie` tied with the one
+    before."""
     token = await _check_csrf(request, csrf)
     cid = id.strip()
     path = f"/rounds/{seg(rid)}/candidates/{seg(cid)}"
@@ -205,7 +399,7 @@ async def save_candidate(
     body: dict[str, Any] = {
         "kind": kind,
         "skills": split_list(skills),
-        "preferences": parse_ranking(preferences),
+        "preferences": ranked(list(dict.fromkeys(pref or [])), set(pref_tie or [])),
     }
     body.update({k: v for k, v in (("tier", tier), ("level", level)) if v})
     body.update(_texts(name=name, number=number))
@@ -335,10 +529,9 @@ async def preview_import(
         sheet = spreadsheet.read(await file.read(), name, how.table)
     except spreadsheet.FileProblem as exc:
         return _back(back, error=_("nothing imported: %(why)s", why=exc))
-    listed = await api(request, "GET", f"/rounds/{seg(rid)}/{kind}", token)
-    if listed.is_error:
-        return _back(back, error=problem_text(listed))
-    stored = {x["id"]: x for x in listed.json()}
+    stored = await by_ids(
+        request, f"/rounds/{seg(rid)}/{kind}", [row.get("id", "") for row in sheet.rows]
+    )
     items = [how.item(row, stored.get(row.get("id", ""))) for row in sheet.rows]
     answer = await api(
         request,
@@ -443,9 +636,6 @@ def _row_problems(
             else _("row %(row)s: %(problem)s", row=row, problem=message)
         )
     return out
-
-
-templates.env.globals["ranking_text"] = ranking_text
 
 
 def _texts(**fields: str) -> dict[str, str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import i18n
 from api.downloads import attachment
-from api.i18n import _
+from api.i18n import _, number
+from api.pages.browse import round_and_me, words, yes_no
 from api.pages.common import (
     COOKIE,
     SignIn,
@@ -19,14 +20,17 @@ from api.pages.common import (
     _page,
     api,
     consortium,
+    listing,
+    mentioned_places,
     placement_titles,
     problem_text,
     router,
     seg,
+    templates,
 )
-from api.pages.forms import ranking_text
-from api.words import sayer, term
+from api.words import sayer, stage, term
 from matching import charts
+from matching.model import CandidateKind, Level, PlacementKind, Tier
 
 # ------------------------------------------------------------------ sign-in
 
@@ -76,7 +80,7 @@ async def signout(request: Request, csrf: str = Form(...)) -> Response:
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, msg: str | None = None, err: str | None = None) -> HTMLResponse:
     me = (await api(request, "GET", "/me")).json()
-    rounds = (await api(request, "GET", "/rounds")).json()
+    rounds = await listing(request, "/rounds", filters=["state"], sort="-created")
     graph_svg = None
     if me["role"] == "coordinator":
         graph = (await api(request, "GET", "/graph")).json()
@@ -98,106 +102,136 @@ async def create_round(
 # ------------------------------------------------------------------ a round
 
 
-async def _result_of(request: Request, rid: str, run: str) -> dict[str, Any]:
-    answer = await api(request, "GET", f"/rounds/{rid}/runs/{seg(run)}/result")
-    result: dict[str, Any] = answer.json()
-    return result
-
-
 @router.get("/rounds/{rid}", response_class=HTMLResponse)
 async def round_page(
     request: Request,
     rid: str,
     run: str | None = None,
-    vs: str | None = None,
     msg: str | None = None,
     err: str | None = None,
 ) -> Response:
-    me = (await api(request, "GET", "/me")).json()
-    answer = await api(request, "GET", f"/rounds/{seg(rid)}")
-    if answer.is_error:
-        return _back("/ui", error=problem_text(answer))
-    r = answer.json()
-    rid = seg(r["id"])
-    graph, org_names = await consortium(request)
-    context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err, "org_names": org_names}
-    published = None
-    if r["state"] == "published":
-        published = (await api(request, "GET", f"/rounds/{rid}/assignments")).json()
-    context["published"] = published
-    if me["role"] == "college":
-        context["titles"] = await placement_titles(request, r["id"])
+    """A round's overview: the coordinator's figures, quotas, runs and solve
+    form; an enterprise's placements; a college's candidates."""
+    found = await round_and_me(request, rid)
+    if isinstance(found, Response):
+        return found
+    me, r = found
+    _graph, names = await consortium(request)
+    context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err, "org_names": names}
+    base = f"/rounds/{seg(r['id'])}"
     if me["role"] == "coordinator":
-        runs = (await api(request, "GET", f"/rounds/{rid}/runs")).json()
-        # the runs' table shows their stored summaries; only the runs shown are read whole
-        solved = [x["id"] for x in runs if x["status"] == "solved"]
-        chosen = run if run in solved else (r["published_run"] or next(iter(solved), None))
-        result = await _result_of(request, rid, chosen) if chosen else None
-        if result:
-            # the unplaced by name, their reasons by title: read only for a result
-            # (the page refreshes itself every 2 s while a run solves)
-            everyone = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
-            context["people"] = {c["id"]: c for c in everyone}
-            context["titles"] = await placement_titles(request, r["id"])
-        context.update(
+        runs = await listing(request, f"{base}/runs", filters=["status"], sort="-created")
+        solved = [x for x in runs.items if x["status"] == "solved"]
+        chosen = next((x for x in solved if x["id"] == run), None) or next(
+            (x for x in solved if x["id"] == r.get("published_run")), None
+        )
+        chosen = chosen or next(iter(solved), None)
+        summary = await _figures(request, base, chosen) if chosen else None
+        return _page(
+            request,
+            "round_coordinator.html",
             runs=runs,
-            busy=any(x["status"] in ("queued", "running") for x in runs),
+            solved=solved,
+            active=[x for x in runs.items if x["status"] in ("queued", "running")],
             chosen=chosen,
-            result=result,
-            charts=charts.result_charts(result, sayer(org_names)) if result else {},
-            unplaced=_unplaced(result) if result else [],
+            summary=summary,
+            charts=charts.result_charts(summary, sayer(names)) if summary else {},
+            **context,
         )
-        if result and vs is not None and vs in solved and vs != chosen:
-            other = await _result_of(request, rid, vs)
-            context["compare"] = {
-                "ids": [chosen, vs],
-                "results": [result, other],
-                "svg": charts.compare_bars(
-                    [
-                        (f"{term(result['mechanism'])} {str(chosen)[:8]}", result),
-                        (f"{term(other['mechanism'])} {vs[:8]}", other),
-                    ],
-                    sayer(org_names),
-                ),
-                "differ": sum(
-                    1 for c, p in result["assignments"].items() if other["assignments"].get(c) != p
-                ),
-            }
-        return _page(request, "round_coordinator.html", **context)
     if me["role"] == "enterprise":
-        places = (await api(request, "GET", f"/rounds/{rid}/placements")).json()
-        applicants = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
-        for p in places:
-            p["applicants"] = [a for a in applicants if p["id"] in a["applied_to"]]
-            # the order to edit: its ranking, ties kept; without one, its
-            # applicants (sent back unchanged, that keeps the default score)
-            p["order"] = ranking_text(p.get("ranking") or [a["id"] for a in p["applicants"]])
-            p["unranked"] = "" if p.get("ranking") is not None else p["order"]
-        park = next(
-            (
-                k["target"]
-                for k in graph["links"]
-                if k["source"] == me["organization"]["id"] and k["kind"] == "located_in"
-            ),
-            None,
-        )
+        rows = await listing(request, f"{base}/placements", filters=["kind"], sort="title")
         return _page(
             request,
             "round_enterprise.html",
-            places=places,
-            park_name=org_names.get(park, park) if park else None,
+            rows=rows,
+            filters=[("kind", _("kind"), words(PlacementKind))],
             **context,
         )
-    people = (await api(request, "GET", f"/rounds/{rid}/candidates")).json()
-    return _page(request, "round_college.html", people=people, **context)
-
-
-def _unplaced(result: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
-    return [
-        (cid, result["explanations"].get(cid, []))
-        for cid, pid in result["assignments"].items()
-        if pid is None
+    filters = [
+        ("kind", _("kind"), words(CandidateKind)),
+        ("tier", _("tier"), words(Tier)),
+        ("level", _("level"), words(Level)),
+        ("preferences", _("has preferences"), yes_no()),
     ]
+    if r["state"] == "published":
+        filters.append(("placed", _("placed"), yes_no()))
+    rows = await listing(
+        request, f"{base}/candidates", filters=[f[0] for f in filters], sort="name"
+    )
+    titles = await placement_titles(request, r["id"], mentioned_places(rows.items, "preferences"))
+    return _page(
+        request, "round_college.html", rows=rows, filters=filters, titles=titles, **context
+    )
+
+
+async def _figures(request: Request, base: str, run: dict[str, Any]) -> dict[str, Any] | None:
+    """A solved run's figures: its stored summary (for a run solved before
+    summaries carried them, from its result)."""
+    summary = run.get("summary") or {}
+    if summary.get("metrics") is not None:
+        return {"unexcused": None, "excused": None, **summary}
+    answer = await api(request, "GET", f"{base}/runs/{seg(run['id'])}/result")
+    return None if answer.is_error else figures(answer.json())
+
+
+def figures(result: dict[str, Any]) -> dict[str, Any]:
+    """A result document's figures as a run's summary has them: the blocking
+    pairs, the unexcused and the excused counted (None: not classified)."""
+    counted = {k: len(result[k]) if k in result else None for k in ("unexcused", "excused")}
+    return {**result, "blocking_pairs": len(result["blocking_pairs"]), **counted}
+
+
+@router.get("/rounds/{rid}/runs/{run}/status")
+async def run_status(request: Request, rid: str, run: str) -> Response:
+    """A run's status for the page following it (a small fetch every second):
+    its status, stage, elapsed seconds and time limit, in the reader's words."""
+    answer = await api(request, "GET", f"/rounds/{seg(rid)}/runs/{seg(run)}")
+    if answer.is_error:
+        return JSONResponse({"error": problem_text(answer)}, status_code=answer.status_code)
+    x = answer.json()
+    return JSONResponse(
+        {
+            "status": x["status"],
+            "text": run_progress(x),
+            "done": x["status"] not in ("queued", "running"),
+        }
+    )
+
+
+def run_progress(x: dict[str, Any]) -> str:
+    """Where a run is, as a sentence: its status, stage, time so far and limit."""
+    text = term(x["status"])
+    if x["status"] == "running" and x.get("progress"):
+        text += "：" + stage(x["progress"])
+    if x.get("elapsed_seconds") is not None:
+        text += " · " + _("%(s)s s so far", s=number(x["elapsed_seconds"], 0))
+    limit = (x.get("options") or {}).get("time_limit")
+    if limit is not None:
+        text += " · " + _("time limit %(s)s s", s=number(limit, 0))
+    return text
+
+
+templates.env.globals["progress"] = run_progress
+
+
+@router.get("/rounds/{rid}/confirm", response_class=HTMLResponse)
+async def confirm(request: Request, rid: str, action: str, run: str = "") -> Response:
+    """Closing and publishing are asked twice: this page says what follows."""
+    found = await round_and_me(request, rid)
+    if isinstance(found, Response):
+        return found
+    me, r = found
+    if action not in ("close", "publish"):
+        return _back(
+            f"/ui/rounds/{seg(r['id'])}", error=_("unknown action %(a)s", a=repr(action[:40]))
+        )
+    chosen = None
+    if action == "publish":
+        answer = await api(request, "GET", f"/rounds/{seg(r['id'])}/runs/{seg(run)}")
+        if answer.is_error:
+            return _back(f"/ui/rounds/{seg(r['id'])}", error=problem_text(answer))
+        chosen = answer.json()
+    return _page(request, "confirm.html", me=me, r=r, action=action, run=chosen)
 
 
 # ------------------------------------------------------------------ coordinator actions
@@ -210,6 +244,9 @@ async def round_action(
     csrf: str = Form(...),
     action: str = Form(...),
     mechanism: str = Form("stable"),
+    stability: str = Form(""),
+    time_limit: str = Form(""),
+    solver: str = Form("auto"),
     run: str = Form(""),
 ) -> Response:
     token = await _check_csrf(request, csrf)
@@ -222,7 +259,12 @@ async def round_action(
             else _("registration closed: the round's snapshot is frozen")
         )
     elif action == "solve":
-        answer = await api(request, "POST", f"{base}/runs", token, json={"mechanism": mechanism})
+        body: dict[str, Any] = {"mechanism": mechanism, "solver": solver}
+        if stability:
+            body["stability"] = stability
+        if time_limit.strip():
+            body["time_limit"] = _seconds(time_limit)
+        answer = await api(request, "POST", f"{base}/runs", token, json=body)
         # a solve is queued, not done: say what the API said of it
         run_id = answer.json().get("id", "") if answer.is_success else ""
         message = (
@@ -234,12 +276,23 @@ async def round_action(
                 status=term(answer.json().get("status")),
             )
         )
+    elif action == "cancel":
+        answer = await api(request, "POST", f"{base}/runs/{seg(run)}/cancel", token)
+        message = _("run %(run)s cancelled", run=run[:8])
     elif action == "publish":
         answer = await api(request, "POST", f"{base}/runs/{seg(run)}/publish", token)
         message = _("run %(run)s published", run=run[:8])
     else:
         return _back(f"/ui{base}", error=_("unknown action %(a)s", a=repr(action[:40])))
     return _after(rid, answer, message)
+
+
+def _seconds(text: str) -> float | str:
+    """Seconds typed in a form, as the API takes them (the API names a bad one)."""
+    try:
+        return float(text.strip())
+    except ValueError:
+        return text
 
 
 # the round files the coordinator's import takes, by their first bytes

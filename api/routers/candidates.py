@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.answers import ApplicantOut, BatchOut, CandidateOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
-from api.listing import CandidateSort, IdFilter, Page, Search, WindowDep
+from api.listing import CandidateSort, IdFilter, Ids, Page, Search, WindowDep
 from api.preconditions import check_batch, edit, etag, remove, store_batch
 from api.problems import COMMON, conflict, documented, invalid
 from api.rules import check_candidates
@@ -67,6 +67,7 @@ def list_candidates(
         bool | None, Query(description="true: listed at least one placement; false: none")
     ] = None,
     applied_to: Annotated[IdFilter, Query(description="listed this placement")] = None,
+    id: Ids = None,
     placed: Annotated[
         bool | None,
         Query(
@@ -107,6 +108,7 @@ def list_candidates(
         preferences=preferences,
         applied_to=applied_to,
         placed=placed,
+        ids=id,
     )
     if actor.role is Role.ENTERPRISE:
         return Page.of([ApplicantOut.from_row(c, mine) for c in rows], total, window)

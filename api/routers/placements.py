@@ -11,7 +11,7 @@ from api import review
 from api.answers import BatchOut, PlacementOut, ReviewedOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
-from api.listing import ApplicantSort, IdFilter, Page, PlacementSort, Search, WindowDep
+from api.listing import ApplicantSort, IdFilter, Ids, Page, PlacementSort, Search, WindowDep
 from api.preconditions import check_batch, edit, etag, remove, store_batch
 from api.problems import COMMON, documented
 from api.rules import check_applicants, check_placement, check_placements
@@ -54,6 +54,7 @@ def list_placements(
     park: Annotated[IdFilter, Query(description="the park its host is located in")] = None,
     kind: PlacementKind | None = None,
     mentor: IdFilter = None,
+    id: Ids = None,
 ) -> Page[PlacementOut]:
     """A page of placements, each with its number of applicants and its host's
     park. Coordinators see every placement; colleges every placement but no
@@ -63,7 +64,7 @@ def list_placements(
             return Page.of([], 0, window)
         host = actor.organization
     rows, total = lists.placements(
-        session, r, window, sort, q=q, host=host, park=park, kind=kind, mentor=mentor
+        session, r, window, sort, q=q, host=host, park=park, kind=kind, mentor=mentor, ids=id
     )
     counts = lists.applicant_counts(session, r, [p.id for p in rows])
     parks = repo.parks(session, r.consortium_id)

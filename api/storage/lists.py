@@ -162,6 +162,7 @@ def placements(
     park: str | None = None,
     kind: str | None = None,
     mentor: str | None = None,
+    ids: Sequence[str] | None = None,
 ) -> tuple[list[t.Placement], int]:
     """A page of the round's placements; `q` looks in ids, titles and the
     hosts' names."""
@@ -180,6 +181,7 @@ def placements(
         _in_park(r.consortium_id, p.host, park),
         _equal(p.kind, kind),
         _equal(p.mentor, mentor),
+        None if ids is None else p.id.in_(ids),
     )
     rows, total = page(s, query, ordering(sort, placement_sort(r), p.id), window)
     return [row[0] for row in rows], total
@@ -233,6 +235,7 @@ def candidates(
     preferences: bool | None = None,
     applied_to: str | None = None,
     placed: bool | None = None,
+    ids: Sequence[str] | None = None,
 ) -> tuple[list[t.Candidate], int]:
     """A page of the round's candidates in the caller's scope. `placed` (of
     the round's published run) is for a published round only."""
@@ -274,6 +277,7 @@ def candidates(
         if applied_to is None
         else c.id.in_(select(a.candidate).where(*of_round, a.placement == applied_to)),
         outcome,
+        None if ids is None else c.id.in_(ids),
     )
     rows, total = page(s, query, ordering(sort, CANDIDATE_SORT, c.id), window)
     return [row[0] for row in rows], total

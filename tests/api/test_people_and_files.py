@@ -92,7 +92,7 @@ def test_names_titles_and_numbers_are_shown_beside_ids(world: World) -> None:
 # ------------------------------------------------------------------ privacy
 
 
-def test_an_enterprise_sees_its_applicants_names_colleges_levels_and_skills_only(
+def test_an_enterprise_sees_its_applicants_names_colleges_levels_tiers_and_skills_only(
     world: World,
 ) -> None:
     flow.open_round(world)
@@ -119,6 +119,7 @@ def test_an_enterprise_sees_its_applicants_names_colleges_levels_and_skills_only
             "college": "col-czcit",
             "level": "higher_vocational",
             "skills": ["qc"],
+            "tier": "young_reserve",  # issue 15: a host weighs the talent tier
             "applied_to": ["hb-1"],
         }
     ]
