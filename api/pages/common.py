@@ -15,6 +15,7 @@ import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from api import i18n, words
 from api.i18n import _
@@ -204,6 +205,7 @@ async def listing(
     filters: Iterable[str] = (),
     sort: str,
     fixed: dict[str, Any] | None = None,
+    per_page: int = PER_PAGE,
 ) -> Listing:
     """The page of an API list that this page's query string asks for: `q`,
     the named `filters`, `sort` (else the default given), `page`; `fixed`
@@ -217,8 +219,10 @@ async def listing(
     params: dict[str, Any] = {k: v for k, v in query.items() if k != "page"}
     params.setdefault("sort", sort)
     params.update(fixed or {})
-    params.update(limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    found = Listing(request.url.path, query, offset=(page - 1) * PER_PAGE, sort=params["sort"])
+    params.update(limit=per_page, offset=(page - 1) * per_page)
+    found = Listing(
+        request.url.path, query, offset=(page - 1) * per_page, limit=per_page, sort=params["sort"]
+    )
     answer = await api(request, "GET", api_path, params=params)
     if answer.is_error:
         found.error = problem_text(answer)
@@ -241,6 +245,14 @@ def problem_text(answer: httpx.Response) -> str:
     return text
 
 
+async def big_form(request: Request) -> FormData:
+    """A form larger than Starlette's defaults allow (a thousand fields, 1 MB
+    a field): a ranking of thousands of rows, a previewed file. The service's
+    body limit still bounds it."""
+    limit = request.app.state.settings.max_body_bytes
+    return await request.form(max_fields=limit // 8, max_part_size=limit)
+
+
 async def _check_csrf(request: Request, csrf: str) -> str:
     token = _token(request)
     if not hmac.compare_digest(csrf, csrf_token(token)):
@@ -261,7 +273,8 @@ def _back(path: str, message: str | None = None, error: str | None = None) -> Re
     query = "&".join(
         f"{key}={quote(value)}" for key, value in (("msg", message), ("err", error)) if value
     )
-    return RedirectResponse(path + ("?" + query if query else ""), status_code=303)
+    joined = "&" if "?" in path else "?"
+    return RedirectResponse(path + (joined + query if query else ""), status_code=303)
 
 
 def _after(rid: str, answer: httpx.Response, message: str) -> RedirectResponse:

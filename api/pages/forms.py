@@ -12,6 +12,7 @@ import httpx
 from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
+from starlette.datastructures import FormData
 
 from api import i18n, spreadsheet
 from api.downloads import attachment
@@ -23,6 +24,7 @@ from api.pages.common import (
     _check_csrf,
     _page,
     api,
+    big_form,
     by_ids,
     consortium,
     everything,
@@ -116,7 +118,11 @@ async def placement_picker(request: Request, rid: str) -> Response:
     """The placements a college chooses from, for the picker on a candidate's
     page: a page of the API's list, each with what a person chooses by."""
     rows = await listing(
-        request, f"/rounds/{seg(rid)}/placements", filters=["park", "kind"], sort="title"
+        request,
+        f"/rounds/{seg(rid)}/placements",
+        filters=["park", "kind"],
+        sort="title",
+        per_page=20,
     )
     if rows.error:
         return JSONResponse({"error": rows.error}, status_code=422)
@@ -323,27 +329,21 @@ def tied_ids(arranged: list[tuple[dict[str, Any], bool, bool]]) -> set[str]:
 
 
 @router.post("/rounds/{rid}/placements/{pid}/ranking")
-async def rank(
-    request: Request,
-    rid: str,
-    pid: str,
-    csrf: str = Form(...),
-    version: str = Form(...),
-    action: str = Form("save"),
-    cid: Annotated[list[str] | None, Form()] = None,
-    tie: Annotated[list[str] | None, Form()] = None,
-    accept: Annotated[list[str] | None, Form()] = None,
-    start: str = Form(""),
-) -> Response:
-    """Save the applicants' order as the placement's ranking (tie groups,
-    those left out not acceptable), or go back to the default score."""
-    token = await _check_csrf(request, csrf)
+async def rank(request: Request, rid: str, pid: str) -> Response:
+    """Save the applicants' order as the placement's ranking (`cid` in order,
+    each in `tie` tied with the one before, those not in `accept` left out:
+    not acceptable), or (`action=default`) go back to the default score. Three
+    fields a row: read up to the service's body limit, not a form's usual
+    thousand fields."""
+    form = await big_form(request)
+    token = await _check_csrf(request, _text_field(form, "csrf"))
     path = f"/rounds/{seg(rid)}/placements/{seg(pid)}"
     back = f"/ui{path}/applicants"
-    headers = {"If-Match": f'"{version}"'}
-    if action == "save":
-        order, chosen = cid or [], set(accept or [])
-        ranking = ranked([c for c in order if c in chosen], set(tie or []))
+    headers = {"If-Match": f'"{_text_field(form, "version")}"'}
+    if _text_field(form, "action") in ("", "save"):
+        order, chosen = _list_field(form, "cid"), set(_list_field(form, "accept"))
+        ranking = ranked([c for c in order if c in chosen], set(_list_field(form, "tie")))
+        start = _text_field(form, "start")
         if start and json.loads(start) == ranking:
             return _back(back, message=_("the order of %(id)s is unchanged", id=pid))
         answer = await api(
@@ -373,6 +373,15 @@ async def rank(
     return _back(back, message=_("%(id)s is ranked by the default score", id=pid))
 
 
+def _text_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _list_field(form: FormData, name: str) -> list[str]:
+    return [v for v in form.getlist(name) if isinstance(v, str)]
+
+
 @router.post("/rounds/{rid}/candidates")
 async def save_candidate(
     request: Request,
@@ -384,7 +393,7 @@ async def save_candidate(
     tier: str = Form(""),
     level: str = Form(""),
     skills: str = Form(""),
-    pref: Annotated[list[str] | None, Form()] = None,
+    pref: Annotated[list[str] | None, Form()] = None,  # at most 1,000 choices: the API's bound
     pref_tie: Annotated[list[str] | None, Form()] = None,
     name: str = Form(""),
     number: str = Form(""),
@@ -564,7 +573,7 @@ async def confirm_import(request: Request, rid: str, kind: str) -> Response:
     (checked again: a record changed since the preview is refused, 412). The
     form carries the previewed rows, a field larger than a form's usual 1 MB:
     read here up to the service's body limit."""
-    form = await request.form(max_part_size=request.app.state.settings.max_body_bytes)
+    form = await big_form(request)
     csrf, payload = form.get("csrf"), form.get("payload")
     if not isinstance(csrf, str) or not isinstance(payload, str):
         return _back(
