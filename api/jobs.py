@@ -34,6 +34,7 @@ from api.schemas import RunIn
 from api.storage import outcomes, queue
 from api.storage import repository as repo
 from api.storage.db import make_engine, migrate, session_factory, transaction
+from api.vocabulary import WorkerStage
 from matching import MatchingError, io, parse_round, solve
 
 log = logging.getLogger("api.worker")
@@ -67,7 +68,7 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float, poll: floa
     ours (cancelled, or claimed again after a lapse) the child is killed and
     nothing is written."""
     with transaction(factory) as s:
-        queue.heartbeat(s, job.id, job.attempt, lease, "loading")
+        queue.heartbeat(s, job.id, job.attempt, lease, WorkerStage.LOADING)
         text = repo.snapshot(s, job.input_hash)
     if text is None:
         return _finish(factory, job, ("error", f"snapshot {job.input_hash} is missing"))
@@ -97,7 +98,7 @@ def _supervise(
     child.start()
     sender.close()
     lifeline.close()
-    stage = "starting"
+    stage: str = WorkerStage.STARTING
     try:
         while True:
             outcome: Outcome | None = None
@@ -170,7 +171,7 @@ def _solve_child(
             run.to_options(),
             on_stage=lambda stage: results.send(("stage", stage.value)),
         )
-        results.send(("stage", "storing"))
+        results.send(("stage", WorkerStage.STORING.value))
         result = io.result_to_dict(solved)
         document = io.dumps(result)
         summary = RunSummary.from_result(result).model_dump(mode="json")

@@ -11,7 +11,6 @@ from typing import Annotated, Generic, Literal, TypeVar, get_args
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
-from api.storage import lists
 from api.storage.lists import Window
 
 DEFAULT_LIMIT = 50
@@ -84,15 +83,6 @@ ApplicantSort = Literal[
     "name", "-name", "college", "-college", "level", "-level", "tier", "-tier",
     "ranking", "-ranking",
 ]  # fmt: skip
-
-# each list's sort keys, and the keys its query sorts by
-SORTS = {
-    OrganizationSort: set(lists.ORGANIZATION_SORT),
-    RoundSort: set(lists.ROUND_SORT),
-    CandidateSort: set(lists.CANDIDATE_SORT),
-    RunSort: set(lists.RUN_SORT),
-    AssignmentSort: set(lists.ASSIGNMENT_SORT),
-}
 
 
 def keys(sort: object) -> set[str]:

@@ -88,3 +88,13 @@ class RunStatus(StrEnum):
 
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class WorkerStage(StrEnum):
+    """Where a running run is, around the engine's own stages
+    (matching.base.Stage): a run's `progress` is one of the two."""
+
+    CLAIMED = "claimed"
+    LOADING = "loading"  # reading its snapshot
+    STARTING = "starting"  # its solve process starting
+    STORING = "storing"  # the result written as a document and as rows

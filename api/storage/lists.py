@@ -139,9 +139,12 @@ def _applicants(r: t.Round) -> Any:
     )
 
 
+PLACEMENT_KEYS = ("id", "title", "host", "kind", "capacity", "applicants")
+
+
 def placement_sort(r: t.Round) -> dict[str, Any]:
     p = t.Placement
-    return {
+    columns = {
         "id": p.id,
         "title": p.title,
         "host": p.host,
@@ -149,6 +152,8 @@ def placement_sort(r: t.Round) -> dict[str, Any]:
         "capacity": p.capacity,
         "applicants": _applicants(r),
     }
+    assert tuple(columns) == PLACEMENT_KEYS
+    return columns
 
 
 def placements(
@@ -398,6 +403,17 @@ def admitted_with(s: Session, r: t.Round, run_id: str, mentors: Sequence[str]) -
 # ------------------------------------------------------- two runs compared
 
 
+def move_sort(a: Any, b: Any) -> dict[str, Any]:
+    """The sort keys of the moves between two runs (`a` the first's rows, `b` the second's)."""
+    return {
+        "candidate": a.candidate,
+        "name": a.name,
+        "college": a.affiliation,
+        "before": a.title,
+        "after": b.title,
+    }
+
+
 def moves(
     s: Session, before: str, after: str, window: Window, sort: str, only: Outcomes
 ) -> tuple[list[tuple[t.RunAssignment, t.RunAssignment]], int]:
@@ -413,14 +429,7 @@ def moves(
         *narrowed.conditions(a),
         park,
     )
-    columns = {
-        "candidate": a.candidate,
-        "name": a.name,
-        "college": a.affiliation,
-        "before": a.title,
-        "after": b.title,
-    }
-    rows, total = page(s, query, ordering(sort, columns, a.candidate), window)
+    rows, total = page(s, query, ordering(sort, move_sort(a, b), a.candidate), window)
     return [(x, y) for x, y in rows], total
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.storage import tables as t
 from api.storage.repository import now
-from api.vocabulary import RunStatus
+from api.vocabulary import RunStatus, WorkerStage
 
 
 def claim_next_run(s: Session, worker: str, lease: float) -> t.Run | None:
@@ -42,7 +42,7 @@ def claim_next_run(s: Session, worker: str, lease: float) -> t.Run | None:
                 worker=worker,
                 lease_until=moment + timedelta(seconds=lease),
                 started_at=moment,
-                progress="claimed",
+                progress=WorkerStage.CLAIMED,
                 error=None,
             )
         )

@@ -99,3 +99,38 @@ def test_a_solver_named_by_its_string_is_that_solver() -> None:
     assert SolveOptions(solver="cbc").solver is Solver.CBC  # type: ignore[arg-type]
     with pytest.raises(UnsupportedOption, match="solver: unknown 'nope'"):
         SolveOptions(solver="nope")  # type: ignore[arg-type]
+
+
+def test_a_runs_stages_each_have_their_words() -> None:
+    from api.vocabulary import WorkerStage
+    from api.words import STAGES
+    from matching.base import Stage
+
+    assert set(STAGES) == {s.value for s in WorkerStage} | {s.value for s in Stage}
+    assert not {s.value for s in WorkerStage} & {s.value for s in Stage}
+
+
+def test_each_lists_sort_keys_are_those_its_query_sorts_by() -> None:
+    """Every documented sort key (and its "-" form) of every list is a column
+    its query orders by, and every column it can order by is documented."""
+    from typing import get_args
+
+    from sqlalchemy.orm import aliased
+
+    from api import listing, review
+    from api.storage import lists
+    from api.storage import tables as t
+
+    moves = lists.move_sort(aliased(t.RunAssignment), aliased(t.RunAssignment))
+    pairs = [
+        (listing.OrganizationSort, set(lists.ORGANIZATION_SORT)),
+        (listing.RoundSort, set(lists.ROUND_SORT)),
+        (listing.PlacementSort, set(lists.PLACEMENT_KEYS)),
+        (listing.CandidateSort, set(lists.CANDIDATE_SORT)),
+        (listing.RunSort, set(lists.RUN_SORT)),
+        (listing.AssignmentSort, set(lists.ASSIGNMENT_SORT)),
+        (listing.MoveSort, set(moves)),
+        (listing.ApplicantSort, set(review.KEYS)),
+    ]
+    for vocabulary, columns in pairs:
+        assert set(get_args(vocabulary)) == columns | {f"-{k}" for k in columns}, vocabulary
