@@ -49,6 +49,7 @@ function renumber(table) {
       if (cell) cell.textContent = "—";
       continue;
     }
+    if (tie && !table.dataset.readonly) tie.disabled = first; // the first place is nobody's tie
     if (first || !(tie && tie.checked)) place += 1;
     first = false;
     if (cell) cell.textContent = String(place);
@@ -58,6 +59,9 @@ function renumber(table) {
 }
 
 function moveTo(table, row, index) {
+  // a row moved starts a place of its own: tie it again where it lands if wanted
+  const tie = row.querySelector("input[name=tie], input[name=pref_tie]");
+  if (tie) tie.checked = false;
   const rows = rowsOf(table).filter((r) => r !== row);
   const at = Math.max(0, Math.min(index, rows.length));
   if (at === rows.length) rows[rows.length - 1].after(row);

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,21 +21,16 @@ import httpx
 import load  # bench/load.py: the service's processes
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import Browser, expect
 
 from api.config import Settings
 from api.demo import create_consortium
 from matching import csvbundle
+from tests.e2e.browsing import SHOTS  # skips without Debian's chromium (fails in CI)
+from tests.e2e.browsing import shot as _shot
+from tests.e2e.browsing import sign_in as _sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHOTS = Path(__file__).parents[2] / "var" / "screenshots"
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("Debian's chromium is missing: `make test` installs it", pytrace=False)
-    pytest.skip("no /usr/bin/chromium (`make test` installs it)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture
@@ -69,43 +63,6 @@ def site(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             tokens[org] = api.post("/tokens", json={"organization": org}).json()["token"]
         api.close()
         yield base, tokens
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(browser: Browser, base: str, token: str) -> Page:
-    """A person's browser: Chinese (zh-CN), as the people of Changzhou use it."""
-    context = browser.new_context(base_url=base, accept_downloads=True, locale="zh-CN")
-    page = context.new_page()
-    page.goto("/ui")
-    expect(page).to_have_url(f"{base}/ui/signin")
-    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    page.fill("input[name=token]", token)
-    page.click("button:has-text('登录')")
-    expect(page.locator(".msg")).to_contain_text("已登录")
-    return page
-
-
-def _shot(page: Page, name: str, full: bool = True) -> None:
-    """The page as a person sees it (a long page: its first 3,000 pixels)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate("document.documentElement.scrollHeight") if full else 900
-    page.screenshot(
-        path=str(SHOTS / f"{name}.png"),
-        clip={
-            "x": 0,
-            "y": 0,
-            "width": page.viewport_size["width"] if page.viewport_size else 1280,
-            "height": min(height, 3000),
-        },
-        full_page=True,
-    )
 
 
 def _round_workbook() -> bytes:
@@ -222,26 +179,36 @@ def test_a_round_through_the_pages_in_chinese(
     _shot(czcit, "college-preview")
     czcit.click("#confirm button")
     expect(czcit.locator(".msg")).to_contain_text("已导入 300 行（新增 300，修改 0，未变 0）")
+    expect(czcit.locator("nav.pager .count").first).to_have_text("第 1–50 条，共 300 条")
+    czcit.fill("#search input[name=q]", "2027000037")
+    czcit.click("#search button")
+    expect(czcit.locator("#candidates tr[data-id], #candidates tr:has(td)")).to_have_count(1)
     expect(czcit.locator("#candidates")).to_contain_text("2027000037")
     _shot(czcit, "college-round")
 
     # Hengbang sees its applicants by name and college, and nothing else of them.
     hengbang.goto("/ui/rounds/r1")
-    hengbang.locator("#placements summary").first.click()
-    expect(hengbang.locator("#placements")).to_contain_text("常州信息职业技术学院")
-    expect(hengbang.locator("#placements")).not_to_contain_text("2027000001")
+    hengbang.locator("#placements a.review").first.click()
+    expect(hengbang.locator("#applicants")).to_contain_text("常州信息职业技术学院")
+    expect(hengbang.locator("#applicants")).not_to_contain_text("2027000001")
     _shot(hengbang, "enterprise-round")
 
     # The coordinator closes, solves and publishes.
     coordinator.goto("/ui/rounds/r1")
     coordinator.click("text=截止报名（冻结数据快照）")
+    expect(coordinator.locator("#consequences")).to_contain_text(
+        "截止报名后，企业不能再发布或修改岗位"
+    )
+    coordinator.click("#confirm-form button")
     expect(coordinator.locator(".msg")).to_contain_text("已截止报名")
-    coordinator.select_option("select[name=mechanism]", "stable")
-    coordinator.click("button:text-is('求解')")
+    coordinator.select_option("#solve-form select[name=mechanism]", "stable")
+    coordinator.click("#solve-form button:text-is('求解')")
     expect(coordinator.locator("#progress")).to_have_count(0, timeout=120_000)
     expect(coordinator.locator("[data-chart=rank-histogram] svg")).to_contain_text("录取志愿位次")
     _shot(coordinator, "coordinator-round")
-    coordinator.locator("button:text-is('发布结果')").first.click()
+    coordinator.locator("a.publish").first.click()
+    expect(coordinator.locator("#consequences")).to_contain_text("发布后，各院校和科研院所将看到")
+    coordinator.click("#confirm-form button")
     expect(coordinator.locator(".msg")).to_contain_text("已发布求解")
     report = coordinator.locator("text=打印报告").get_attribute("href")
     assert report is not None
@@ -254,8 +221,12 @@ def test_a_round_through_the_pages_in_chinese(
     # The college reads every explanation as a Chinese sentence, a cutoff as a
     # position; its Excel and CSV open in Chinese Excel.
     czcit.goto("/ui/rounds/r1")
+    czcit.click("nav.tabs a:text-is('匹配结果')")
     table = czcit.locator("#assignments")
     expect(table).to_contain_text("恒邦药业")
+    czcit.select_option("#search select[name=placed]", "false")  # the unplaced, with every reason
+    czcit.click("#search button")
+    expect(czcit.locator("nav.pager .count").first).to_contain_text("共")
     reasons = czcit.locator("#assignments ul.reasons li").all_inner_texts()
     assert reasons and all(SENTENCE.match(text) for text in reasons), reasons[:5]
     assert not any(re.search(r"\bc\d{3}\b", text) for text in reasons)  # nobody by id
@@ -275,13 +246,19 @@ def test_a_round_through_the_pages_in_chinese(
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Chinese Excel reads it as UTF-8
     downloaded = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    api = httpx.get(
-        f"{base}/rounds/r1/assignments",
-        headers={"Authorization": f"Bearer {tokens['col-czcit']}"},
-    ).json()["assignments"]
-    assert [(r["候选人编号"], r["岗位编号"] or None) for r in downloaded] == [
-        (a["candidate"], a["placement"]) for a in api
+    api = [
+        a
+        for offset in (0, 200)
+        for a in httpx.get(
+            f"{base}/rounds/r1/assignments",
+            params={"limit": 200, "offset": offset},
+            headers={"Authorization": f"Bearer {tokens['col-czcit']}"},
+        ).json()["items"]
     ]
+    assert sorted((r["候选人编号"], r["岗位编号"] or None) for r in downloaded) == sorted(
+        (a["candidate"], a["placement"]) for a in api
+    )
+    assert len(api) == 300
 
     # English stays a click away, and is remembered.
     czcit.click("#languages a:text-is('English')")
@@ -292,9 +269,10 @@ def test_a_round_through_the_pages_in_chinese(
     expect(czcit.locator("html")).to_have_attribute("lang", "en")
 
     # Hengbang sees who is coming, and nobody else's.
-    hengbang.goto("/ui/rounds/r1")
+    hengbang.goto("/ui/rounds/r1/results")
     expect(hengbang.locator("h2:has-text('录取名单')")).to_be_visible()
-    expect(hengbang.locator("#coming")).not_to_contain_text("qh-1")
+    expect(hengbang.locator("#assignments")).to_contain_text("发酵工艺实习生")
+    expect(hengbang.locator("#assignments")).not_to_contain_text("qh-1")
 
 
 def test_chinese_renders_as_glyphs_not_boxes(

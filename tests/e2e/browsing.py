@@ -1,0 +1,58 @@
+"""What every browser test shares: Debian's Chromium (never a downloaded
+browser; in CI its absence fails, elsewhere the tests skip), a person signed
+in to the pages in Chinese, and screenshots kept in var/screenshots/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).parents[2] / "var" / "screenshots"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail("Debian's chromium is missing: `make test` installs it", pytrace=False)
+    pytest.skip("no /usr/bin/chromium (`make test` installs it)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless (the `browser` fixture of tests/e2e/conftest.py)."""
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def sign_in(browser: Browser, base: str, token: str) -> Page:
+    """A person's browser: Chinese (zh-CN), as the people of Changzhou use it."""
+    context = browser.new_context(base_url=base, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.goto("/ui")
+    expect(page).to_have_url(f"{base}/ui/signin")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.fill("input[name=token]", token)
+    page.click("button:has-text('登录')")
+    expect(page.locator(".msg")).to_contain_text("已登录")
+    return page
+
+
+def shot(page: Page, name: str, full: bool = True) -> None:
+    """The page as a person sees it (a long page: its first 3,000 pixels)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("document.documentElement.scrollHeight") if full else 900
+    page.screenshot(
+        path=str(SHOTS / f"{name}.png"),
+        clip={
+            "x": 0,
+            "y": 0,
+            "width": page.viewport_size["width"] if page.viewport_size else 1280,
+            "height": min(height, 3000),
+        },
+        full_page=True,
+    )
