@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
+from api.rankings import Rule
 from api.storage import mapping
 from matching.base import MechanismName, SolveOptions, Solver
 from matching.model import (
@@ -157,7 +158,15 @@ class PlacementsIn(Body):
 
 
 class RankingIn(Body):
+    """A placement's ranking. With `then`, the applicants it does not name and
+    `left_out` does not list follow it in that order (equal figures tied;
+    `saved`: as the saved ranking has them, whom it leaves out left out): an
+    enterprise orders the top of ten thousand applicants by hand and the rest
+    by a rule."""
+
     ranking: Ranking
+    then: Rule | None = None
+    left_out: Annotated[list[Id], Field(max_length=100_000)] = Field(default_factory=list)
 
 
 class CandidateIn(Body):

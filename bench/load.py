@@ -196,6 +196,20 @@ class Client:
             return None
         return answer
 
+    async def every(self, path: str, token: str) -> list[dict[str, Any]] | None:
+        """Every row of a list, a page of 200 at a time (None: a page failed)."""
+        rows: list[dict[str, Any]] = []
+        while True:
+            got = await self.call(
+                "GET", path, token, (200,), params={"limit": 200, "offset": len(rows)}
+            )
+            if got is None:
+                return None
+            page = got.json()
+            rows += page["items"]
+            if not page["items"] or len(rows) >= page["total"]:
+                return rows
+
 
 async def _phase(
     client: Client, phases: list[Phase], name: str, jobs: list[Callable[[], Awaitable[None]]]
@@ -341,7 +355,7 @@ async def _drive(
         )
         if got is not None and rows is not None:
             table = list(csv.DictReader(io.StringIO(rows.text)))
-            fetched[c] = len(got.json()["assignments"])
+            fetched[c] = got.json()["total"]
             if len(table) != fetched[c]:
                 client.phase.errors.append(f"{c}: CSV has {len(table)} rows, JSON {fetched[c]}")
 
@@ -355,13 +369,12 @@ async def _drive(
     # Count every record: what was acknowledged must be there, as last written.
     client.phase = Phase("count every record")
     start = time.perf_counter()
-    listed = await client.call("GET", "/rounds/load/placements", coordinator, (200,))
-    stored_places = {p["id"]: p for p in listed.json()} if listed is not None else {}
+    listed = await client.every("/rounds/load/placements", coordinator)
+    stored_places = {p["id"]: p for p in listed or []}
     stored_people: dict[str, Any] = {}
     for c in cols:
-        got = await client.call("GET", "/rounds/load/candidates", tokens.get(c, ""), (200,))
-        if got is not None:
-            stored_people.update({s["id"]: s for s in got.json()})
+        mine = await client.every("/rounds/load/candidates", tokens.get(c, ""))
+        stored_people.update({s["id"]: s for s in mine or []})
     lost = {
         "placements": sum(1 for p in every_place if p not in stored_places),
         "placement_edits": sum(1 for p in stored_places.values() if p["capacity"] != capacity + 1),

@@ -90,12 +90,12 @@ async def consortium(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 async def everything(
-    request: Request, path: str, params: dict[str, Any] | None = None
+    request: Request, path: str, params: dict[str, Any] | None = None, at_most: int | None = None
 ) -> list[dict[str, Any]] | httpx.Response:
-    """Every row of an API list, page after page (a download, a page's own
-    lookups), or the API's problem."""
+    """Every row of an API list (or its first `at_most`), page after page (a
+    download, a page's own lookups), or the API's problem."""
     rows: list[dict[str, Any]] = []
-    while True:
+    while at_most is None or len(rows) < at_most:
         answer = await api(
             request, "GET", path, params={**(params or {}), "limit": 200, "offset": len(rows)}
         )
@@ -104,7 +104,8 @@ async def everything(
         page = answer.json()
         rows += page["items"]
         if not page["items"] or len(rows) >= page["total"]:
-            return rows
+            break
+    return rows[:at_most]
 
 
 async def by_ids(request: Request, path: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

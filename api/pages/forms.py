@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from api import i18n, spreadsheet
+from api import i18n, rankings, spreadsheet
 from api.downloads import attachment
 from api.i18n import N_, _, number
 from api.pages.browse import organizations_of, round_and_me
@@ -34,6 +34,7 @@ from api.pages.common import (
     seg,
     templates,
 )
+from api.rankings import Rule, flat, ranked
 from api.schemas import CandidateIn, PlacementIn
 from api.spreadsheet import split_list
 from api.words import condition, term
@@ -44,28 +45,6 @@ from api.words import condition, term
 # version it was read at: saving a form unchanged changes nothing, and a form
 # made from an older version is refused (412) instead of overwriting a newer
 # edit. What a form does not show (a placement's ranking) is kept as stored.
-
-
-def ranked(ids: list[str], tied: set[str]) -> list[Any]:
-    """A preference list or ranking from a form: the ids in order, each id in
-    `tied` in one tie group with the one before it."""
-    out: list[Any] = []
-    for ident in ids:
-        if out and ident in tied:
-            last = out[-1]
-            out[-1] = [*last, ident] if isinstance(last, list) else [last, ident]
-        else:
-            out.append(ident)
-    return out
-
-
-def flat(items: list[Any] | None) -> list[tuple[str, bool]]:
-    """A preference list or ranking as a form shows it: (id, tied with the one before)."""
-    return [
-        (ident, n > 0)
-        for item in items or []
-        for n, ident in enumerate(item if isinstance(item, list) else [item])
-    ]
 
 
 # the form page of each kind of record: its template and the name it has there
@@ -227,22 +206,17 @@ async def save_placement(
 templates.env.globals["rule_text"] = condition
 
 
-# the orders an enterprise starts from: by a rule (equal figures are tied), or by a column
-Rule = Callable[[dict[str, Any]], tuple[float, ...]]
-RULES: dict[str, Rule] = {
-    "score": lambda a: (-a["score"],),
-    "skills": lambda a: (-a["skills_match"], -a["score"]),
-    "partner": lambda a: (-a["partner"], -a["score"]),
-    "affinity": lambda a: (-a["affinity"], -a["score"]),
-}
-COLUMNS = {"name", "college", "level", "tier"}
+COLUMNS = {"name", "college", "level", "tier"}  # an order by a column has no ties
 RULE_NAMES = {
-    "score": N_("the default score"),
-    "skills": N_("skills match"),
-    "partner": N_("partner colleges first"),
-    "affinity": N_("affinity"),
-    "saved": N_("the saved order"),
+    Rule.SCORE: N_("the default score"),
+    Rule.SKILLS: N_("skills match"),
+    Rule.PARTNER: N_("partner colleges first"),
+    Rule.AFFINITY: N_("affinity"),
+    Rule.SAVED: N_("the saved order"),
 }
+# At most this many applicants are ordered by hand on the page; the rest
+# follow them by the rule the order started from (RankingIn.then).
+BY_HAND = 1000
 
 
 @router.get("/rounds/{rid}/placements/{pid}/applicants", response_class=HTMLResponse)
@@ -254,10 +228,12 @@ async def review(
     msg: str | None = None,
     err: str | None = None,
 ) -> Response:
-    """Every applicant to one placement, to put in order: start from the
+    """The applicants to one placement, to put in order: start from the
     saved ranking or an order by rule (the default score, skills match,
     partner college first), then move, tie and leave out; saved as the
-    placement's ranking from the version shown."""
+    placement's ranking from the version shown. Of a placement with more
+    applicants than a person orders by hand, the first 1,000 are shown and
+    the rest follow them by the rule."""
     found = await round_and_me(request, rid)
     if isinstance(found, Response):
         return found
@@ -267,17 +243,19 @@ async def review(
     if answer.is_error:
         return _back(f"/ui/rounds/{seg(r['id'])}", error=problem_text(answer))
     p = answer.json()
-    if order not in RULES and order not in COLUMNS and order != "saved":
-        order = "saved" if p.get("ranking") is not None else "score"
-    sort = "-score" if order in RULES or order == "saved" else order
-    rows = await everything(request, f"{path}/applicants", {"sort": sort})
+    saved = p.get("ranking") is not None
+    if order not in {*Rule, *COLUMNS} or (order == Rule.SAVED and not saved):
+        order = Rule.SAVED if saved else Rule.SCORE
+    sort = "ranking" if order == Rule.SAVED else order
+    rows = await everything(request, f"{path}/applicants", {"sort": sort}, at_most=BY_HAND)
     if isinstance(rows, httpx.Response):
         return _back(f"/ui/rounds/{seg(r['id'])}", error=problem_text(rows))
+    total = (await api(request, "GET", f"{path}/applicants", params={"limit": 1})).json()["total"]
     _graph, names = await consortium(request)
     arranged = arrange(rows, order, p.get("ranking"))
     # without a saved order, saving the default score's order unchanged keeps it so
     start = None
-    if p.get("ranking") is None and order == "score":
+    if not saved and order == Rule.SCORE and total <= BY_HAND:
         start = json.dumps(ranked([a["id"] for a, _tie, ok in arranged if ok], tied_ids(arranged)))
     return _page(
         request,
@@ -286,9 +264,13 @@ async def review(
         r=r,
         p=p,
         order=order,
-        rules=[*RULES, "saved"] if p.get("ranking") is not None else [*RULES],
-        rule_names={k: _(v) for k, v in RULE_NAMES.items()},
+        rules=[rule for rule in Rule if saved or rule is not Rule.SAVED],
+        rule_names={k.value: _(v) for k, v in RULE_NAMES.items()},
         arranged=arranged,
+        ranked_count=len(flat(p.get("ranking"))),
+        total=total,
+        rest=total - len(rows),
+        then=order if order in set(Rule) else Rule.SCORE,
         start=start,
         org_names=names,
         msg=msg,
@@ -297,31 +279,22 @@ async def review(
 
 
 def arrange(
-    rows: list[dict[str, Any]], order: str, ranking: list[Any] | None
+    rows: list[dict[str, Any]], order: str, saved: list[Any] | None
 ) -> list[tuple[dict[str, Any], bool, bool]]:
-    """The applicants in the order to start from, each with whether it is
-    tied with the one before and whether it is acceptable. The saved order
-    keeps its ties and leaves out whom the ranking leaves out; a rule ties
-    equal figures; the applicants who do not meet the conditions come last,
-    left out."""
-    if order == "saved" and ranking is not None:
-        at = {cid: n for n, cid in enumerate(ranked_ids(ranking))}
-        tied = {cid for cid, tie in flat(ranking) if tie}
-        listed = sorted((a for a in rows if a["id"] in at), key=lambda a: at[a["id"]])
-        rest = [a for a in rows if a["id"] not in at]
-        return [(a, a["id"] in tied, True) for a in listed] + [(a, False, False) for a in rest]
-    fine = [a for a in rows if not a.get("ineligible")]
-    out: list[tuple[dict[str, Any], bool, bool]] = []
-    key = RULES.get(order)
-    if key is not None:
-        fine.sort(key=key)
-    for n, a in enumerate(fine):
-        out.append((a, key is not None and n > 0 and key(fine[n - 1]) == key(a), True))
-    return out + [(a, False, False) for a in rows if a.get("ineligible")]
-
-
-def ranked_ids(ranking: list[Any]) -> list[str]:
-    return [cid for cid, _tied in flat(ranking)]
+    """The applicants in the order to start from, each with whether it ties
+    with the one before and whether it is acceptable: a rule ties equal
+    figures and puts those who do not meet the conditions last (acceptable:
+    the engine then tells them which condition); the saved order keeps its
+    ties and leaves out whom the ranking leaves out; a column ties nobody."""
+    if order in COLUMNS:
+        return [(a, False, True) for a in rows]
+    if order == Rule.SAVED:
+        kept = rankings.arranged(rows, Rule.SAVED, saved)
+        ranked_ids = {a["id"] for a, _tie in kept}
+        return [(a, tie, True) for a, tie in kept] + [
+            (a, False, False) for a in rows if a["id"] not in ranked_ids
+        ]
+    return [(a, tie, True) for a, tie in rankings.arranged(rows, Rule(order))]
 
 
 def tied_ids(arranged: list[tuple[dict[str, Any], bool, bool]]) -> set[str]:
@@ -346,9 +319,11 @@ async def rank(request: Request, rid: str, pid: str) -> Response:
         start = _text_field(form, "start")
         if start and json.loads(start) == ranking:
             return _back(back, message=_("the order of %(id)s is unchanged", id=pid))
-        answer = await api(
-            request, "PUT", f"{path}/ranking", token, json={"ranking": ranking}, headers=headers
-        )
+        body: dict[str, Any] = {"ranking": ranking}
+        then = _text_field(form, "then")
+        if then:  # more applicants than the page shows: the rest follow by the rule
+            body |= {"then": then, "left_out": [c for c in order if c not in chosen]}
+        answer = await api(request, "PUT", f"{path}/ranking", token, json=body, headers=headers)
         if answer.is_error:
             return _back(back, error=problem_text(answer))
         return _back(

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from api import review
+from api import rankings, review
 from api.answers import BatchOut, PlacementOut, ReviewedOut
 from api.deps import Actor, AnyRound, CurrentActor, SessionDep, round_for
 from api.jsonbody import StrictJsonRoute
 from api.listing import ApplicantSort, IdFilter, Ids, Page, PlacementSort, Search, WindowDep
 from api.preconditions import check_batch, edit, etag, remove, store_batch
 from api.problems import COMMON, documented
+from api.rankings import mentioned
 from api.rules import check_applicants, check_placement, check_placements
 from api.schemas import PathId, PlacementIn, PlacementsIn, RankingIn
 from api.storage import NotFound, lists, mapping
@@ -103,7 +104,7 @@ def review_applicants(
     actor: CurrentActor,
     session: SessionDep,
     window: WindowDep,
-    sort: ApplicantSort = "-score",
+    sort: ApplicantSort = "score",
     q: Search = None,
     college: IdFilter = None,
     level: Level | None = None,
@@ -113,42 +114,22 @@ def review_applicants(
     the coordinator): who, with the default score's figures (`score`, the
     engine's order for a placement without a ranking, is `skills_match` +
     `affinity`), whether each is a partner college's and meets the conditions,
-    and the saved ranking's `position`. `q` looks in names and ids."""
+    and the saved ranking's `position`. The sorts `score`, `skills`, `partner`
+    and `affinity` are the rules an order starts from, best first: those who
+    meet the conditions, then by the figure, then by the default score
+    (api.rankings.RULES). `q` looks in names and ids."""
     placement = _own(session, r, actor, item)
-    rows = review.review(session, r, placement)
+    text = (q or "").lower()
     wanted = [
-        x
-        for x in rows
-        if (college is None or college in (x.candidate.college, x.candidate.institute))
-        and (level is None or x.level == level)
-        and (tier is None or x.candidate.tier == tier)
-        and (
-            q is None
-            or any(q.lower() in (v or "").lower() for v in (x.candidate.id, x.candidate.name))
-        )
+        a
+        for a in review.review(session, r, placement)
+        if college in (None, a["college"], a["institute"])
+        and level in (None, a["level"])
+        and tier in (None, a["tier"])
+        and any(text in (v or "").lower() for v in (a["id"], a["name"]))
     ]
-    chosen = review.ordered(wanted, sort)[window.offset : window.offset + window.limit]
-    return Page.of([_reviewed(x) for x in chosen], len(wanted), window)
-
-
-def _reviewed(x: review.Reviewed) -> ReviewedOut:
-    c = x.candidate
-    return ReviewedOut.of(
-        id=c.id,
-        kind=c.kind,
-        name=c.name,
-        college=c.college,
-        institute=c.institute,
-        level=x.level,
-        skills=c.skills,
-        tier=c.tier,
-        skills_match=x.skills_match,
-        affinity=x.affinity,
-        score=x.score,
-        partner=x.partner,
-        ineligible=x.ineligible,
-        position=x.position,
-    )
+    chosen = rankings.ordered(wanted, sort)[window.offset : window.offset + window.limit]
+    return Page.of([ReviewedOut.of(**a) for a in chosen], len(wanted), window)
 
 
 @router.post("", responses=documented(412, 428))
@@ -241,11 +222,19 @@ def rank_applicants(
     response: Response,
 ) -> PlacementOut:
     """Order the applicants (an edit of the placement: If-Match required). Only
-    candidates who applied to the placement may be ranked."""
+    candidates who applied to the placement may be ranked (or left out)."""
     p = _own(session, r, actor, item)
-    check_applicants(session, r, item, body.ranking)
+    check_applicants(session, r, item, [*body.ranking, *body.left_out])
+    ranking = body.ranking
+    if body.then is not None:
+        named = set(mentioned(ranking)) | set(body.left_out)
+        rest = [a for a in review.review(session, r, p) if a["id"] not in named]
+        after = rankings.arranged(rest, body.then, p.ranking)
+        ranking = ranking + rankings.ranked(
+            [a["id"] for a, _tie in after], {a["id"] for a, tie in after if tie}
+        )
     check_placement(
-        session, r, item, p.host, {**mapping.record(p, mapping.PLACEMENT), "ranking": body.ranking}
+        session, r, item, p.host, {**mapping.record(p, mapping.PLACEMENT), "ranking": ranking}
     )
-    edit(session, request, response, p, {"ranking": body.ranking}, f"placement {item!r}")
+    edit(session, request, response, p, {"ranking": ranking}, f"placement {item!r}")
     return PlacementOut.from_row(p, with_ranking=True)

@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.storage import tables as t
-from api.storage.repository import now
+from api.storage.repository import MANY, analyze, now
 from api.vocabulary import RunStatus, WorkerStage
 
 
@@ -91,4 +91,6 @@ def finish_run(
         s.add(t.RunResult(run_id=run_id, document=document))
     if rows:
         s.execute(insert(t.RunAssignment), rows)
+        if len(rows) >= MANY:
+            analyze(s, t.RunAssignment)
     return True

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from api.rankings import restricted
@@ -139,11 +139,13 @@ def applicants_among(s: Session, r: t.Round, pid: str, ids: Iterable[str]) -> se
     return found
 
 
-def applicants(s: Session, r: t.Round, pid: str) -> Sequence[t.Candidate]:
-    """The candidates who list placement `pid`, by id."""
+def applicants(s: Session, r: t.Round, pid: str) -> list[tuple[Any, ...]]:
+    """(id, kind, name, college, institute, tier, level, skills) of the
+    candidates who list placement `pid`, by id: columns, not rows, for the
+    tens of thousands a national round's most wanted placement may have."""
     a, c = t.Application, t.Candidate
-    return s.scalars(
-        select(c)
+    found = s.execute(
+        select(c.id, c.kind, c.name, c.college, c.institute, c.tier, c.level, c.skills)
         .join(
             a,
             (a.consortium_id == c.consortium_id)
@@ -152,7 +154,8 @@ def applicants(s: Session, r: t.Round, pid: str) -> Sequence[t.Candidate]:
         )
         .where(c.consortium_id == r.consortium_id, c.round_id == r.id, a.placement == pid)
         .order_by(c.id)
-    ).all()
+    )
+    return [tuple(row) for row in found]
 
 
 def numbered(
@@ -210,6 +213,8 @@ def add_versioned(s: Session, rows: Sequence[t.Placement | t.Candidate]) -> None
     s.add_all(rows)
     s.flush()
     write_applications(s, [row for row in rows if isinstance(row, t.Candidate)])
+    if sum(isinstance(row, t.Placement) for row in rows) >= MANY:
+        analyze(s, t.Placement)
 
 
 def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[str, Any]) -> bool:
@@ -230,6 +235,22 @@ def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[s
     if isinstance(row, t.Candidate) and "preferences" in changes:
         write_applications(s, [row])
     return True
+
+
+# A write of this many rows or more tells the planner about them at once.
+MANY = 1000
+
+
+def analyze(s: Session, *tables: type[t.Base]) -> None:
+    """Bring PostgreSQL's planner statistics up to date for `tables` after a
+    bulk write, in the writer's transaction. Autovacuum would, a minute or
+    more later; meanwhile a planner that believes an imported table empty
+    chooses nested loops that take minutes (found by bench/lists.py: 40 s
+    for an enterprise's applicants right after the Changzhou import). SQLite
+    plans well without statistics."""
+    if s.get_bind().dialect.name == "postgresql":
+        names = ", ".join(table.__tablename__ for table in tables)
+        s.execute(text(f"ANALYZE {names}"))
 
 
 def write_applications(s: Session, rows: Sequence[t.Candidate]) -> None:
@@ -262,6 +283,8 @@ def write_applications(s: Session, rows: Sequence[t.Candidate]) -> None:
     ]
     if listed:
         s.execute(insert(a), listed)
+    if len(rows) >= MANY:
+        analyze(s, t.Candidate, t.Application)
 
 
 def delete_versioned(s: Session, row: t.Placement | t.Candidate) -> bool:
@@ -389,8 +412,11 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
             delete(table).where(table.consortium_id == r.consortium_id, table.round_id == r.id)
         )
     of_round = {**consortium, "round_id": r.id}
-    for p in full["placements"]:
-        s.add(mapping.row(t.Placement, mapping.PLACEMENT, p, **of_round))
+    s.add_all(
+        mapping.row(t.Placement, mapping.PLACEMENT, p, **of_round) for p in full["placements"]
+    )
+    s.flush()
+    analyze(s, t.Placement)
     for m in full.get("mentors", []):
         s.add(mapping.row(t.Mentor, mapping.MENTOR, m, **of_round))
     add_versioned(

@@ -382,7 +382,11 @@ def test_the_review_scores_each_applicant_as_the_engine_does(world: World) -> No
         assert row["partner"] == (row.get("college") == "col-czcit")
         assert "number" not in row and "preferences" not in row
     assert {r["id"] for r in rows} == {x["id"] for x in doc["candidates"] if pid in _listed(x)}
-    assert [r["id"] for r in rows] == _sorted(rows, "-score")
+    # the default sort is the default score's rule: who meets the conditions first, best first
+    assert [r["id"] for r in rows] == [
+        r["id"]
+        for r in sorted(rows, key=lambda r: (bool(r.get("ineligible")), -r["score"], r["id"]))
+    ]
     assert any(r.get("ineligible") == "min_level undergraduate" for r in rows)
     # a saved ranking gives positions, tie groups sharing one
     ranked = [rows[1]["id"], [rows[0]["id"], rows[2]["id"]]]
@@ -401,6 +405,29 @@ def test_the_review_scores_each_applicant_as_the_engine_does(world: World) -> No
         *sorted([(rows[0]["id"], 2), (rows[2]["id"], 2)]),
     ]
     assert all("position" not in r for r in again[3:])
+    # the top by hand, the rest by a rule: skills match, then the default score, ties kept
+    tag = c.get(f"/rounds/r1/placements/{pid}", headers=world.hengbang).headers["etag"]
+    top, out = [rows[-1]["id"]], [rows[0]["id"]]
+    by_rule = c.put(
+        f"/rounds/r1/placements/{pid}/ranking",
+        json={"ranking": top, "then": "skills", "left_out": out},
+        headers={**world.hengbang, "If-Match": tag},
+    )
+    assert by_rule.status_code == 200, by_rule.text
+    rest = sorted(
+        (r for r in rows if r["id"] not in top + out),
+        key=lambda r: (bool(r.get("ineligible")), -r["skills_match"], -r["score"], r["id"]),
+    )
+    groups: list[list[str]] = []
+    for n, r in enumerate(rest):
+        same = n and (bool(r.get("ineligible")), r["skills_match"], r["score"]) == (
+            bool(rest[n - 1].get("ineligible")), rest[n - 1]["skills_match"], rest[n - 1]["score"]
+        )  # fmt: skip
+        if same:
+            groups[-1].append(r["id"])
+        else:
+            groups.append([r["id"]])
+    assert by_rule.json()["ranking"] == top + [g[0] if len(g) == 1 else g for g in groups]
     other = c.get(f"/rounds/r1/placements/{pid}/applicants", headers=world.qianhong)
     assert other.status_code == 404
     assert c.get(f"/rounds/r1/placements/{pid}/applicants", headers=world.czcit).status_code == 403

@@ -117,7 +117,7 @@ def test_each_lists_sort_keys_are_those_its_query_sorts_by() -> None:
 
     from sqlalchemy.orm import aliased
 
-    from api import listing, review
+    from api import listing, rankings
     from api.storage import lists
     from api.storage import tables as t
 
@@ -130,7 +130,7 @@ def test_each_lists_sort_keys_are_those_its_query_sorts_by() -> None:
         (listing.RunSort, set(lists.RUN_SORT)),
         (listing.AssignmentSort, set(lists.ASSIGNMENT_SORT)),
         (listing.MoveSort, set(moves)),
-        (listing.ApplicantSort, set(review.KEYS)),
+        (listing.ApplicantSort, set(rankings.SORT_KEYS)),
     ]
     for vocabulary, columns in pairs:
         assert set(get_args(vocabulary)) == columns | {f"-{k}" for k in columns}, vocabulary
