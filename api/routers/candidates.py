@@ -127,6 +127,8 @@ def save_candidates(
     import): all of them or, on any problem, none. A candidate already stored
     names the version it was read at (428 without, 412 when stale). With
     `dry_run` the same checks and counts, and nothing stored (a preview)."""
+    if len(body.candidates) >= repo.MANY:
+        repo.unhurried(session)  # a file of thousands is checked whole before it is stored
     stored = {c.id: c for c in repo.candidates(session, r, actor.organization)}
     others = repo.existing_ids(session, t.Candidate, r, [x.id for x in body.candidates])
     check_batch("candidate", [(x.id, x.version) for x in body.candidates], stored, others)

@@ -144,6 +144,8 @@ def save_placements(
     all of them or, on any problem, none. A placement already stored names the
     version it was read at (428 without, 412 when stale). With `dry_run` the
     same checks and counts, and nothing stored (a preview)."""
+    if len(body.placements) >= repo.MANY:
+        repo.unhurried(session)  # a file of thousands is checked whole before it is stored
     stored = {p.id: p for p in repo.placements(session, r, actor.organization)}
     others = repo.existing_ids(session, t.Placement, r, [x.id for x in body.placements])
     check_batch("placement", [(x.id, x.version) for x in body.placements], stored, others)

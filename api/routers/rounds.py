@@ -112,6 +112,7 @@ async def import_round(
 def _import(
     session: Session, r: t.Round, actor: Actor, body: bytes, kind: str, settings: Settings
 ) -> RoundOut:
+    repo.unhurried(session)
     doc = IMPORTS[kind](body)
     if isinstance(doc, dict):
         doc = {**doc, "id": r.id}
@@ -179,6 +180,7 @@ def close_round(
 ) -> RoundOut:
     """Freeze the round: validate it whole with the engine and store the
     snapshot that every run solves, with its hash."""
+    repo.unhurried(session)
     parsed = parse_round(repo.round_document(session, r))
     r.snapshot_hash = repo.store_snapshot(session, parsed)
     r.state = TRANSITIONS[RoundState(r.state), Action.CLOSE]

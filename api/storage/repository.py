@@ -253,6 +253,16 @@ def analyze(s: Session, *tables: type[t.Base]) -> None:
         s.execute(text(f"ANALYZE {names}"))
 
 
+def unhurried(s: Session) -> None:
+    """Let this transaction think between its statements. A PostgreSQL session
+    idle inside a transaction is ended after 15 s (api.storage.db: a process
+    stopped mid-transaction must not hold its locks for ever), but a whole
+    round's import or close validates and hashes 100,000 candidates between
+    two statements: for this transaction only, the limit is 10 minutes."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SET LOCAL idle_in_transaction_session_timeout = '600s'"))
+
+
 def write_applications(s: Session, rows: Sequence[t.Candidate]) -> None:
     """Make the applications of these (flushed) candidates their preferences
     as stored. (A candidate's delete takes its applications with it: the
@@ -396,6 +406,7 @@ def round_document(s: Session, r: t.Round) -> dict[str, Any]:
 def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
     """Make the round's placements, mentors, candidates, policies and seed those of `doc`,
     adding its organizations and links to the consortium."""
+    unhurried(s)
     full: dict[str, Any] = io.round_to_dict(doc)
     consortium = {"consortium_id": r.consortium_id}
     known = {o.id for o in organizations(s, r.consortium_id)}
