@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from api.storage import tables as t
-from api.storage.repository import MANY, analyze, now
+from api.storage.repository import MANY, analyze, bulk_insert, now
 from api.vocabulary import RunStatus, WorkerStage
 
 
@@ -90,7 +90,7 @@ def finish_run(
     if document is not None:
         s.add(t.RunResult(run_id=run_id, document=document))
     if rows:
-        s.execute(insert(t.RunAssignment), rows)
+        bulk_insert(s, t.RunAssignment, rows)
         if len(rows) >= MANY:
             analyze(s, t.RunAssignment)
     return True

@@ -1,6 +1,9 @@
 """lists at any size: a candidate's preferences as rows (applications), a
 solved run's assignments as rows (run_assignments), and the indexes behind
-the lists' filters; both tables filled from what is stored
+the lists' filters; both tables filled from what is stored. Neither has a
+foreign key: they are written in bulk (COPY on PostgreSQL, where a key is
+checked a row at a time) by the repository, which deletes a candidate's
+applications with it
 
 Revision ID: 0007
 Revises: 0006
@@ -29,11 +32,6 @@ def upgrade() -> None:
         sa.Column("candidate", ID, primary_key=True),
         sa.Column("placement", ID, primary_key=True),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["consortium_id", "round_id", "candidate"],
-            ["candidates.consortium_id", "candidates.round_id", "candidates.id"],
-            ondelete="CASCADE",
-        ),
     )
     op.create_index(
         "ix_applications_placement", "applications", ["consortium_id", "round_id", "placement"]
@@ -54,7 +52,6 @@ def upgrade() -> None:
         sa.Column("park", ID, nullable=True),
         sa.Column("rank", sa.Integer(), nullable=True),
         sa.Column("explanations", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
     )
     for column in ("placement", "affiliation", "host", "park", "name"):
         op.create_index(f"ix_run_assignments_{column}", "run_assignments", ["run_id", column])
