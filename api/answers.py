@@ -36,10 +36,12 @@ class OrganizationOut(Answer):
     kind: OrgKind
     name: str | None = None
     level: Level | None = None
+    staff: int | None = None
+    park: str | None = None  # in lists: the park it is located in
 
     @classmethod
-    def from_row(cls, o: t.Organization) -> OrganizationOut:
-        return cls.of(**mapping.record(o, mapping.ORGANIZATION))
+    def from_row(cls, o: t.Organization, park: str | None = None) -> OrganizationOut:
+        return cls.of(**mapping.record(o, mapping.ORGANIZATION), park=park)
 
 
 class LinkOut(Answer):
@@ -115,23 +117,28 @@ class PlacementOut(Answer):
     title: str | None = None
     description: str | None = None
     staff: int | None = None
-    # in lists: how many candidates list it, and its host's park
+    # in lists: how many candidates list it, its host's park, and whether it
+    # has a ranking (a list leaves rankings out: one may name 30,000 people)
     applicants: int | None = None
     park: str | None = None
+    ranked: bool | None = None
 
     @classmethod
-    def from_row(
-        cls,
-        p: t.Placement,
-        *,
-        with_ranking: bool,
-        applicants: int | None = None,
-        park: str | None = None,
-    ) -> PlacementOut:
+    def from_row(cls, p: t.Placement, *, with_ranking: bool) -> PlacementOut:
         fields = {**mapping.record(p, mapping.PLACEMENT), "requirements": p.requirements}
         if not with_ranking:
             fields.pop("ranking", None)
-        return cls.of(**fields, version=p.version, applicants=applicants, park=park)
+        return cls.of(**fields, version=p.version)
+
+    @classmethod
+    def listed(
+        cls, p: t.Placement, *, with_ranking: bool, applicants: int, park: str | None
+    ) -> PlacementOut:
+        """A placement as a list shows it: no ranking, whether it has one."""
+        fields = {**mapping.record(p, mapping.PLACEMENT), "requirements": p.requirements}
+        fields.pop("ranking", None)
+        ranked = (p.ranking is not None) if with_ranking else None
+        return cls.of(**fields, version=p.version, applicants=applicants, park=park, ranked=ranked)
 
 
 class Person(Answer):

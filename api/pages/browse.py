@@ -16,9 +16,10 @@ from api.pages.common import (
     _back,
     _page,
     api,
-    consortium,
     listing,
     mentioned_places,
+    names_for,
+    organizations_of,
     placement_titles,
     problem_text,
     router,
@@ -34,14 +35,6 @@ Options = list[tuple[str, str]]
 def words(values: Any) -> Options:
     """A vocabulary's values as a filter's options, each with its word."""
     return [(v.value, term(v.value)) for v in values]
-
-
-def organizations_of(graph: dict[str, Any], *kinds: str) -> Options:
-    """The consortium's organizations of these kinds, by name."""
-    found = [
-        (o["id"], o.get("name") or o["id"]) for o in graph["organizations"] if o["kind"] in kinds
-    ]
-    return sorted(found, key=lambda x: x[1])
 
 
 def yes_no() -> Options:
@@ -71,9 +64,9 @@ async def candidates(request: Request, rid: str) -> Response:
     if isinstance(found, Response):
         return found
     me, r = found
-    graph, names = await consortium(request)
+    colleges = await organizations_of(request, "college", "institute")
     filters = [
-        ("college", _("college or institute"), organizations_of(graph, "college", "institute")),
+        ("college", _("college or institute"), colleges),
         ("kind", _("kind"), words(CandidateKind)),
         ("tier", _("tier"), words(Tier)),
         ("level", _("level"), words(Level)),
@@ -94,7 +87,7 @@ async def candidates(request: Request, rid: str) -> Response:
         r=r,
         rows=rows,
         filters=filters,
-        org_names=names,
+        org_names=dict(colleges),
         titles=await placement_titles(
             request, r["id"], mentioned_places(rows.items, "preferences")
         ),
@@ -109,14 +102,14 @@ async def placements(request: Request, rid: str) -> Response:
     if isinstance(found, Response):
         return found
     me, r = found
-    graph, names = await consortium(request)
     filters = [
-        ("park", _("park"), organizations_of(graph, "park")),
+        ("park", _("park"), await organizations_of(request, "park")),
         ("kind", _("kind"), words(PlacementKind)),
     ]
     rows = await listing(
         request, f"/rounds/{seg(r['id'])}/placements", filters=[f[0] for f in filters], sort="title"
     )
+    names = await names_for(request, rows.items)
     return _page(
         request, "list_placements.html", me=me, r=r, rows=rows, filters=filters, org_names=names
     )
@@ -127,21 +120,11 @@ async def organizations(request: Request) -> Response:
     """The consortium's members: government, parks, enterprises, colleges,
     institutes, studios."""
     me = (await api(request, "GET", "/me")).json()
-    graph, names = await consortium(request)
-    filters = [
-        ("kind", _("kind"), words(OrgKind)),
-        ("park", _("park"), organizations_of(graph, "park")),
-    ]
+    parks = await organizations_of(request, "park")
+    filters = [("kind", _("kind"), words(OrgKind)), ("park", _("park"), parks)]
     rows = await listing(request, "/organizations", filters=[f[0] for f in filters], sort="name")
-    parks = {k["source"]: k["target"] for k in graph["links"] if k["kind"] == "located_in"}
     return _page(
-        request,
-        "list_organizations.html",
-        me=me,
-        rows=rows,
-        filters=filters,
-        parks=parks,
-        org_names=names,
+        request, "list_organizations.html", me=me, rows=rows, filters=filters, org_names=dict(parks)
     )
 
 
@@ -157,8 +140,7 @@ async def run_outcomes(request: Request, rid: str, run: str) -> Response:
     if isinstance(found, Response):
         return found
     me, r = found
-    graph, names = await consortium(request)
-    filters = _outcome_filters(graph, with_college=True)
+    filters = await _outcome_filters(request, with_college=True)
     rows = await listing(
         request,
         f"/rounds/{seg(r['id'])}/runs/{seg(run)}/assignments",
@@ -173,22 +155,22 @@ async def run_outcomes(request: Request, rid: str, run: str) -> Response:
         run=run,
         rows=rows,
         filters=filters,
-        org_names=names,
+        org_names=await names_for(request, rows.items),
         titles=await placement_titles(request, r["id"], mentioned_places(rows.items)),
     )
 
 
-def _outcome_filters(
-    graph: dict[str, Any], *, with_college: bool
+async def _outcome_filters(
+    request: Request, *, with_college: bool
 ) -> list[tuple[str, str, Options]]:
     filters = [
-        ("park", _("park"), organizations_of(graph, "park")),
+        ("park", _("park"), await organizations_of(request, "park")),
         ("kind", _("kind"), words(CandidateKind)),
         ("tier", _("tier"), words(Tier)),
         ("placed", _("placed"), yes_no()),
     ]
     if with_college:
-        colleges = organizations_of(graph, "college", "institute")
+        colleges = await organizations_of(request, "college", "institute")
         filters.insert(0, ("college", _("college or institute"), colleges))
     return filters
 
@@ -203,8 +185,7 @@ async def results(request: Request, rid: str) -> Response:
     me, r = found
     if me["role"] == "coordinator" and r.get("published_run"):
         return _back(f"/ui/rounds/{seg(r['id'])}/runs/{seg(r['published_run'])}/assignments")
-    graph, names = await consortium(request)
-    filters = _outcome_filters(graph, with_college=False)
+    filters = await _outcome_filters(request, with_college=False)
     if me["role"] == "enterprise":
         filters = filters[1:3]  # kind and tier: everyone listed is coming
     rows = await listing(
@@ -221,7 +202,7 @@ async def results(request: Request, rid: str) -> Response:
         r=r,
         rows=rows,
         filters=filters,
-        org_names=names,
+        org_names=await names_for(request, rows.items),
         titles=await placement_titles(request, r["id"], wanted),
     )
 
@@ -244,10 +225,13 @@ async def compare(request: Request, rid: str, a: str = "", b: str = "") -> Respo
     if summary.is_error:
         return _back(f"/ui{base}", error=problem_text(summary))
     changed = (await api(request, "GET", f"{base}/compare/changes", params=both)).json()
-    graph, names = await consortium(request)
     filters = [
-        ("college", _("college or institute"), organizations_of(graph, "college", "institute")),
-        ("park", _("park"), organizations_of(graph, "park")),
+        (
+            "college",
+            _("college or institute"),
+            await organizations_of(request, "college", "institute"),
+        ),
+        ("park", _("park"), await organizations_of(request, "park")),
         ("kind", _("kind"), words(CandidateKind)),
         ("tier", _("tier"), words(Tier)),
     ]
@@ -260,6 +244,7 @@ async def compare(request: Request, rid: str, a: str = "", b: str = "") -> Respo
     )
     moves.query |= {"a": a, "b": b}  # the pages' links keep the two runs
     runs = summary.json()["runs"]
+    names = {x["key"]: x["name"] for group in CHANGES for x in changed[group] if x.get("name")}
     say = sayer(names)
     labels = [f"{term(x['mechanism'])} {x['run'][:8]}" for x in runs]
     return _page(

@@ -83,12 +83,6 @@ async def api(
     return answer
 
 
-async def consortium(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
-    """The consortium graph, and each organization's name by its id."""
-    graph: dict[str, Any] = (await api(request, "GET", "/graph")).json()
-    return graph, {o["id"]: o["name"] for o in graph["organizations"] if o.get("name")}
-
-
 async def everything(
     request: Request, path: str, params: dict[str, Any] | None = None, at_most: int | None = None
 ) -> list[dict[str, Any]] | httpx.Response:
@@ -121,6 +115,34 @@ async def by_ids(request: Request, path: str, ids: Iterable[str]) -> dict[str, d
             break
         found |= {x["id"]: x for x in listed.json()["items"]}
     return found
+
+
+ORG_FIELDS = ("college", "institute", "host", "park", "affiliation", "key")
+
+
+async def names_for(
+    request: Request, rows: Iterable[dict[str, Any]] = (), extra: Iterable[str] = ()
+) -> dict[str, str]:
+    """The name of each organization these rows name (a college, a host, a
+    park, a reasons' mentor) and of `extra`, by id: the few a page shows, not
+    the whole consortium."""
+    ids = set(extra)
+    for row in rows:
+        ids.update(str(row[f]) for f in ORG_FIELDS if row.get(f))
+        ids.update(str(e["mentor"]) for e in row.get("explanations") or [] if e.get("mentor"))
+    found = await by_ids(request, "/organizations", ids)
+    return {ident: o["name"] for ident, o in found.items() if o.get("name")}
+
+
+async def organizations_of(request: Request, *kinds: str) -> list[tuple[str, str]]:
+    """The consortium's organizations of these kinds as a filter's options
+    (id, name), by name."""
+    out: list[tuple[str, str]] = []
+    for kind in kinds:
+        rows = await everything(request, "/organizations", {"kind": kind, "sort": "name"})
+        if not isinstance(rows, httpx.Response):
+            out += [(o["id"], o.get("name") or o["id"]) for o in rows]
+    return sorted(out, key=lambda x: x[1])
 
 
 async def placement_titles(request: Request, rid: str, ids: Iterable[str]) -> dict[str, str]:

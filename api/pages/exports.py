@@ -19,9 +19,9 @@ from api.pages.common import (
     _back,
     _page,
     api,
-    consortium,
     everything,
     mentioned_places,
+    names_for,
     placement_titles,
     problem_text,
     router,
@@ -76,7 +76,7 @@ async def assignments_csv(request: Request, rid: str) -> Response:
     if isinstance(rows, Response):
         return rows
     titles = await placement_titles(request, rid, mentioned_places(rows))
-    _graph, names = await consortium(request)
+    names = await names_for(request, rows)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_(label) for _key, label in COLUMNS] + [_("why not each better choice")])
@@ -110,7 +110,8 @@ async def export_xlsx(request: Request, rid: str, run: str | None = None) -> Res
     if isinstance(rows, Response):
         return rows
     titles = await placement_titles(request, rid, mentioned_places(rows))
-    _graph, names = await consortium(request)
+    metrics = result["metrics"] if result is not None else {}
+    names = await names_for(request, rows, [k for g in charts.GROUPS for k in metrics.get(g, {})])
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -167,7 +168,8 @@ async def report(request: Request, rid: str, run: str) -> Response:
     )
     if isinstance(unplaced, httpx.Response):
         return _back(f"/ui/rounds/{seg(rid)}", error=problem_text(unplaced))
-    _graph, names = await consortium(request)
+    metrics = result["metrics"]
+    names = await names_for(request, unplaced, [k for g in charts.GROUPS for k in metrics[g]])
     return _page(
         request,
         "report.html",

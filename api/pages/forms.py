@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from api import i18n, rankings, spreadsheet
 from api.downloads import attachment
 from api.i18n import N_, _, number
-from api.pages.browse import organizations_of, round_and_me
+from api.pages.browse import round_and_me
 from api.pages.common import (
     _after,
     _back,
@@ -26,9 +26,10 @@ from api.pages.common import (
     api,
     big_form,
     by_ids,
-    consortium,
     everything,
     listing,
+    names_for,
+    organizations_of,
     problem_text,
     router,
     seg,
@@ -84,11 +85,10 @@ async def _candidate_extra(request: Request, rid: str, c: dict[str, Any] | None)
     park, seats) and offers the parks and kinds to look for more."""
     chosen = flat(c["preferences"]) if c else []
     found = await by_ids(request, f"/rounds/{seg(rid)}/placements", [p for p, _ in chosen])
-    graph, names = await consortium(request)
     return {
         "chosen": [(found.get(pid, {"id": pid}), tied) for pid, tied in chosen],
-        "org_names": names,
-        "parks": organizations_of(graph, "park"),
+        "org_names": await names_for(request, found.values()),
+        "parks": await organizations_of(request, "park"),
     }
 
 
@@ -105,7 +105,7 @@ async def placement_picker(request: Request, rid: str) -> Response:
     )
     if rows.error:
         return JSONResponse({"error": rows.error}, status_code=422)
-    _graph, names = await consortium(request)
+    names = await names_for(request, rows.items)
     return JSONResponse(
         {
             "items": [
@@ -251,7 +251,7 @@ async def review(
     if isinstance(rows, httpx.Response):
         return _back(f"/ui/rounds/{seg(r['id'])}", error=problem_text(rows))
     total = (await api(request, "GET", f"{path}/applicants", params={"limit": 1})).json()["total"]
-    _graph, names = await consortium(request)
+    names = await names_for(request, rows)
     arranged = arrange(rows, order, p.get("ranking"))
     # without a saved order, saving the default score's order unchanged keeps it so
     start = None

@@ -19,9 +19,9 @@ from api.pages.common import (
     _check_csrf,
     _page,
     api,
-    consortium,
     listing,
     mentioned_places,
+    names_for,
     placement_titles,
     problem_text,
     router,
@@ -116,8 +116,7 @@ async def round_page(
     if isinstance(found, Response):
         return found
     me, r = found
-    _graph, names = await consortium(request)
-    context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err, "org_names": names}
+    context: dict[str, Any] = {"me": me, "r": r, "msg": msg, "err": err}
     base = f"/rounds/{seg(r['id'])}"
     if me["role"] == "coordinator":
         runs = await listing(request, f"{base}/runs", filters=["status"], sort="-created")
@@ -127,6 +126,7 @@ async def round_page(
         )
         chosen = chosen or next(iter(solved), None)
         summary = await _figures(request, base, chosen) if chosen else None
+        names = await names_for(request, extra=_named(r, summary))
         return _page(
             request,
             "round_coordinator.html",
@@ -136,6 +136,7 @@ async def round_page(
             chosen=chosen,
             summary=summary,
             charts=charts.result_charts(summary, sayer(names)) if summary else {},
+            org_names=names,
             **context,
         )
     if me["role"] == "enterprise":
@@ -145,6 +146,7 @@ async def round_page(
             "round_enterprise.html",
             rows=rows,
             filters=[("kind", _("kind"), words(PlacementKind))],
+            org_names=await names_for(request, rows.items),
             **context,
         )
     filters = [
@@ -162,6 +164,19 @@ async def round_page(
     return _page(
         request, "round_college.html", rows=rows, filters=filters, titles=titles, **context
     )
+
+
+def _named(r: dict[str, Any], summary: dict[str, Any] | None) -> set[str]:
+    """The organizations a round's page names: in its quotas and its charts."""
+    named: set[str] = set()
+    for policy in r["policies"]:
+        for side in ("placements", "candidates"):
+            for value in (policy.get(side) or {}).values():
+                named.update([value] if isinstance(value, str) else value)
+    metrics = (summary or {}).get("metrics") or {}
+    for group in ("by_park", "by_college"):
+        named.update(metrics.get(group) or {})
+    return named
 
 
 async def _figures(request: Request, base: str, run: dict[str, Any]) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from api.answers import GraphOut, LinkOut, MeOut, OrganizationOut, TokenOut
 from api.deps import Coordinator, CurrentActor, SessionDep
 from api.jsonbody import StrictJsonRoute
-from api.listing import IdFilter, OrganizationSort, Page, Search, WindowDep
+from api.listing import IdFilter, Ids, OrganizationSort, Page, Search, WindowDep
 from api.problems import COMMON, conflict, invalid
 from api.schemas import LinkIn, OrganizationIn, TokenIn
 from api.storage import NotFound, lists
@@ -39,12 +39,14 @@ def list_organizations(
     q: Search = None,
     kind: OrgKind | None = None,
     park: Annotated[IdFilter, Query(description="located in this park")] = None,
+    id: Ids = None,
 ) -> Page[OrganizationOut]:
     """A page of the consortium's organizations; `q` looks in ids and names."""
     rows, total = lists.organizations(
-        session, actor.consortium, window, sort, q=q, kind=kind, park=park
+        session, actor.consortium, window, sort, q=q, kind=kind, park=park, ids=id
     )
-    return Page.of([OrganizationOut.from_row(o) for o in rows], total, window)
+    parks = repo.parks(session, actor.consortium)
+    return Page.of([OrganizationOut.from_row(o, parks.get(o.id)) for o in rows], total, window)
 
 
 @router.post("/organizations", status_code=status.HTTP_201_CREATED)

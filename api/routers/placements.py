@@ -58,8 +58,10 @@ def list_placements(
     id: Ids = None,
 ) -> Page[PlacementOut]:
     """A page of placements, each with its number of applicants and its host's
-    park. Coordinators see every placement; colleges every placement but no
-    ranking; an enterprise its own. `q` looks in ids, titles and hosts' names."""
+    park, without its ranking (GET one placement for it; `ranked` says whether
+    it has one, except to colleges). Coordinators see every placement;
+    colleges every placement; an enterprise its own. `q` looks in ids, titles
+    and hosts' names."""
     if actor.role is Role.ENTERPRISE:
         if host not in (None, actor.organization):
             return Page.of([], 0, window)
@@ -71,7 +73,7 @@ def list_placements(
     parks = repo.parks(session, r.consortium_id)
     return Page.of(
         [
-            PlacementOut.from_row(
+            PlacementOut.listed(
                 p,
                 with_ranking=actor.role is not Role.COLLEGE,
                 applicants=counts.get(p.id, 0),

@@ -257,27 +257,38 @@ def moves(
 
 @router.get("/compare/changes", responses=documented(409))
 def changes(r: CoordinatorRound, session: SessionDep, runs: RunsParam) -> ChangesOut:
-    """How many each of two runs places, and the net change, per park, college
-    or institute, kind and talent tier (a placement without a park, a candidate
-    without a tier: `key` null)."""
+    """How many each of two runs places, and the net change, per park
+    (seats filled there), college or institute, kind and talent tier: the
+    runs' own figures (the result's `metrics`)."""
     before, after = _runs(session, r, runs, exactly=2)
     names = repo.names(session, r.consortium_id)
+    figures = [_metrics(session, r, run) for run in (before, after)]
     groups = {}
-    for group in lists.GROUPS:
-        a = lists.placed_by(session, before.id, group)
-        b = lists.placed_by(session, after.id, group)
-        keys = sorted(a.keys() | b.keys(), key=lambda k: (k is None, k or ""))
+    for group in ("park", "college", "kind", "tier"):
+        a, b = (
+            {k: int(v["matched"]) for k, v in (m.get(f"by_{group}") or {}).items()} for m in figures
+        )
         groups[group] = [
             GroupChange(
                 key=k,
-                name=names.get(k) if k else None,
+                name=names.get(k),
                 before=a.get(k, 0),
                 after=b.get(k, 0),
                 change=b.get(k, 0) - a.get(k, 0),
             )
-            for k in keys
+            for k in sorted(a.keys() | b.keys())
         ]
     return ChangesOut(runs=[before.id, after.id], **groups)
+
+
+def _metrics(session: Session, r: t.Round, run: t.Run) -> dict[str, Any]:
+    """A solved run's figures: its summary's (a run solved before summaries
+    carried them: its result's)."""
+    if run.summary and run.summary.get("metrics") is not None:
+        figures: dict[str, Any] = run.summary["metrics"]
+        return figures
+    metrics: dict[str, Any] = _result(session, r, run.id)["metrics"]
+    return metrics
 
 
 def _rows(

@@ -92,6 +92,7 @@ def organizations(
     q: str | None = None,
     kind: str | None = None,
     park: str | None = None,
+    ids: Sequence[str] | None = None,
 ) -> tuple[list[t.Organization], int]:
     o = t.Organization
     query = _where(
@@ -99,6 +100,7 @@ def organizations(
         _text(q, o.id, o.name),
         _equal(o.kind, kind),
         _in_park(consortium, o.id, park),
+        None if ids is None else o.id.in_(ids),
     )
     rows, total = page(s, query, ordering(sort, ORGANIZATION_SORT, o.id), window)
     return [row[0] for row in rows], total
@@ -130,19 +132,24 @@ def rounds(
 
 
 def _applicants(r: t.Round) -> Any:
-    """A placement's number of applicants, as a correlated count."""
-    a, p = t.Application, t.Placement
+    """Each placement's number of applicants, counted once for the round (a
+    correlated count, a placement at a time, took 1.5 s for 10,000 placements
+    on PostgreSQL)."""
+    a = t.Application
     return (
-        select(func.count())
-        .where(a.consortium_id == r.consortium_id, a.round_id == r.id, a.placement == p.id)
-        .scalar_subquery()
+        select(a.placement.label("placement"), func.count().label("n"))
+        .where(a.consortium_id == r.consortium_id, a.round_id == r.id)
+        .group_by(a.placement)
+        .subquery()
     )
 
 
 PLACEMENT_KEYS = ("id", "title", "host", "kind", "capacity", "applicants")
 
 
-def placement_sort(r: t.Round) -> dict[str, Any]:
+def placement_sort(counts: Any | None) -> dict[str, Any]:
+    """The sort keys of the placements (`counts`: the round's applicants per
+    placement, joined when the list is sorted by them)."""
     p = t.Placement
     columns = {
         "id": p.id,
@@ -150,7 +157,7 @@ def placement_sort(r: t.Round) -> dict[str, Any]:
         "host": p.host,
         "kind": p.kind,
         "capacity": p.capacity,
-        "applicants": _applicants(r),
+        "applicants": None if counts is None else func.coalesce(counts.c.n, 0),
     }
     assert tuple(columns) == PLACEMENT_KEYS
     return columns
@@ -179,8 +186,13 @@ def placements(
                 o.consortium_id == r.consortium_id, o.name.icontains(q, autoescape=True)
             )
         )
+    base = select(p).where(p.consortium_id == r.consortium_id, p.round_id == r.id)
+    counts = None
+    if sort.removeprefix("-") == "applicants":
+        counts = _applicants(r)
+        base = base.outerjoin(counts, counts.c.placement == p.id)
     query = _where(
-        select(p).where(p.consortium_id == r.consortium_id, p.round_id == r.id),
+        base,
         or_(_text(q, p.id, p.title), hosts_named) if q else None,  # type: ignore[arg-type]
         _equal(p.host, host),
         _in_park(r.consortium_id, p.host, park),
@@ -188,7 +200,7 @@ def placements(
         _equal(p.mentor, mentor),
         None if ids is None else p.id.in_(ids),
     )
-    rows, total = page(s, query, ordering(sort, placement_sort(r), p.id), window)
+    rows, total = page(s, query, ordering(sort, placement_sort(counts), p.id), window)
     return [row[0] for row in rows], total
 
 
@@ -258,7 +270,7 @@ def candidates(
         hosted = c.id.in_(select(a.candidate).where(*of_round, a.placement.in_(mine)))
     listed = None
     if preferences is not None:
-        anything = exists().where(*of_round, a.candidate == c.id)
+        anything = c.id.in_(select(a.candidate).where(*of_round).distinct())
         listed = anything if preferences else ~anything
     outcome = None
     if placed is not None:
@@ -431,20 +443,6 @@ def moves(
     )
     rows, total = page(s, query, ordering(sort, move_sort(a, b), a.candidate), window)
     return [(x, y) for x, y in rows], total
-
-
-GROUPS = {"park": _ra.park, "college": _ra.affiliation, "kind": _ra.kind, "tier": _ra.tier}
-
-
-def placed_by(s: Session, run_id: str, group: str) -> dict[str | None, int]:
-    """How many a run placed in each group (its park, college, kind or tier)."""
-    column = GROUPS[group]
-    rows = s.execute(
-        select(column, func.count())
-        .where(_ra.run_id == run_id, _ra.placement.is_not(None))
-        .group_by(column)
-    )
-    return {key: int(n) for key, n in rows}
 
 
 def differing(s: Session, before: str, after: str) -> int:
