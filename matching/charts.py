@@ -150,9 +150,7 @@ def change_bars(changes: Mapping[str, int], title: str, say: Say = _plain) -> st
     half, row = 150, 20
     top = max((abs(v) for _, v in rows), default=0) or 1
     zero = label_width + half
-    body = [
-        f'<line x1="{zero}" y1="26" x2="{zero}" y2="{30 + row * len(rows)}" stroke="{INK}"/>'
-    ]
+    body = [f'<line x1="{zero}" y1="26" x2="{zero}" y2="{30 + row * len(rows)}" stroke="{INK}"/>']
     for i, (key, change) in enumerate(rows):
         y = 30 + i * row
         length = round(half * abs(change) / top, 1)

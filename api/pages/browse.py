@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.i18n import _
 from api.pages.common import (
+    SHOWN,
     _back,
     _page,
     api,
@@ -89,7 +90,7 @@ async def candidates(request: Request, rid: str) -> Response:
         filters=filters,
         org_names=dict(colleges),
         titles=await placement_titles(
-            request, r["id"], mentioned_places(rows.items, "preferences")
+            request, r["id"], mentioned_places(rows.items, "preferences", first=SHOWN)
         ),
     )
 

@@ -151,11 +151,14 @@ async def placement_titles(request: Request, rid: str, ids: Iterable[str]) -> di
     return {pid: p["title"] for pid, p in found.items() if p.get("title")}
 
 
-def mentioned_places(rows: Iterable[dict[str, Any]], key: str = "explanations") -> set[str]:
-    """The placements named by these rows' reasons (or preference lists)."""
+def mentioned_places(
+    rows: Iterable[dict[str, Any]], key: str = "explanations", first: int | None = None
+) -> set[str]:
+    """The placements named by these rows' reasons (or preference lists; of
+    each, its `first` items)."""
     out: set[str] = set()
     for row in rows:
-        for item in row.get(key) or []:
+        for item in (row.get(key) or [])[:first]:
             if isinstance(item, dict):
                 out.add(item["placement"])
             else:
@@ -169,6 +172,7 @@ def mentioned_places(rows: Iterable[dict[str, Any]], key: str = "explanations") 
 # a link to it is the list as its reader left it. It asks the API for one page.
 
 PER_PAGE = 50
+SHOWN = 5  # a list shows a candidate's first choices (templates/_preferences.html)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from api.i18n import _, number
 from api.pages.browse import round_and_me, words, yes_no
 from api.pages.common import (
     COOKIE,
+    SHOWN,
     SignIn,
     _after,
     _back,
@@ -160,7 +161,9 @@ async def round_page(
     rows = await listing(
         request, f"{base}/candidates", filters=[f[0] for f in filters], sort="name"
     )
-    titles = await placement_titles(request, r["id"], mentioned_places(rows.items, "preferences"))
+    titles = await placement_titles(
+        request, r["id"], mentioned_places(rows.items, "preferences", first=SHOWN)
+    )
     return _page(
         request, "round_college.html", rows=rows, filters=filters, titles=titles, **context
     )

@@ -270,7 +270,7 @@ def candidates(
         hosted = c.id.in_(select(a.candidate).where(*of_round, a.placement.in_(mine)))
     listed = None
     if preferences is not None:
-        anything = c.id.in_(select(a.candidate).where(*of_round).distinct())
+        anything = exists().where(*of_round, a.candidate == c.id)
         listed = anything if preferences else ~anything
     outcome = None
     if placed is not None:
