@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from api.config import Settings
 from api.demo import create_consortium
 from api.main import create_app
+from matching.base import Stage
 from tests.api.conftest import database_url  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).parents[2]
@@ -121,9 +122,13 @@ def test_a_paused_worker_cannot_overwrite_the_run_it_lost(database_url: str) -> 
         ]
         url = f"/rounds/cz-2027/runs/{run}"
         paused = _worker(database_url)
-        while c.get(url, headers=headers).json()["progress"] != "solving":
+        deadline = time.monotonic() + 60
+        while c.get(url, headers=headers).json()["progress"] != Stage.SOLVE:
+            assert time.monotonic() < deadline
             time.sleep(0.02)
-        paused.send_signal(signal.SIGSTOP)  # mid-solve: its heartbeat stops too
+        # mid-solve: its renewals stop (its solve process goes on, and its
+        # outcome waits in the pipe for a worker that lost the run)
+        paused.send_signal(signal.SIGSTOP)
         other = _worker(database_url)
         try:
             deadline = time.monotonic() + 120
