@@ -42,6 +42,20 @@ def yes_no() -> Options:
     return [("true", _("yes")), ("false", _("no"))]
 
 
+def candidate_filters(r: dict[str, Any]) -> list[tuple[str, str, Options]]:
+    """What a list of a round's candidates is filtered by (after publication,
+    whether each was placed too)."""
+    filters = [
+        ("kind", _("kind"), words(CandidateKind)),
+        ("tier", _("tier"), words(Tier)),
+        ("level", _("level"), words(Level)),
+        ("preferences", _("has preferences"), yes_no()),
+    ]
+    if r["state"] == "published":
+        filters.append(("placed", _("placed"), yes_no()))
+    return filters
+
+
 async def round_and_me(
     request: Request, rid: str
 ) -> tuple[dict[str, Any], dict[str, Any]] | Response:
@@ -66,15 +80,7 @@ async def candidates(request: Request, rid: str) -> Response:
         return found
     me, r = found
     colleges = await organizations_of(request, "college", "institute")
-    filters = [
-        ("college", _("college or institute"), colleges),
-        ("kind", _("kind"), words(CandidateKind)),
-        ("tier", _("tier"), words(Tier)),
-        ("level", _("level"), words(Level)),
-        ("preferences", _("has preferences"), yes_no()),
-    ]
-    if r["state"] == "published":
-        filters.append(("placed", _("placed"), yes_no()))
+    filters = [("college", _("college or institute"), colleges), *candidate_filters(r)]
     rows = await listing(
         request,
         f"/rounds/{seg(r['id'])}/candidates",

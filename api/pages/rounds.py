@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api import i18n
 from api.downloads import attachment
 from api.i18n import _, number
-from api.pages.browse import round_and_me, words, yes_no
+from api.pages.browse import candidate_filters, round_and_me, words
 from api.pages.common import (
     COOKIE,
     SHOWN,
@@ -31,7 +31,7 @@ from api.pages.common import (
 )
 from api.words import sayer, stage, term
 from matching import charts
-from matching.model import CandidateKind, Level, PlacementKind, Tier
+from matching.model import PlacementKind
 
 # ------------------------------------------------------------------ sign-in
 
@@ -150,14 +150,7 @@ async def round_page(
             org_names=await names_for(request, rows.items),
             **context,
         )
-    filters = [
-        ("kind", _("kind"), words(CandidateKind)),
-        ("tier", _("tier"), words(Tier)),
-        ("level", _("level"), words(Level)),
-        ("preferences", _("has preferences"), yes_no()),
-    ]
-    if r["state"] == "published":
-        filters.append(("placed", _("placed"), yes_no()))
+    filters = candidate_filters(r)
     rows = await listing(
         request, f"{base}/candidates", filters=[f[0] for f in filters], sort="name"
     )

@@ -144,19 +144,24 @@ function picker() {
     return b;
   };
   const has = (id) => rowsOf(chosen).some((r) => r.dataset.id === id);
+  const titled = (p) => {
+    const td = cell(p.title + " ");
+    const id = document.createElement("span");
+    id.className = "id";
+    id.textContent = p.id;
+    td.append(id);
+    return td;
+  };
 
   const add = (p) => {
     const row = document.createElement("tr");
     row.dataset.id = p.id;
-    const title = cell(p.title + " ");
-    const id = document.createElement("span");
-    id.className = "id";
-    id.textContent = p.id;
+    const title = titled(p);
     const field = document.createElement("input");
     field.type = "hidden";
     field.name = "pref";
     field.value = p.id;
-    title.append(id, field);
+    title.append(field);
     const tie = document.createElement("input");
     tie.type = "checkbox";
     tie.name = "pref_tie";
@@ -187,11 +192,7 @@ function picker() {
     for (const p of found.items || []) {
       const row = document.createElement("tr");
       row.dataset.id = p.id;
-      const title = cell(p.title + " ");
-      const id = document.createElement("span");
-      id.className = "id";
-      id.textContent = p.id;
-      title.append(id);
+      const title = titled(p);
       const action = document.createElement("td");
       const b = button(has(p.id) ? words.added : words.add, "add");
       b.disabled = has(p.id);
