@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import multiprocessing.context
 import os
+import signal
 import socket
 import threading
 import time
@@ -118,11 +119,18 @@ def _supervise(
             if outcome is not None:
                 return outcome
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
+        _stop(child)
         keeper.close()
         results.close()
+
+
+def _stop(child: multiprocessing.process.BaseProcess) -> None:
+    """End the solve process and whatever it started (a CBC process runs on
+    to its time limit otherwise): they share a process group of their own."""
+    if child.pid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+    child.join()
 
 
 def _finish(factory: sessionmaker[Session], job: Claim, outcome: Outcome) -> bool:
@@ -158,7 +166,9 @@ def _solve_child(
     options: dict[str, object],
 ) -> None:
     """The solve process: each stage told as it begins, then the outcome. It
-    ends itself when its worker dies (the lifeline's other end closes)."""
+    leads a process group of its own (a solver it starts joins it), and ends
+    the group when its worker dies (the lifeline's other end closes)."""
+    os.setpgrp()
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
     try:
         snapshot = io.parse_json(text)
@@ -188,7 +198,7 @@ def _solve_child(
 def _exit_with_parent(lifeline: Connection) -> None:
     with contextlib.suppress(EOFError, OSError):
         lifeline.recv()
-    os._exit(1)
+    os.killpg(0, signal.SIGKILL)
 
 
 def work(

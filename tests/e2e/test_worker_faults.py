@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -148,3 +149,50 @@ def test_a_paused_worker_cannot_overwrite_the_run_it_lost(database_url: str) -> 
                 proc.terminate()
                 proc.wait(timeout=30)
             app.state.engine.dispose()
+
+
+def _solvers() -> set[int]:
+    """The CBC processes running now (the MILP's solver, started by a solve)."""
+    found = subprocess.run(["pgrep", "-f", "cbc"], capture_output=True, text=True).stdout
+    return {int(pid) for pid in found.split()}
+
+
+@pytest.mark.slow
+def test_a_cancelled_solve_stops_its_solver_too(database_url: str) -> None:  # noqa: F811
+    """Cancelling an `optimal` solve with required stability on the Changzhou
+    round (a MILP that CBC works at for minutes) stops the solve process and
+    the CBC process it started, within seconds; nothing is written."""
+    from api.jobs import claim, execute
+    from api.storage.db import make_engine, session_factory
+
+    settings = Settings(database_url=database_url, lease_seconds=30)
+    token = create_consortium(settings, "cz", "Changzhou", "gov-cz", "City")
+    headers = {"Authorization": f"Bearer {token}"}
+    app = create_app(settings)
+    before = _solvers()
+    with TestClient(app) as c:
+        _closed_round(c, headers)
+        body = {"mechanism": "optimal", "stability": "required", "time_limit": 600}
+        run = c.post("/rounds/cz-2027/runs", json=body, headers=headers).json()["id"]
+        engine = make_engine(database_url)
+        factory = session_factory(engine)
+        job = claim(factory, "w", 30)
+        assert job is not None and job.id == run
+        outcome: list[bool] = []
+        solving = threading.Thread(target=lambda: outcome.append(execute(factory, job, 30, 0.2)))
+        solving.start()
+        deadline = time.monotonic() + 120
+        while not _solvers() - before:  # CBC at work
+            assert time.monotonic() < deadline and solving.is_alive()
+            time.sleep(0.2)
+        cancelled = time.monotonic()
+        assert c.post(f"/rounds/cz-2027/runs/{run}/cancel", headers=headers).status_code == 200
+        solving.join(timeout=30)
+        assert outcome == [False]
+        while _solvers() - before:
+            assert time.monotonic() - cancelled < 5, "CBC runs on after the cancel"
+            time.sleep(0.1)
+        status = c.get(f"/rounds/cz-2027/runs/{run}", headers=headers).json()
+        assert status["status"] == "cancelled" and status["summary"] is None
+        engine.dispose()
+    app.state.engine.dispose()
