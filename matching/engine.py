@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from matching import mechanisms
-from matching.base import SolveOptions, Stage
-from matching.encode import encode
+from matching.base import Outcome, SolveOptions, Stage
+from matching.encode import Market, encode
 from matching.explain import explain
 from matching.graph import ConsortiumGraph
 from matching.io import round_hash
+from matching.mechanisms.rematch import Seats, fewest_moves, moves, seats
 from matching.metrics import measure
 from matching.model import PolicyStatus, Result, Round
 from matching.verify import policy_stability, verify
@@ -49,6 +50,7 @@ def paused_gc() -> Iterator[None]:
 
 
 OnStage = Callable[[Stage], None]
+Run = Callable[[Market, SolveOptions], Outcome]
 
 
 def solve_timed(
@@ -66,10 +68,14 @@ def _quiet(stage: Stage) -> None:
 
 
 def _solve_timed(
-    round_: Round, mechanism: str, options: SolveOptions | None, on_stage: OnStage
+    round_: Round,
+    mechanism: str,
+    options: SolveOptions | None,
+    on_stage: OnStage,
+    run: Run | None = None,
 ) -> tuple[Result, Timings]:
     options = options or SolveOptions(stability=round_.stability)
-    run = mechanisms.get(mechanism)
+    run = run or mechanisms.get(mechanism)
     on_stage(Stage.GRAPH)
     t0 = time.perf_counter()
     market = encode(round_, ConsortiumGraph(round_))
@@ -139,3 +145,41 @@ def solve(
     there (the service's worker reports the stages to the people following a
     run, and stops a cancelled one)."""
     return solve_timed(round_, mechanism, options, on_stage)[0]
+
+
+@dataclass(frozen=True)
+class Rematched:
+    """A re-match and how far it moved from the published result."""
+
+    result: Result
+    moves: int  # candidates placed differently (a displaced one always is)
+    displaced: tuple[str, ...]  # who held a seat that is gone
+    seats: Seats
+
+
+def rematch(
+    round_: Round,
+    previous: Mapping[str, str | None],
+    options: SolveOptions | None = None,
+    on_stage: OnStage | None = None,
+) -> Rematched:
+    """Re-match a changed round against its published assignments
+    (`previous`: candidate id → placement id or None), verified and
+    explained like any solve: nobody who keeps a seat is worse off, stable
+    where that allows, the fewest moves (matching.mechanisms.rematch)."""
+    held: list[Seats] = []
+
+    def run(market: Market, opts: SolveOptions) -> Outcome:
+        held.append(seats(market, previous))
+        return fewest_moves(market, opts, held[0])
+
+    with paused_gc():
+        result, _ = _solve_timed(round_, "stable", options, on_stage or _quiet, run)
+    places = {p.id: i for i, p in enumerate(round_.placements)}
+    assignment = tuple(places[p] if p is not None else -1 for _, p in result.assignments)
+    return Rematched(
+        result,
+        moves(held[0], assignment),
+        tuple(result.assignments[c][0] for c in held[0].displaced()),
+        held[0],
+    )

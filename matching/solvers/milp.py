@@ -204,6 +204,34 @@ def add_stability(market: Market, model: MilpModel, *, counted: bool) -> None:
         )
 
 
+def keep_seats(market: Market, model: MilpModel, seat: Sequence[int], kept: Sequence[bool]) -> None:
+    """Each candidate who keeps a seat is placed there or at a placement it
+    prefers (re-matching a published round: nobody worse off)."""
+    for c, p in enumerate(seat):
+        if kept[c]:
+            ps = market.prefs[c]
+            at_least = ps[: ps.index(p) + 1]
+            model.problem += pulp.lpSum(model.x[(c, q)] for q in at_least) == 1, f"keep_{c}"
+
+
+def then_fewest_moves(model: MilpModel, seat: Sequence[int]) -> None:
+    """Keep the fewest blocking pairs just found and place as few candidates
+    as possible differently from `seat` (each candidate's placement before,
+    -1: none, any other negative: one no longer there)."""
+    blocking = pulp.lpSum(model.blocking.values())
+    model.problem += blocking <= round(pulp.value(blocking)), "fewest_blocking"
+    by_candidate: dict[int, list[pulp.LpVariable]] = {}
+    for (c, _p), var in model.x.items():
+        by_candidate.setdefault(c, []).append(var)
+    moved: list[pulp.LpAffineExpression] = []
+    for c, p in enumerate(seat):
+        if p == -1:
+            moved.append(pulp.lpSum(by_candidate.get(c, [])))  # placed at all: a move
+        elif (c, p) in model.x:
+            moved.append(1 - model.x[(c, p)])
+    model.problem.setObjective(-pulp.lpSum(moved))
+
+
 def fewest_blocking_first(model: MilpModel) -> None:
     """Make the counted model minimise its blocking pairs."""
     model.problem.setObjective(-pulp.lpSum(model.blocking.values()))

@@ -1,0 +1,204 @@
+"""Re-matching a published round after it changed (issue 16): against brute
+force over every matching of tiny changed rounds, the re-match leaves nobody
+who keeps a seat worse off, has the fewest blocking pairs any such matching
+has (none, where one is stable), and among those moves the fewest candidates:
+the proven minimum by enumeration. The changes are drawn at random: declines
+(candidates leave), withdrawals (placements leave), seats cut or added,
+candidates who arrive."""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching import parse_round
+from matching.engine import rematch
+from matching.mechanisms.rematch import Seats, seats
+from tests import brute
+from tests.helpers import Doc, assignment_of, market_of, result_of
+from tests.strategies import rounds
+
+
+def changed(doc: Doc, rng: random.Random) -> Doc:
+    """The round after publication: some candidates decline, a placement may
+    be withdrawn, seats cut or added, a candidate may arrive late."""
+    new = copy.deepcopy(doc)
+    gone = {c["id"] for c in new["candidates"] if rng.random() < 0.3}
+    withdrawn = {p["id"] for p in new["placements"] if rng.random() < 0.15}
+    new["candidates"] = [c for c in new["candidates"] if c["id"] not in gone]
+    new["placements"] = [p for p in new["placements"] if p["id"] not in withdrawn]
+    for p in new["placements"]:
+        if rng.random() < 0.25:
+            p["capacity"] = max(1, p["capacity"] + rng.choice([-1, 1]))
+    if rng.random() < 0.3 and new["placements"]:
+        listed = [p["id"] for p in new["placements"]]
+        rng.shuffle(listed)
+        new["candidates"].append({"id": "late", "kind": "student", "preferences": listed[:2]})
+        for p in new["placements"]:
+            if p.get("ranking") is not None and p["id"] in listed[:2]:
+                p["ranking"] = [*p["ranking"], "late"]
+    for c in new["candidates"]:
+        c["preferences"] = _without(c["preferences"], withdrawn)
+    for p in new["placements"]:
+        if p.get("ranking") is not None:
+            p["ranking"] = _without(p["ranking"], gone)
+    for m in new.get("mentors", []):
+        if m.get("ranking") is not None:
+            m["ranking"] = _without(m["ranking"], gone)
+    return new
+
+
+def _without(items: list[Any], gone: set[str]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        group = [x for x in (item if isinstance(item, list) else [item]) if x not in gone]
+        if group:
+            out.append(group[0] if len(group) == 1 else group)
+    return out
+
+
+def binding(market: Any, held: Seats) -> list[Any]:
+    """The policies a re-match keeps: those the published result, as it stands
+    in the changed round (the kept seats), meets."""
+    before = tuple(p if k else -1 for p, k in zip(held.seat, held.kept, strict=True))
+    return [g for g in market.policies if brute.policies_hold(market, before, [g])]
+
+
+def best_by_enumeration(doc: Doc, held: Seats) -> tuple[int, int]:
+    """(blocking pairs, moves) of the best matching of the changed round that
+    keeps every kept seat or better and the policies the published result
+    met: fewest blocking pairs, then fewest moves."""
+    market = market_of(doc)
+    kept = binding(market, held)
+    best: tuple[int, int] | None = None
+    for a in brute.matchings(market):
+        if not brute.policies_hold(market, a, kept):
+            continue
+        if any(
+            held.kept[c] and brute.position(market, c, a[c]) > brute.position(market, c, p)
+            for c, p in enumerate(held.seat)
+        ):
+            continue
+        moves = sum(held.moved(c, p) for c, p in enumerate(a))
+        score = (len(brute.blocking(market, a)), moves)
+        best = score if best is None or score < best else best
+    assert best is not None  # the kept seats alone are such a matching
+    return best
+
+
+def check(doc: Doc, seed: int, mechanism: str) -> None:
+    published = result_of(doc, mechanism)
+    new = changed(doc, random.Random(seed))
+    if not new["candidates"] or not new["placements"]:
+        return
+    done = rematch(parse_round(new), dict(published.assignments))
+    market = market_of(new)
+    got = assignment_of(market, done.result)
+    held = seats(market, dict(published.assignments))
+    for c, p in enumerate(held.seat):  # nobody who keeps a seat is worse off
+        if held.kept[c]:
+            assert brute.position(market, c, got[c]) <= brute.position(market, c, p)
+    assert brute.policies_hold(market, got, binding(market, held))
+    blocking = len(brute.blocking(market, got))
+    assert blocking == len(done.result.blocking_pairs)  # the engine's checker agrees
+    assert (blocking, done.moves) == best_by_enumeration(new, held)
+    assert done.moves == sum(held.moved(c, p) for c, p in enumerate(got))
+
+
+@settings(max_examples=150)
+@given(rounds(max_candidates=4, max_placements=3), st.integers(0, 10**6))
+def test_the_rematch_of_a_stable_result_is_the_fewest_moves_stable_one(doc: Doc, seed: int) -> None:
+    check(doc, seed, "stable")
+
+
+@settings(max_examples=150)
+@given(rounds(max_candidates=4, max_placements=3), st.integers(0, 10**6))
+def test_after_the_placement_optimal_stable_result(doc: Doc, seed: int) -> None:
+    """Published at the candidate-pessimal end of the lattice, the changed
+    round has several stable matchings that leave nobody worse off: the
+    fewest moves is the pessimal one among them, not the candidate-optimal."""
+    check(doc, seed, "stable-placement")
+
+
+def test_nobody_moves_when_nothing_they_hold_changed() -> None:
+    """Two stable matchings: published at the placement-optimal one, a change
+    that frees nothing they want leaves both where they are (the
+    candidate-optimal re-run would move both)."""
+    doc: Doc = {
+        "id": "two",
+        "organizations": [{"id": "e", "kind": "enterprise"}],
+        "placements": [
+            {"id": "p", "host": "e", "kind": "internship", "capacity": 1, "ranking": ["b", "a"]},
+            {"id": "q", "host": "e", "kind": "internship", "capacity": 1, "ranking": ["a", "b"]},
+            {"id": "r", "host": "e", "kind": "internship", "capacity": 1, "ranking": ["c"]},
+        ],
+        "candidates": [
+            {"id": "a", "kind": "student", "preferences": ["p", "q"]},
+            {"id": "b", "kind": "student", "preferences": ["q", "p"]},
+            {"id": "c", "kind": "student", "preferences": ["r"]},
+        ],
+    }
+    published = dict(result_of(doc, "stable-placement").assignments)
+    assert published == {"a": "q", "b": "p", "c": "r"}
+    after = copy.deepcopy(doc)
+    after["candidates"] = after["candidates"][:2]  # c declines
+    after["placements"][2]["ranking"] = []
+    done = rematch(parse_round(after), published)
+    assert dict(done.result.assignments) == {"a": "q", "b": "p"}
+    assert done.moves == 0 and done.result.stable
+    assert dict(result_of(after, "stable").assignments) == {"a": "p", "b": "q"}
+
+
+@settings(max_examples=80)
+@given(rounds(max_candidates=4, max_placements=3, mentors=True), st.integers(0, 10**6))
+def test_with_mentors_too(doc: Doc, seed: int) -> None:
+    check(doc, seed, "stable")
+
+
+@settings(max_examples=80)
+@given(rounds(max_candidates=4, max_placements=3), st.integers(0, 10**6))
+def test_after_a_welfare_optimal_result_that_was_not_stable(doc: Doc, seed: int) -> None:
+    check(doc, seed, "optimal")
+
+
+@settings(max_examples=60)
+@given(rounds(max_candidates=4, max_placements=3, policies=True), st.integers(0, 10**6))
+def test_within_the_policies(doc: Doc, seed: int) -> None:
+    published = result_of(doc, "optimal")
+    if published.status.value == "infeasible":
+        return
+    check(doc, seed, "optimal")
+
+
+def test_declines_free_seats_that_move_only_whom_they_must() -> None:
+    """Three placements in a chain: when the holder of the best one declines,
+    the candidate next in line moves up, the one behind follows, and a
+    candidate elsewhere who also wanted it but ranks lower stays put."""
+    doc: Doc = {
+        "id": "chain",
+        "organizations": [{"id": "e", "kind": "enterprise"}],
+        "placements": [
+            {"id": "top", "host": "e", "kind": "internship", "capacity": 1,
+             "ranking": ["a", "b", "d"]},
+            {"id": "mid", "host": "e", "kind": "internship", "capacity": 1, "ranking": ["b", "c"]},
+            {"id": "low", "host": "e", "kind": "internship", "capacity": 1, "ranking": ["c", "d"]},
+        ],
+        "candidates": [
+            {"id": "a", "kind": "student", "preferences": ["top"]},
+            {"id": "b", "kind": "student", "preferences": ["top", "mid"]},
+            {"id": "c", "kind": "student", "preferences": ["mid", "low"]},
+            {"id": "d", "kind": "student", "preferences": ["top", "low"]},
+        ],
+    }  # fmt: skip
+    published = dict(result_of(doc, "stable").assignments)
+    assert published == {"a": "top", "b": "mid", "c": "low", "d": None}
+    after = copy.deepcopy(doc)
+    after["candidates"] = [c for c in after["candidates"] if c["id"] != "a"]
+    after["placements"][0]["ranking"] = ["b", "d"]
+    done = rematch(parse_round(after), published)
+    assert dict(done.result.assignments) == {"b": "top", "c": "mid", "d": "low"}
+    assert done.result.stable and done.moves == 3 and done.displaced == ()
