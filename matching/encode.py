@@ -148,13 +148,26 @@ def draw_lottery(
     return ({c: i for i, c in enumerate(cands)}, {p: i for i, p in enumerate(places)})
 
 
+def _kept_order(old: dict[str, int], new: dict[str, int]) -> dict[str, int]:
+    """Positions 0… for the ids of `new`: those in `old` in its order first,
+    then the others in `new`'s."""
+    order = sorted(new, key=lambda i: (0, old[i]) if i in old else (1, new[i]))
+    return {ident: n for n, ident in enumerate(order)}
+
+
 def _groups(ranking: Ranking) -> dict[str, int]:
     return {item: g for g, group in enumerate(ranking) for item in group}
 
 
-def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
+def encode(
+    round_: Round, graph: ConsortiumGraph | None = None, ties_from: Round | None = None
+) -> Market:
     """The market of a validated round: ids ↔ indices, the lottery, each side's
-    orders, refusals, capacities and policy groups (one function per side)."""
+    orders, refusals, capacities and policy groups (one function per side).
+
+    `ties_from`: the round whose lottery breaks ties (a re-match breaks them
+    as the published round did: its candidates and placements keep their
+    order, those new since come after, in this round's own order)."""
     graph = graph or ConsortiumGraph(round_)
     cands = round_.candidates
     places = round_.placements
@@ -162,6 +175,13 @@ def encode(round_: Round, graph: ConsortiumGraph | None = None) -> Market:
     p_index = {p.id: i for i, p in enumerate(places)}
     m_index = {m.id: i for i, m in enumerate(round_.mentors)}
     c_lot, p_lot = draw_lottery(round_.seed, c_index, p_index)
+    if ties_from is not None:
+        c_old, p_old = draw_lottery(
+            ties_from.seed,
+            [c.id for c in ties_from.candidates],
+            [p.id for p in ties_from.placements],
+        )
+        c_lot, p_lot = _kept_order(c_old, c_lot), _kept_order(p_old, p_lot)
     lottery = tuple(c_lot[c.id] for c in cands)
     mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
     accepts = _acceptance(round_, mentor_of)

@@ -73,12 +73,13 @@ def _solve_timed(
     options: SolveOptions | None,
     on_stage: OnStage,
     run: Run | None = None,
+    ties_from: Round | None = None,
 ) -> tuple[Result, Timings]:
     options = options or SolveOptions(stability=round_.stability)
     run = run or mechanisms.get(mechanism)
     on_stage(Stage.GRAPH)
     t0 = time.perf_counter()
-    market = encode(round_, ConsortiumGraph(round_))
+    market = encode(round_, ConsortiumGraph(round_), ties_from)
     on_stage(Stage.SOLVE)
     t1 = time.perf_counter()
     outcome = run(market, options)
@@ -159,22 +160,33 @@ class Rematched:
 
 def rematch(
     round_: Round,
+    published: Round,
     previous: Mapping[str, str | None],
     options: SolveOptions | None = None,
     on_stage: OnStage | None = None,
 ) -> Rematched:
-    """Re-match a changed round against its published assignments
-    (`previous`: candidate id → placement id or None), verified and
-    explained like any solve: nobody who keeps a seat is worse off, stable
-    where that allows, the fewest moves (matching.mechanisms.rematch)."""
+    """Re-match a changed round against the assignments published for the
+    round as it was (`previous`: candidate id → placement id or None),
+    verified and explained like any solve: ties broken as they were, nobody
+    who keeps a seat worse off, stable where that allows, the fewest moves
+    (matching.mechanisms.rematch)."""
     held: list[Seats] = []
+    before = encode(published)
+    index = {pid: p for p, pid in enumerate(before.placement_ids)}
+    was = tuple(index[p] if (p := previous.get(c)) in index else -1 for c in before.candidate_ids)
+    values = verify(before, was).policy_values
+    enforced = frozenset(
+        g.id
+        for g, v in zip(before.policies, values, strict=True)
+        if (g.min is None or v >= g.min) and (g.max is None or v <= g.max)
+    )
 
     def run(market: Market, opts: SolveOptions) -> Outcome:
         held.append(seats(market, previous))
-        return fewest_moves(market, opts, held[0])
+        return fewest_moves(market, opts, held[0], enforced)
 
     with paused_gc():
-        result, _ = _solve_timed(round_, "stable", options, on_stage or _quiet, run)
+        result, _ = _solve_timed(round_, "stable", options, on_stage or _quiet, run, published)
     places = {p.id: i for i, p in enumerate(round_.placements)}
     assignment = tuple(places[p] if p is not None else -1 for _, p in result.assignments)
     return Rematched(

@@ -11,8 +11,10 @@ seats): a matching of the changed round in which
 3. as few candidates as possible are placed differently from the published
    result (a displaced candidate always is).
 
-**Without mentors** the answer is placement-proposing deferred acceptance on
-the changed round with each seat-holder's list cut after their seat. Every
+**Where a stable matching leaves everyone as well off** (the published
+result was stable and no policy it met binds) the answer is
+placement-proposing deferred acceptance on the changed round with each
+seat-holder's list cut after their seat. Every
 stable matching of that cut market in which the seat-holders are all placed
 is a stable matching of the changed round that leaves nobody worse off, and
 conversely; these form a lattice whose candidate-pessimal element is the one
@@ -24,14 +26,16 @@ hospitals theorem the candidates placed are the same in all of them: so it
 moves the fewest candidates among them (Gajulapalli, Liu, Mai, Vazirani on
 minimal-change stable matchings; the seat guarantee is that of Feigenbaum,
 Kanoria, Lo and Sethuraman, Management Science 2020, for reassignment after
-late cancellations). It is placed as is when every seat-holder is placed
-and every policy holds.
+late cancellations). **With mentors** it is the SPA-student algorithm on
+the cut lists (Abraham, Irving, Manlove 2007): stable and nobody worse off,
+but the candidate-optimal such matching, which may move more than the
+fewest (the SPA-lecturer algorithm of the same paper would give the
+candidate-pessimal one; not written yet).
 
-**Otherwise** (mentors, a binding policy, or a published result that was not
-stable, so that no stable matching leaves everyone as well off) the welfare
-model's MILP with its stability rows counted: the seat guarantee as
-constraints, the fewest blocking pairs first, then the fewest moves; from
-the best matching a cut student-proposing run finds, within the time limit.
+**Otherwise** (a published result that was not stable, or a policy it met
+that the freed seats would break) the welfare model's MILP with its
+stability rows counted: the seat guarantee as constraints, the fewest
+blocking pairs first, then the fewest moves, within the time limit.
 """
 
 from __future__ import annotations
@@ -131,41 +135,55 @@ def moves(held: Seats, assignment: Assignment) -> int:
     return sum(held.moved(c, p) for c, p in enumerate(assignment))
 
 
-def fewest_moves(market: Market, options: SolveOptions, held: Seats) -> Outcome:
+def fewest_moves(
+    market: Market, options: SolveOptions, held: Seats, enforced: frozenset[str]
+) -> Outcome:
     """The re-match described above: stable where the seat guarantee allows,
-    then with the fewest moves. The policies the published result met (as
-    it stands in the changed round) still hold; one it did not meet was not
-    the coordinator's to begin with, and is reported, not enforced."""
-    seated = [c for c, k in enumerate(held.kept) if k]
-    before = tuple(p if k else -1 for p, k in zip(held.seat, held.kept, strict=True))
-    met = _met(market, before)
-    kept = [g for g, ok in zip(market.policies, met, strict=True) if ok]
+    then with the fewest moves. `enforced`: the policies the published result
+    met, which still hold; one it broke is reported, not enforced now."""
+    met = [g.id in enforced for g in market.policies]
     narrowed = cut(market, held)
-    if not market.has_mentors:
-        found = placement_proposing(narrowed)
-        still = _met(market, found)
-        if all(found[c] >= 0 for c in seated) and all(
-            s or not m for s, m in zip(still, met, strict=True)
-        ):
-            return Outcome(found, stability=Stability.REQUIRED)
+    propose = spa_student if market.has_mentors else placement_proposing
+    start = propose(narrowed)
+    if _fits(market, held, start, met) and not verify(market, start).blocking_pairs:
+        return Outcome(start, stability=Stability.REQUIRED)
+    return _by_milp(market, options, held, met)
+
+
+def _fits(market: Market, held: Seats, assignment: Assignment, met: list[bool]) -> bool:
+    """Every kept seat's holder placed (the cut lists: there or better), and
+    every policy the published result met still met."""
+    seated = all(assignment[c] >= 0 for c, k in enumerate(held.kept) if k)
+    return seated and all(
+        now or not then for now, then in zip(_met(market, assignment), met, strict=True)
+    )
+
+
+def _by_milp(market: Market, options: SolveOptions, held: Seats, met: list[bool]) -> Outcome:
+    """No stable matching leaves everyone who keeps a seat as well off within
+    the policies (the published result was not stable, or a policy binds):
+    the MILP, the fewest blocking pairs first, then the fewest moves."""
     from matching.solvers import milp  # PuLP, imported only for this case
 
-    start = spa_student(narrowed) if market.has_mentors else placement_proposing(narrowed)
-    model = milp.build(market, options, kept, stability="counted")
+    policies = [g for g, ok in zip(market.policies, met, strict=True) if ok]
+    used = milp.named(options)
+    kept = tuple(p if k else -1 for p, k in zip(held.seat, held.kept, strict=True))
+    model = milp.build(market, options, policies, stability="counted")
     milp.keep_seats(market, model, held.seat, held.kept)
     milp.fewest_blocking_first(model)
-    if all(start[c] >= 0 for c in seated):
-        milp.start(market, model, start)
+    if _fits(market, held, kept, met):
+        milp.start(market, model, kept)
     first = milp.run(model, options)
     if first is SolverStatus.INFEASIBLE:  # the policies cannot hold beside the kept seats
-        return Outcome(start, Status.INFEASIBLE, solver=milp.named(options))
-    milp.then_fewest_moves(model, held.seat)
+        return Outcome(kept, Status.INFEASIBLE, solver=used)
+    milp.keep_fewest_blocking(model)
+    milp.fewest_moves(model, held.seat)
     second = milp.run(model, options)
     proven = SolverStatus.OPTIMAL == first == second
     return Outcome(
         milp.assignment_of(market, model),
         Status.OPTIMAL if proven else Status.TIME_LIMIT,
-        solver=milp.named(options),
+        solver=used,
         stability=Stability.RELAXED,
     )
 

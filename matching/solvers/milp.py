@@ -214,12 +214,16 @@ def keep_seats(market: Market, model: MilpModel, seat: Sequence[int], kept: Sequ
             model.problem += pulp.lpSum(model.x[(c, q)] for q in at_least) == 1, f"keep_{c}"
 
 
-def then_fewest_moves(model: MilpModel, seat: Sequence[int]) -> None:
-    """Keep the fewest blocking pairs just found and place as few candidates
-    as possible differently from `seat` (each candidate's placement before,
-    -1: none, any other negative: one no longer there)."""
+def keep_fewest_blocking(model: MilpModel) -> None:
+    """Keep the counted model at the fewest blocking pairs just found."""
     blocking = pulp.lpSum(model.blocking.values())
     model.problem += blocking <= round(pulp.value(blocking)), "fewest_blocking"
+
+
+def fewest_moves(model: MilpModel, seat: Sequence[int]) -> None:
+    """Place as few candidates as possible differently from `seat` (each
+    candidate's placement before, -1: none, any other negative: one no
+    longer there)."""
     by_candidate: dict[int, list[pulp.LpVariable]] = {}
     for (c, _p), var in model.x.items():
         by_candidate.setdefault(c, []).append(var)
@@ -239,8 +243,7 @@ def fewest_blocking_first(model: MilpModel) -> None:
 
 def then_most_welfare(model: MilpModel) -> None:
     """Keep the fewest blocking pairs just found and maximise welfare among them."""
-    blocking = pulp.lpSum(model.blocking.values())
-    model.problem += blocking <= round(pulp.value(blocking)), "fewest_blocking"
+    keep_fewest_blocking(model)
     model.problem.setObjective(model.welfare)
 
 
