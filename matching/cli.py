@@ -7,6 +7,7 @@ invalid document or option (nothing written); 1 when the solver fails.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import threading
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from matching import charts, io, mechanisms
 from matching.base import SOLVERS, SolveOptions, Solver
-from matching.engine import Timings, paused_gc, solve_timed
+from matching.engine import Timings, paused_gc, rematch, solve_timed
 from matching.errors import InvalidRound, MatchingError, UnsupportedOption
 from matching.model import Result, Round, Stability
 
@@ -68,6 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--charts", type=Path, metavar="DIR", help="write each run's charts and the comparison here"
     )
+
+    rematch = sub.add_parser(
+        "rematch",
+        help="re-match a round changed after its result was published: nobody who keeps a "
+        "seat worse off, stable where that allows, the fewest moves",
+    )
+    rematch.add_argument("round", type=Path, help="the round as it is now")
+    rematch.add_argument("--published", type=Path, required=True, help="the round as published")
+    rematch.add_argument(
+        "--result", type=Path, required=True, help="the result document that was published"
+    )
+    rematch.add_argument(
+        "--out", type=Path, help="write the result here (default: standard output)"
+    )
+    solver_options(rematch)
 
     convert = sub.add_parser("convert", help="convert between a JSON round and a CSV bundle")
     convert.add_argument("source", type=Path)
@@ -200,6 +216,36 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rematch(args: argparse.Namespace) -> int:
+    """The re-match's result document, with `rematch`: its moves, who was
+    displaced, and the published result it started from."""
+    round_, published = io.load(args.round), io.load(args.published)
+    try:
+        previous = json.loads(args.result.read_text(encoding="utf-8"))
+        assignments = previous["assignments"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UnsupportedOption(f"--result: not a result document ({exc})") from None
+    if previous.get("input_hash") not in (None, io.round_hash(published)):
+        raise UnsupportedOption("--result: it was not solved from the round given as --published")
+    with _stdout_to_stderr():
+        done = rematch(round_, published, assignments, _options(args, round_))
+    doc = io.result_to_dict(done.result)
+    doc["rematch"] = {
+        "published": io.round_hash(published),
+        "moves": done.moves,
+        "displaced": list(done.displaced),
+    }
+    document = io.dumps(doc)
+    summary = f"moves {done.moves} · displaced {len(done.displaced)}"
+    if args.out is None:
+        sys.stdout.write(document)
+        print(summary, file=sys.stderr)
+        return 0
+    args.out.write_text(document, encoding="utf-8")
+    print(summary)
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     r = io.load(args.round)
     capacity = sum(p.capacity for p in r.placements)
@@ -285,9 +331,13 @@ def _convert(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"solve": _solve, "validate": _validate, "compare": _compare, "convert": _convert}[
-        args.command
-    ]
+    command = {
+        "solve": _solve,
+        "validate": _validate,
+        "compare": _compare,
+        "convert": _convert,
+        "rematch": _rematch,
+    }[args.command]
     try:
         return command(args)
     except InvalidRound as exc:

@@ -169,3 +169,41 @@ def test_a_solve_past_its_time_limit_ends_visibly(tmp_path: Path, seconds: str) 
     assert result["capacity_violations"] == []
     assert all(p["satisfied"] for p in result["policies"])
     assert len(result["assignments"]) == 5000
+
+
+def test_rematch_after_declines_moves_only_whom_it_must(tmp_path: Path) -> None:
+    """`rematch`: the contract's example after s1 declines; the published
+    result is checked to be that round's (exit 2, one line, otherwise)."""
+    published = ROUNDS / "contract-example.json"
+    result = tmp_path / "result.json"
+    assert cli("solve", published, "--out", result).returncode == 0
+    doc = json.loads(published.read_text(encoding="utf-8"))
+    doc["candidates"] = [c for c in doc["candidates"] if c["id"] != "s1"]
+    for holder in doc["placements"] + doc.get("mentors", []):
+        if holder.get("ranking") is not None:
+            holder["ranking"] = _without(holder["ranking"], "s1")
+    after = tmp_path / "after.json"
+    after.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "rematch.json"
+    done = cli("rematch", after, "--published", published, "--result", result, "--out", out)
+    assert done.returncode == 0, done.stderr
+    again = json.loads(out.read_text(encoding="utf-8"))
+    before = json.loads(result.read_text(encoding="utf-8"))["assignments"]
+    moved = {c for c, p in again["assignments"].items() if before.get(c) != p}
+    assert again["rematch"]["moves"] == len(moved) and again["stable"]
+    assert again["rematch"]["displaced"] == []
+    for c, p in before.items():  # nobody who kept a seat is worse off
+        if c != "s1" and p is not None:
+            assert again["assignments"][c] is not None
+    wrong = cli("rematch", after, "--published", after, "--result", result)
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1
+    assert "--result" in wrong.stderr
+
+
+def _without(ranking: list[object], gone: str) -> list[object]:
+    out: list[object] = []
+    for item in ranking:
+        group = [x for x in (item if isinstance(item, list) else [item]) if x != gone]
+        if group:
+            out.append(group[0] if len(group) == 1 else group)
+    return out
