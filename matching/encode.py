@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
 from typing import Any
@@ -33,6 +33,7 @@ from matching.model import (
     Candidate,
     Mentor,
     OrgKind,
+    OverrideKind,
     Placement,
     Ranking,
     Reason,
@@ -94,6 +95,8 @@ class Market:
     affiliation_of: tuple[str | None, ...]  # each candidate's college or institute
     kind_of: tuple[str, ...]
     tier_of: tuple[str | None, ...]
+    # the coordinator's pins, candidate → placement (matching.overrides)
+    pinned: dict[int, int] = field(default_factory=dict)
 
     @property
     def n_candidates(self) -> int:
@@ -187,6 +190,15 @@ def encode(
     accepts = _acceptance(round_, mentor_of)
     listed, pref_rank, listers = _candidate_side(round_, p_index, p_lot)
     place_rank, refusals = _placement_side(round_, graph, accepts, listers, lottery, mentor_of)
+    pinned: dict[int, int] = {}
+    for o in round_.overrides:
+        c, p = c_index[o.candidate], p_index[o.placement]
+        if o.kind is OverrideKind.FORBID:
+            refusals[(c, p)] = (Reason.FORBIDDEN, None)
+            place_rank[p].pop(c, None)
+        else:  # a pin: acceptable whatever the ranking or the rules say
+            refusals.pop((c, p), None)
+            pinned[c] = p
     refused: dict[int, set[int]] = {}
     for c, p in refusals:
         refused.setdefault(c, set()).add(p)
@@ -200,6 +212,8 @@ def encode(
         or max(ranks.values(), default=0) // max(n, 1) + 1
         for placement, m, ranks in zip(places, mentor_of, place_rank, strict=True)
     ]
+    for c, p in pinned.items():  # a pinned candidate p does not rank: after all it ranks
+        place_rank[p].setdefault(c, place_groups[p] * n + lottery[c])
     selections = Selections(round_, graph)
     return Market(
         candidate_ids=tuple(c.id for c in cands),
@@ -224,6 +238,7 @@ def encode(
         affiliation_of=tuple(c.affiliation for c in cands),
         kind_of=tuple(c.kind.value for c in cands),
         tier_of=tuple(c.tier.value if c.tier is not None else None for c in cands),
+        pinned=pinned,
     )
 
 

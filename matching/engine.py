@@ -16,7 +16,8 @@ from matching.graph import ConsortiumGraph
 from matching.io import round_hash
 from matching.mechanisms.rematch import Seats, fewest_moves, moves, seats
 from matching.metrics import measure
-from matching.model import PolicyStatus, Result, Round
+from matching.model import OverrideKind, PolicyStatus, Result, Round
+from matching.overrides import with_pins, without_pins
 from matching.verify import policy_stability, verify
 
 
@@ -82,17 +83,18 @@ def _solve_timed(
     market = encode(round_, ConsortiumGraph(round_), ties_from)
     on_stage(Stage.SOLVE)
     t1 = time.perf_counter()
-    outcome = run(market, options)
+    outcome = run(without_pins(market), options)
+    assignment = with_pins(market, outcome.assignment)
     on_stage(Stage.VERIFY)
     t2 = time.perf_counter()
-    check = verify(market, outcome.assignment)
-    fairness = policy_stability(market, outcome.assignment, check)
+    check = verify(market, assignment)
+    fairness = policy_stability(market, assignment, check)
     on_stage(Stage.EXPLAIN)
     t3 = time.perf_counter()
-    reasons = explain(market, outcome.assignment, check, options.weights, fairness)
+    reasons = explain(market, assignment, check, options.weights, fairness)
     on_stage(Stage.METRICS)
     t4 = time.perf_counter()
-    metrics = measure(market, outcome.assignment, options.weights)
+    metrics = measure(market, assignment, options.weights)
     input_hash = round_hash(round_)
     t5 = time.perf_counter()
     cids, pids = market.candidate_ids, market.placement_ids
@@ -103,8 +105,7 @@ def _solve_timed(
         seed=round_.seed,
         status=outcome.status,
         assignments=tuple(
-            (cid, pids[p] if p >= 0 else None)
-            for cid, p in zip(cids, outcome.assignment, strict=True)
+            (cid, pids[p] if p >= 0 else None) for cid, p in zip(cids, assignment, strict=True)
         ),
         stable=check.stable,
         blocking_pairs=tuple((cids[c], pids[p]) for c, p in check.blocking_pairs),
@@ -131,6 +132,8 @@ def _solve_timed(
         policy_stable=fairness.policy_stable,
         excused=tuple((cids[c], pids[p], market.policies[k].id) for c, p, k in fairness.excused),
         unexcused=tuple((cids[c], pids[p]) for c, p in fairness.unexcused),
+        overrides=round_.overrides,
+        blocked_by_pins=tuple((cids[c], pids[p], cids[d]) for c, p, d in check.blocked_by_pins),
     )
     return result, Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 
@@ -169,7 +172,8 @@ def rematch(
     round as it was (`previous`: candidate id → placement id or None),
     verified and explained like any solve: ties broken as they were, nobody
     who keeps a seat worse off, stable where that allows, the fewest moves
-    (matching.mechanisms.rematch)."""
+    (matching.mechanisms.rematch). A pin the round adds takes its seat
+    first; a holder it displaces may go anywhere."""
     held: list[Seats] = []
     before = encode(published)
     index = {pid: p for p, pid in enumerate(before.placement_ids)}
@@ -189,9 +193,10 @@ def rematch(
         result, _ = _solve_timed(round_, "stable", options, on_stage or _quiet, run, published)
     places = {p.id: i for i, p in enumerate(round_.placements)}
     assignment = tuple(places[p] if p is not None else -1 for _, p in result.assignments)
+    pinned = {o.candidate for o in round_.overrides if o.kind is OverrideKind.PIN}
     return Rematched(
         result,
         moves(held[0], assignment),
-        tuple(result.assignments[c][0] for c in held[0].displaced()),
+        tuple(cid for c in held[0].displaced() if (cid := result.assignments[c][0]) not in pinned),
         held[0],
     )

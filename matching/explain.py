@@ -17,6 +17,15 @@ and the result:
   (c, p);
 * ``welfare``: none of the above; moving c alone would change the welfare
   objective by `gain` (never positive in a proven-optimal result).
+
+With the coordinator's overrides (matching.overrides) two more:
+
+* ``forbidden``: the coordinator forbade the pair;
+* ``pinned``: c is pinned where it is (every placement it ranks higher), or
+  p's seat went to a pinned candidate p ranks below c (or does not rank),
+  named in `cutoff` (the pair is in the result's `blocked_by_pins`). A
+  placement full with pinned candidates p ranks above c is ``full``, the
+  cutoff the lowest of them.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from matching.base import Assignment, Weights
 from matching.encode import Market
 from matching.model import Explanation, Reason
 from matching.objective import pair_weight
-from matching.verify import PolicyStability, Verification
+from matching.verify import UNRANKED, PolicyStability, Verification
 
 
 def explain(
@@ -42,9 +51,10 @@ def explain(
     # (One shared object per placement: the result document writes it once.)
     pids, refusals = market.placement_ids, market.refusals
     full = [
-        Explanation(pids[p], Reason.FULL, market.candidate_ids[w]) if n >= cap else None
+        Explanation(pids[p], Reason.FULL, market.candidate_ids[w]) if n >= cap and w >= 0 else None
         for p, (n, cap, w) in enumerate(zip(occ.count, market.capacity, occ.worst, strict=True))
     ]
+    by_pin = {(c, p): d for c, p, d in check.blocked_by_pins}
     for c, current in enumerate(assignment):
         reasons = []
         ranks = market.pref_rank[c]
@@ -55,7 +65,12 @@ def explain(
             if ranks[p] >= limit:
                 break
             reason = full[p]
-            if (c, p) in excused:
+            if c in market.pinned:
+                reasons.append(Explanation(pids[p], Reason.PINNED))
+            elif (c, p) in by_pin:
+                cutoff = market.candidate_ids[by_pin[c, p]]
+                reasons.append(Explanation(pids[p], Reason.PINNED, cutoff))
+            elif (c, p) in excused:
                 reasons.append(Explanation(pids[p], Reason.POLICY, policy=excused[c, p]))
             elif reason is not None and (c, p) not in refusals:
                 reasons.append(reason)
@@ -80,14 +95,23 @@ def _why(
         return Explanation(place, refusal[0], rule=refusal[1])
     occ = check.occupancy
     if occ.count[p] >= market.capacity[p]:
-        return Explanation(place, Reason.FULL, cutoff=market.candidate_ids[occ.worst[p]])
+        worst = occ.worst[p]
+        if worst < 0:  # every seat pinned, to candidates p ranks above c
+            worst = _lowest_pin(
+                market.place_rank[p], [d for d, q in market.pinned.items() if q == p]
+            )
+        return Explanation(place, Reason.FULL, cutoff=market.candidate_ids[worst])
     m = market.mentor_of[p]
     if m >= 0 and occ.mentor_count[m] >= market.mentor_capacity[m]:
+        worst = occ.mentor_worst[m]
+        if worst < 0:  # every seat of the mentor's pinned
+            pins = [d for d, q in market.pinned.items() if market.mentor_of[q] == m]
+            worst = _lowest_pin(market.mentor_rank[m], pins)
         return Explanation(
             place,
             Reason.MENTOR_FULL,
             mentor=market.mentor_ids[m],
-            cutoff=market.candidate_ids[occ.mentor_worst[m]],
+            cutoff=market.candidate_ids[worst],
         )
     current = assignment[c]
     for policy, value in zip(market.policies, check.policy_values, strict=True):
@@ -101,3 +125,8 @@ def _why(
     if current >= 0:
         gain -= pair_weight(market, c, current, weights)
     return Explanation(place, Reason.WELFARE, gain=round(gain, 6))
+
+
+def _lowest_pin(rank: dict[int, int], pins: list[int]) -> int:
+    """The pinned candidate a placement or mentor ranks lowest (unranked lowest)."""
+    return max(pins, key=lambda d: rank.get(d, UNRANKED))

@@ -24,6 +24,7 @@ from matching.model import (
     Explanation,
     GroupFill,
     Metrics,
+    Override,
     Policy,
     Ranking,
     Result,
@@ -187,7 +188,23 @@ def round_to_dict(r: Round) -> Doc:
     doc["candidates"] = list(map(_candidate, r.candidates))
     if r.policies:
         doc["policies"] = [_policy(p) for p in r.policies]
+    if r.overrides:
+        doc["overrides"] = [override_to_dict(o) for o in r.overrides]
     return doc
+
+
+def override_to_dict(o: Override) -> Doc:
+    rec: Doc = {
+        "candidate": o.candidate,
+        "placement": o.placement,
+        "kind": o.kind.value,
+        "reason": o.reason.value,
+    }
+    if o.note is not None:
+        rec["note"] = o.note
+    if o.by is not None:
+        rec["by"] = o.by
+    return rec
 
 
 def _candidate(c: Candidate) -> Doc:
@@ -298,6 +315,14 @@ def result_to_dict(r: Result) -> Doc:
         ],
         "metrics": metrics_to_dict(r.metrics),
         "explanations": _explanations(r.explanations),
+        **(
+            {
+                "overrides": [override_to_dict(o) for o in r.overrides],
+                "blocked_by_pins": [list(triple) for triple in r.blocked_by_pins],
+            }
+            if r.overrides
+            else {}
+        ),
     }
 
 

@@ -176,6 +176,39 @@ class Policy:
     candidates: Selector = ()
 
 
+class OverrideKind(StrEnum):
+    """A coordinator's override: `pin` places the candidate at the placement
+    before any mechanism runs (a seat of it, and of its mentor, used); `forbid`
+    makes the pair unacceptable."""
+
+    PIN = "pin"
+    FORBID = "forbid"
+
+
+class OverrideReason(StrEnum):
+    """The reason codes an override must carry (the note says the rest)."""
+
+    HARDSHIP = "hardship"
+    HEALTH = "health"
+    DISABILITY = "disability"
+    LEGAL = "legal"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Override:
+    """A coordinator's decision about one pair, with who made it and why. A
+    pin places a candidate only at a placement it lists (never where it did
+    not ask to go), whatever the placement's ranking or the graph's rules say."""
+
+    candidate: str
+    placement: str
+    kind: OverrideKind
+    reason: OverrideReason
+    note: str | None = None
+    by: str | None = None  # who decided (a person's or an office's name)
+
+
 @dataclass(frozen=True)
 class Rules:
     """Round-wide eligibility rules resolved through the consortium graph."""
@@ -198,6 +231,7 @@ class Round:
     policies: tuple[Policy, ...] = ()
     rules: Rules = field(default_factory=Rules)
     stability: Stability = Stability.IGNORED
+    overrides: tuple[Override, ...] = ()
 
     @property
     def generated_policies(self) -> tuple[Policy, ...]:
@@ -256,6 +290,9 @@ class Reason(StrEnum):
     MENTOR_FULL = "mentor_full"
     POLICY = "policy"
     WELFARE = "welfare"
+    # only in rounds with overrides (Round.overrides)
+    FORBIDDEN = "forbidden"  # the coordinator forbade the pair
+    PINNED = "pinned"  # a pin holds the seat (`cutoff`: the pinned candidate), or holds c
 
 
 class Explanation(NamedTuple):
@@ -307,6 +344,10 @@ class Result:
     policy_stable: bool = False
     excused: tuple[tuple[str, str, str], ...] = ()
     unexcused: tuple[tuple[str, str], ...] = ()
+    # the round's overrides, and each pair that would block but for a pin:
+    # (candidate, placement, the pinned candidate p ranks below it)
+    overrides: tuple[Override, ...] = ()
+    blocked_by_pins: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,17 @@ RANKING: dict[str, Any] = {
     "description": "most preferred first; an inner list is a tie group",
     "items": {"anyOf": [ID, {"type": "array", "items": ID, "minItems": 1}]},
 }
-ID_FIELDS = {"id", "host", "mentor", "college", "institute", "source", "target"}
+ID_FIELDS = {
+    "id",
+    "host",
+    "mentor",
+    "college",
+    "institute",
+    "source",
+    "target",
+    "candidate",
+    "placement",
+}
 # Fields the document may leave out although the model has no default for them.
 OPTIONAL_IN_DOCUMENT = {("Round", "seed"), ("Round", "links"), ("Round", "organizations")}
 

@@ -26,6 +26,9 @@ from matching.model import (
     Mentor,
     Organization,
     OrgKind,
+    Override,
+    OverrideKind,
+    OverrideReason,
     Placement,
     PlacementKind,
     Policy,
@@ -69,6 +72,7 @@ def parse_round(doc: object, *, whole: bool = True) -> Round:
     _check_references(c, placements, candidates, mentors)
     policies = _policies(c, doc, organizations, placements, candidates, mentors)
     rules = _rules(c, doc)
+    overrides = _overrides(c, doc, placements, candidates, mentors)
 
     for key in ("candidates", "placements"):
         if whole and isinstance(doc.get(key), list) and not c.declared.get(key):
@@ -86,6 +90,7 @@ def parse_round(doc: object, *, whole: bool = True) -> Round:
         policies=tuple(sorted(policies, key=lambda p: p.id)),
         rules=rules,
         stability=stability,
+        overrides=tuple(sorted(overrides, key=lambda o: (o.candidate, o.placement))),
     )
 
 
@@ -465,6 +470,71 @@ def _rules(c: Collector, doc: dict[str, object]) -> Rules:
         c.add("rules.intern_ratio", f"must be true or false, got {show(ratio)}")
         ratio = False
     return Rules(max_distance=distance, intern_ratio=ratio)
+
+
+def _overrides(
+    c: Collector,
+    doc: dict[str, object],
+    placements: dict[str, Placement],
+    candidates: dict[str, Candidate],
+    mentors: dict[str, Mentor],
+) -> list[Override]:
+    """The coordinator's pins and forbidden pairs: one override per pair, one
+    pin per candidate, a pin only where the candidate asked to go, and no more
+    pins at a placement or a mentor than it has seats."""
+    raw = doc.get("overrides")
+    out: list[Override] = []
+    pairs: set[tuple[str, str]] = set()
+    pinned: set[str] = set()
+    taken: dict[str, int] = {}
+    for i, rec in enumerate((c.list_(raw, "overrides") or []) if raw is not None else []):
+        at = f"overrides[{i}]"
+        if not isinstance(rec, dict):
+            c.add(at, f"must be an object, got {show(rec)}")
+            continue
+        cid = c.id_(rec.get("candidate"), f"{at}.candidate")
+        pid = c.id_(rec.get("placement"), f"{at}.placement")
+        kind = c.enum(OverrideKind, rec.get("kind"), f"{at}.kind")
+        reason = c.enum(OverrideReason, rec.get("reason"), f"{at}.reason")
+        note = c.text(rec.get("note"), f"{at}.note")
+        by = c.text(rec.get("by"), f"{at}.by", MAX_NAME_LENGTH)
+        if cid is not None and cid not in candidates:
+            c.add(f"{at}.candidate", f"unknown candidate {cid!r}")
+            continue
+        if pid is not None and pid not in placements:
+            c.add(f"{at}.placement", f"unknown placement {pid!r}")
+            continue
+        if cid is None or pid is None or kind is None or reason is None:
+            continue
+        if (cid, pid) in pairs:
+            c.add(at, f"a second override of candidate {cid!r} at placement {pid!r}")
+            continue
+        pairs.add((cid, pid))
+        if kind is OverrideKind.PIN:
+            if pid not in flatten(candidates[cid].preferences):
+                c.add(
+                    f"{at}.placement",
+                    f"candidate {cid!r} does not list placement {pid!r}; a pin places a "
+                    "candidate only where they asked to go",
+                )
+                continue
+            if cid in pinned:
+                c.add(f"{at}.candidate", f"candidate {cid!r} is already pinned")
+                continue
+            pinned.add(cid)
+            placement = placements[pid]
+            for key, limit, what in (
+                (pid, placement.capacity, "placement"),
+                (placement.mentor, None, "mentor"),
+            ):
+                if key is None:
+                    continue
+                cap = limit if limit is not None else mentors[key].capacity if key in mentors else 0
+                taken[f"{what}:{key}"] = n = taken.get(f"{what}:{key}", 0) + 1
+                if n > cap:
+                    c.add(f"{at}.placement", f"more pins than {what} {key!r} has seats ({cap})")
+        out.append(Override(cid, pid, kind, reason, note, by))
+    return out
 
 
 def _staff(c: Collector, rec: dict[str, object], at: str) -> int | None:

@@ -9,6 +9,11 @@ preferring p to its placement, blocks when
     (b) p has a free seat, its mentor is full, and either c is already with
         that mentor or the mentor ranks c above its worst assignee, or
     (c) p is full and ranks c above its worst assignee.
+
+With the coordinator's pins (matching.overrides) a pinned candidate blocks
+nothing and is never a worst assignee; a pair that blocks only because p
+holds a pinned candidate it ranks below c (or does not rank) is reported in
+`blocked_by_pins` with that candidate instead.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dataclasses import dataclass
 from matching.base import Assignment
 from matching.encode import Market
 from matching.policygroups import Coverage, PolicyGroup
+
+UNRANKED = 2**63  # where a pinned candidate its placement does not rank stands
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Verification:
     blocking_pairs: tuple[tuple[int, int], ...]
     capacity_violations: tuple[str, ...]
     policy_values: tuple[int, ...]
+    blocked_by_pins: tuple[tuple[int, int, int], ...] = ()  # (c, p, the pinned holder)
 
     @property
     def stable(self) -> bool:
@@ -48,10 +56,11 @@ def occupancy(market: Market, assignment: Assignment) -> Occupancy:
     worst = [-1] * market.n_placements
     m_count = [0] * len(market.mentor_ids)
     m_worst = [-1] * len(market.mentor_ids)
+    pinned = market.pinned
     for c, p in enumerate(assignment):
         if p < 0:
             continue
-        rank = market.place_rank[p].get(c)
+        rank = market.place_rank[p].get(c) if c not in pinned else None
         count[p] += 1
         if rank is not None and (worst[p] < 0 or market.place_rank[p][worst[p]] < rank):
             worst[p] = c
@@ -59,18 +68,20 @@ def occupancy(market: Market, assignment: Assignment) -> Occupancy:
         if m >= 0:
             m_count[m] += 1
             ranks = market.mentor_rank[m]
-            if c in ranks and (m_worst[m] < 0 or ranks[m_worst[m]] < ranks[c]):
+            if c in ranks and c not in pinned and (m_worst[m] < 0 or ranks[m_worst[m]] < ranks[c]):
                 m_worst[m] = c
     return Occupancy(tuple(count), tuple(worst), tuple(m_count), tuple(m_worst))
 
 
 def verify(market: Market, assignment: Assignment) -> Verification:
     occ = occupancy(market, assignment)
+    pairs = blocking_pairs(market, assignment, occ)
     return Verification(
         occ,
-        tuple(blocking_pairs(market, assignment, occ)),
+        tuple(pairs),
         tuple(_capacity_violations(market, assignment, occ)),
         tuple(policy_values(market, assignment)),
+        tuple(_blocked_by_pins(market, assignment, occ, set(pairs))) if market.pinned else (),
     )
 
 
@@ -82,7 +93,10 @@ def blocking_pairs(market: Market, assignment: Assignment, occ: Occupancy) -> li
         rank[p].get(w) if w >= 0 and n >= cap else None
         for p, (w, n, cap) in enumerate(zip(occ.worst, occ.count, market.capacity, strict=True))
     ]
+    pinned = market.pinned
     for c, current in enumerate(assignment):
+        if c in pinned:
+            continue  # a pin is not the candidate's to leave
         for p in market.prefs[c]:
             if p == current:
                 break
@@ -98,8 +112,8 @@ def blocking_pairs(market: Market, assignment: Assignment, occ: Occupancy) -> li
 def _blocks(market: Market, assignment: Assignment, occ: Occupancy, c: int, p: int) -> bool:
     rank = market.place_rank[p]
     p_full = occ.count[p] >= market.capacity[p]
-    if p_full:
-        return rank[c] < rank[occ.worst[p]]
+    if p_full:  # (every holder pinned: no worst holder to replace)
+        return occ.worst[p] >= 0 and rank[c] < rank[occ.worst[p]]
     m = market.mentor_of[p]
     if m < 0 or occ.mentor_count[m] < market.mentor_capacity[m]:
         return True
@@ -107,7 +121,32 @@ def _blocks(market: Market, assignment: Assignment, occ: Occupancy, c: int, p: i
     if current >= 0 and market.mentor_of[current] == m:
         return True
     ranks = market.mentor_rank[m]
-    return ranks[c] < ranks[occ.mentor_worst[m]]
+    worst = occ.mentor_worst[m]
+    return worst >= 0 and ranks[c] < ranks[worst]
+
+
+def _blocked_by_pins(
+    market: Market, assignment: Assignment, occ: Occupancy, blocking: set[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """(c, p, d): c prefers full p, which holds pinned d and ranks d below c
+    (or does not rank d), and (c, p) does not block otherwise."""
+    held: dict[int, list[int]] = {}
+    for d, p in market.pinned.items():
+        held.setdefault(p, []).append(d)
+    out: list[tuple[int, int, int]] = []
+    for c, current in enumerate(assignment):
+        if c in market.pinned:
+            continue
+        for p in market.prefs[c]:
+            if p == current:
+                break
+            if p not in held or occ.count[p] < market.capacity[p] or (c, p) in blocking:
+                continue
+            rank = market.place_rank[p]
+            below = [d for d in held[p] if rank.get(d, UNRANKED) > rank[c]]
+            if below:
+                out.append((c, p, max(below, key=lambda d: rank.get(d, UNRANKED))))
+    return out
 
 
 def _capacity_violations(market: Market, assignment: Assignment, occ: Occupancy) -> list[str]:

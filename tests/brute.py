@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 
 from matching.base import Assignment, Weights
 from matching.encode import Market
@@ -141,3 +142,28 @@ def excuses(market: Market, a: Assignment) -> dict[tuple[int, int], int | None]:
                 out[(c, p)] = k
                 break
     return out
+
+
+# ------------------------------------------------- the coordinator's pins
+
+
+def pins_first(market: Market) -> Market:
+    """The market in which each pinned candidate ranks first at its
+    placement and its mentor (the reference's reading of a pin)."""
+    place_rank = [dict(r) for r in market.place_rank]
+    mentor_rank = [dict(r) for r in market.mentor_rank]
+    for d, p in market.pinned.items():
+        place_rank[p][d] = -1 - d
+        m = market.mentor_of[p]
+        if m >= 0:
+            mentor_rank[m][d] = -1 - d
+    return replace(market, place_rank=tuple(place_rank), mentor_rank=tuple(mentor_rank))
+
+
+def with_the_pins(market: Market) -> list[tuple[int, ...]]:
+    return [a for a in matchings(market) if all(a[c] == p for c, p in market.pinned.items())]
+
+
+def pinned_blocking(market: Market, a: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Blocking pairs under pins: pinned candidates rank first and block nothing."""
+    return [(c, p) for c, p in blocking(pins_first(market), a) if c not in market.pinned]

@@ -84,7 +84,7 @@ def seats(market: Market, previous: Mapping[str, str | None]) -> Seats:
     for cid in market.candidate_ids:
         pid = previous.get(cid)
         seat.append(NONE if pid is None else index.get(pid, GONE))
-    kept = [p >= 0 and p in market.pref_rank[c] for c, p in enumerate(seat)]
+    kept = [p >= 0 and p in market.prefs[c] for c, p in enumerate(seat)]
     for p, cap in enumerate(market.capacity):
         ranks = market.place_rank[p]
         holders = sorted(

@@ -19,6 +19,7 @@ from matching import parse_round
 from matching.encode import encode
 from matching.engine import rematch
 from matching.mechanisms.rematch import Seats, seats
+from matching.overrides import without_pins
 from tests import brute
 from tests.helpers import Doc, assignment_of, market_of, result_of
 from tests.strategies import rounds
@@ -219,3 +220,42 @@ def test_declines_free_seats_that_move_only_whom_they_must() -> None:
     done = rematch(parse_round(after), parse_round(doc), published)
     assert dict(done.result.assignments) == {"b": "top", "c": "mid", "d": "low"}
     assert done.result.stable and done.moves == 3 and done.displaced == ()
+
+
+@settings(max_examples=120, deadline=None)
+@given(rounds(max_candidates=4, max_placements=3), st.integers(0, 10**6))
+def test_a_pin_added_after_publication(doc: Doc, seed: int) -> None:
+    """The coordinator pins a candidate in the changed round: the pin takes
+    its seat first (a holder it pushes out is displaced), everyone else who
+    keeps a seat is as well off, the result is stable under the pin and
+    moves the fewest any such matching does (by enumeration)."""
+    published = result_of(doc, "stable")
+    rng = random.Random(seed)
+    new = changed(doc, rng)
+    listing = [c for c in new["candidates"] if c["preferences"]]
+    if not listing:
+        return
+    who = rng.choice(listing)
+    first = who["preferences"][0]
+    where = first[0] if isinstance(first, list) else first
+    new["overrides"] = [
+        {"candidate": who["id"], "placement": where, "kind": "pin", "reason": "hardship"}
+    ]
+    done = rematch(parse_round(new), parse_round(doc), dict(published.assignments))
+    assert dict(done.result.assignments)[who["id"]] == where
+    market = market_after(new, doc)
+    got = assignment_of(market, done.result)
+    held = seats(without_pins(market), dict(published.assignments))
+    for c, p in enumerate(held.seat):
+        if held.kept[c]:
+            assert brute.position(market, c, got[c]) <= brute.position(market, c, p)
+    best = min(
+        (len(brute.pinned_blocking(market, a)), sum(held.moved(c, p) for c, p in enumerate(a)))
+        for a in brute.with_the_pins(market)
+        if all(
+            not held.kept[c] or brute.position(market, c, a[c]) <= brute.position(market, c, p)
+            for c, p in enumerate(held.seat)
+        )
+    )
+    assert (len(brute.pinned_blocking(market, got)), done.moves) == best
+    assert done.result.stable == (best[0] == 0)
