@@ -13,9 +13,20 @@ from pydantic import BaseModel
 from api.rankings import mentioned
 from api.storage import mapping
 from api.storage import tables as t
-from api.vocabulary import Role, RoundState, RunStatus
+from api.vocabulary import Role, RoundState, RunStatus, WhyMoved
 from matching.base import MechanismName
-from matching.model import CandidateKind, Level, LinkKind, OrgKind, PlacementKind, Stability, Tier
+from matching.changes import ChangeKind
+from matching.model import (
+    CandidateKind,
+    Level,
+    LinkKind,
+    OrgKind,
+    OverrideKind,
+    OverrideReason,
+    PlacementKind,
+    Stability,
+    Tier,
+)
 
 
 class Answer(BaseModel):
@@ -282,6 +293,7 @@ class RunOut(Answer):
     seed: int
     input_hash: str
     engine_version: str
+    rematch_of: int | None = None  # a re-match: the version it starts from
     attempt: int
     error: str | None
     created_at: str
@@ -293,6 +305,7 @@ class PublishOut(Answer):
     round: str
     state: RoundState
     published_run: str
+    version: int  # 1 at the first publication, then one more per re-match published
 
 
 class ComparedRun(Answer):
@@ -470,3 +483,122 @@ class ChangesOut(Answer):
     college: list[GroupChange]
     kind: list[GroupChange]
     tier: list[GroupChange]
+
+
+class ChangeOut(Answer):
+    """A change to a published round, with who made it, when and why;
+    `version`: the published version it changes (applied by the next)."""
+
+    id: int
+    version: int
+    kind: ChangeKind
+    candidate: str | None = None
+    placement: str | None = None
+    capacity: int | None = None
+    reason: str
+    by: str
+    by_name: str | None = None
+    at: str
+
+    @classmethod
+    def of_row(cls, row: t.Change, names: dict[str, str]) -> ChangeOut:
+        return cls.of(
+            id=row.id,
+            version=row.version,
+            kind=row.kind,
+            candidate=row.candidate,
+            placement=row.placement,
+            capacity=row.capacity,
+            reason=row.reason,
+            by=row.by,
+            by_name=names.get(row.by),
+            at=_iso(row.at),
+        )
+
+
+class OverrideOut(Answer):
+    """The coordinator's pin or forbidden pair, with who and why."""
+
+    candidate: str
+    placement: str
+    kind: OverrideKind
+    reason: OverrideReason
+    note: str | None = None
+    by: str
+    at: str
+
+    @classmethod
+    def of_row(cls, row: t.Override) -> OverrideOut:
+        return cls.of(
+            candidate=row.candidate,
+            placement=row.placement,
+            kind=row.kind,
+            reason=row.reason,
+            note=row.note,
+            by=row.by,
+            at=_iso(row.at),
+        )
+
+
+class VersionOut(Answer):
+    """A published result of the round: version 1 the first publication."""
+
+    number: int
+    run: str
+    published_by: str
+    published_at: str
+    changes: int  # the changes it applied (none for version 1)
+    moves: int | None = None  # candidates placed differently from the version before
+
+    @classmethod
+    def of_row(cls, row: t.Version, changes: int, moves: int | None) -> VersionOut:
+        return cls.of(
+            number=row.number,
+            run=row.run_id,
+            published_by=row.published_by,
+            published_at=_iso(row.published_at),
+            changes=changes,
+            moves=moves,
+        )
+
+
+class VersionMoveOut(Answer):
+    """A candidate two versions place differently, and why: `after` is
+    missing for one who left the round."""
+
+    candidate: str
+    name: str | None = None
+    number: str | None = None
+    affiliation: str | None = None
+    affiliation_name: str | None = None
+    before: Outcome
+    after: Outcome | None = None
+    why: WhyMoved
+
+
+class SeasonRow(Answer):
+    """One college's or institute's people over a round and its second round."""
+
+    affiliation: str | None = None
+    name: str | None = None
+    first: int  # placed in the first round
+    second: int  # placed in the second
+    unplaced: int  # in neither
+
+
+class SeasonOut(Answer):
+    """A round and the second round that follows it, reported together."""
+
+    first: str
+    second: str | None = None
+    second_state: RoundState | None = None
+    rows: list[SeasonRow]
+    total: SeasonRow
+
+
+def _iso(moment: Any) -> str:
+    from datetime import UTC
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return str(moment.isoformat())

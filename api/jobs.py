@@ -32,11 +32,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.answers import RunSummary
 from api.config import Settings
 from api.schemas import RunIn
-from api.storage import outcomes, queue
+from api.storage import outcomes, published, queue
 from api.storage import repository as repo
 from api.storage.db import make_engine, migrate, session_factory, transaction
 from api.vocabulary import WorkerStage
 from matching import MatchingError, io, parse_round, solve
+from matching.base import Stage
+from matching.engine import rematch, rematch_document
 
 log = logging.getLogger("api.worker")
 
@@ -48,6 +50,7 @@ class Claim:
     mechanism: str
     options: dict[str, object]
     input_hash: str
+    rematch_of: int | None = None  # a re-match: the published version it starts from
 
 
 def claim(factory: sessionmaker[Session], worker: str, lease: float) -> Claim | None:
@@ -55,7 +58,9 @@ def claim(factory: sessionmaker[Session], worker: str, lease: float) -> Claim | 
         run = queue.claim_next_run(s, worker, lease)
         if run is None:
             return None
-        return Claim(run.id, run.attempt, run.mechanism, dict(run.options), run.input_hash)
+        return Claim(
+            run.id, run.attempt, run.mechanism, dict(run.options), run.input_hash, run.rematch_of
+        )
 
 
 def execute(factory: sessionmaker[Session], job: Claim, lease: float, poll: float = 1.0) -> bool:
@@ -71,9 +76,10 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float, poll: floa
     with transaction(factory) as s:
         queue.heartbeat(s, job.id, job.attempt, lease, WorkerStage.LOADING)
         text = repo.snapshot(s, job.input_hash)
+        base = _published(s, job) if job.rematch_of is not None else None
     if text is None:
         return _finish(factory, job, ("error", f"snapshot {job.input_hash} is missing"))
-    outcome = _supervise(factory, job, lease, poll, text)
+    outcome = _supervise(factory, job, lease, poll, text, base)
     if outcome is None:
         log.info("run %s attempt %d: cancelled or lease lost, solve stopped", job.id, job.attempt)
         return False
@@ -81,10 +87,28 @@ def execute(factory: sessionmaker[Session], job: Claim, lease: float, poll: floa
 
 
 Outcome = tuple[Any, ...]  # ("done", document, summary, rows) or ("error", message)
+Published = tuple[str, dict[str, str | None]]  # a version's round document and assignments
+
+
+def _published(s: Session, job: Claim) -> Published:
+    """What a re-match starts from: its version's round and assignments."""
+    run = repo.run_by_id(s, job.id)
+    r = repo.get_round(s, run.consortium_id, run.round_id)
+    version = published.version(s, r, job.rematch_of or 0)
+    assert version is not None, f"run {job.id}: version {job.rematch_of} is missing"
+    base = repo.run_by_id(s, version.run_id)
+    text = repo.snapshot(s, base.input_hash)
+    assert text is not None, f"snapshot {base.input_hash} is missing"
+    return text, published.assignments(s, base.id)
 
 
 def _supervise(
-    factory: sessionmaker[Session], job: Claim, lease: float, poll: float, text: str
+    factory: sessionmaker[Session],
+    job: Claim,
+    lease: float,
+    poll: float,
+    text: str,
+    base: Published | None = None,
 ) -> Outcome | None:
     """Run the child and follow it: its stages to the run's progress; None
     when the run stopped being ours (the child killed)."""
@@ -93,7 +117,7 @@ def _supervise(
     lifeline, keeper = context.Pipe(duplex=False)
     child = context.Process(
         target=_solve_child,
-        args=(sender, lifeline, job.id, text, job.mechanism, job.options),
+        args=(sender, lifeline, job.id, text, job.mechanism, job.options, base),
         daemon=True,
     )
     child.start()
@@ -164,8 +188,10 @@ def _solve_child(
     text: str,
     mechanism: str,
     options: dict[str, object],
+    base: Published | None = None,
 ) -> None:
-    """The solve process: each stage told as it begins, then the outcome. It
+    """The solve process: each stage told as it begins, then the outcome (a
+    re-match of `base`, the published round and assignments, if given). It
     leads a process group of its own (a solver it starts joins it), and ends
     the group when its worker dies (the lifeline's other end closes)."""
     os.setpgrp()
@@ -175,14 +201,17 @@ def _solve_child(
         assert isinstance(snapshot, dict)  # a snapshot is a stored round document
         round_ = parse_round(snapshot)
         run = RunIn.from_stored(mechanism, options)
-        solved = solve(
-            round_,
-            run.mechanism,
-            run.to_options(),
-            on_stage=lambda stage: results.send(("stage", stage.value)),
-        )
+
+        def told(stage: Stage) -> None:
+            results.send(("stage", stage.value))
+
+        if base is None:
+            result = io.result_to_dict(solve(round_, run.mechanism, run.to_options(), told))
+        else:
+            before = parse_round(io.parse_json(base[0]))
+            done = rematch(round_, before, base[1], run.to_options(), told)
+            result = rematch_document(done, before)
         results.send(("stage", WorkerStage.STORING.value))
-        result = io.result_to_dict(solved)
         document = io.dumps(result)
         summary = RunSummary.from_result(result).model_dump(mode="json")
         rows = outcomes.rows(run_id, snapshot, result)

@@ -12,11 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 from api.rankings import Rule
 from api.storage import mapping
 from matching.base import MechanismName, SolveOptions, Solver
+from matching.changes import ChangeKind
 from matching.model import (
     CandidateKind,
     Level,
     LinkKind,
     OrgKind,
+    OverrideKind,
+    OverrideReason,
     PlacementKind,
     PolicyKind,
     Stability,
@@ -219,3 +222,61 @@ class RunIn(Body):
             solver=self.solver,
             time_limit=float(self.time_limit),
         )
+
+
+class ChangeIn(Body):
+    """A change to a published round: `candidate` for a decline or a
+    withdrawal, `placement` for a withdrawn post, and `capacity` too for
+    changed seats; `reason` always (kept with who and when)."""
+
+    kind: ChangeKind
+    candidate: Id | None = None
+    placement: Id | None = None
+    capacity: Annotated[StrictInt, Field(ge=1, le=MAX_COUNT)] | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=TEXT_PATTERN)]
+
+    def problems(self) -> list[dict[str, str]]:
+        """What the kind needs and the body lacks (or has and should not)."""
+        out = []
+        needs = "candidate" if self.kind.of_candidate else "placement"
+        if getattr(self, needs) is None:
+            out.append({"field": needs, "message": f"a {self.kind} names the {needs}"})
+        other = "placement" if needs == "candidate" else "candidate"
+        if getattr(self, other) is not None:
+            out.append({"field": other, "message": f"a {self.kind} names no {other}"})
+        if (self.kind is ChangeKind.SEATS) != (self.capacity is not None):
+            out.append(
+                {"field": "capacity", "message": "seats changes, and only they, give capacity"}
+            )
+        if not self.reason.strip():
+            out.append({"field": "reason", "message": "say why"})
+        return out
+
+
+class OverrideIn(Body):
+    """The coordinator's pin or forbidden pair: a reason code and a note."""
+
+    kind: OverrideKind
+    reason: OverrideReason
+    note: Text | None = None
+
+
+class RematchIn(Body):
+    """A re-match of the published round as changed since (the solver and
+    its time limit where it needs the MILP)."""
+
+    solver: Solver = Solver.AUTO
+    time_limit: Annotated[StrictFloat | StrictInt, Field(gt=0, le=3600)] = 300
+
+    def as_run(self) -> RunIn:
+        return RunIn(
+            mechanism=MechanismName.STABLE,
+            solver=self.solver,
+            time_limit=self.time_limit,
+        )
+
+
+class SecondRoundIn(Body):
+    """A second round for the unplaced and the seats still open."""
+
+    id: Id

@@ -41,6 +41,9 @@ class Action(StrEnum):
     EDIT = "edit"  # placements, candidates, rankings
     IMPORT = "import"
     SOLVE = "solve"
+    CHANGE = "change"  # a decline, a withdrawal, seats changed: after publication
+    OVERRIDE = "override"  # pin or forbid a pair
+    REMATCH = "rematch"  # solve the changed round against the published result
 
 
 # state, action → the state it leads to
@@ -57,6 +60,9 @@ ALLOWED: dict[Action, frozenset[RoundState]] = {
     Action.EDIT: frozenset({RoundState.OPEN}),
     Action.IMPORT: frozenset({RoundState.DRAFT, RoundState.OPEN}),
     Action.SOLVE: frozenset({RoundState.CLOSED}),
+    Action.CHANGE: frozenset({RoundState.PUBLISHED}),
+    Action.OVERRIDE: frozenset({RoundState.OPEN, RoundState.PUBLISHED}),
+    Action.REMATCH: frozenset({RoundState.PUBLISHED}),
 }
 
 
@@ -98,3 +104,15 @@ class WorkerStage(StrEnum):
     LOADING = "loading"  # reading its snapshot
     STARTING = "starting"  # its solve process starting
     STORING = "storing"  # the result written as a document and as rows
+
+
+class WhyMoved(StrEnum):
+    """Why a candidate's outcome differs between two published versions."""
+
+    DECLINED = "declined"  # they declined and left the round
+    WITHDREW = "withdrew"  # they withdrew from the round
+    PLACEMENT_WITHDRAWN = "placement_withdrawn"  # their placement was withdrawn
+    SEATS_CUT = "seats_cut"  # their placement has fewer seats now
+    PINNED = "pinned"  # the coordinator pinned them
+    FORBIDDEN = "forbidden"  # the coordinator forbade their pair
+    MOVED_UP = "moved_up"  # a seat they preferred was freed

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from matching import charts, io, mechanisms
 from matching.base import SOLVERS, SolveOptions, Solver
-from matching.engine import Timings, paused_gc, rematch, solve_timed
+from matching.engine import Timings, paused_gc, rematch, rematch_document, solve_timed
 from matching.errors import InvalidRound, MatchingError, UnsupportedOption
 from matching.model import Result, Round, Stability
 
@@ -229,13 +229,7 @@ def _rematch(args: argparse.Namespace) -> int:
         raise UnsupportedOption("--result: it was not solved from the round given as --published")
     with _stdout_to_stderr():
         done = rematch(round_, published, assignments, _options(args, round_))
-    doc = io.result_to_dict(done.result)
-    doc["rematch"] = {
-        "published": io.round_hash(published),
-        "moves": done.moves,
-        "displaced": list(done.displaced),
-    }
-    document = io.dumps(doc)
+    document = io.dumps(rematch_document(done, published))
     summary = f"moves {done.moves} · displaced {len(done.displaced)}"
     if args.out is None:
         sys.stdout.write(document)

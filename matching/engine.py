@@ -13,7 +13,7 @@ from matching.base import Outcome, SolveOptions, Stage
 from matching.encode import Market, encode
 from matching.explain import explain
 from matching.graph import ConsortiumGraph
-from matching.io import round_hash
+from matching.io import Doc, result_to_dict, round_hash
 from matching.mechanisms.rematch import Seats, fewest_moves, moves, seats
 from matching.metrics import measure
 from matching.model import OverrideKind, PolicyStatus, Result, Round
@@ -200,3 +200,15 @@ def rematch(
         tuple(cid for c in held[0].displaced() if (cid := result.assignments[c][0]) not in pinned),
         held[0],
     )
+
+
+def rematch_document(done: Rematched, published: Round) -> Doc:
+    """The re-match's result document: the result's, with `rematch` (the
+    published round's hash, the moves, who was displaced)."""
+    doc = result_to_dict(done.result)
+    doc["rematch"] = {
+        "published": round_hash(published),
+        "moves": done.moves,
+        "displaced": list(done.displaced),
+    }
+    return doc

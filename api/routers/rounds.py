@@ -34,20 +34,17 @@ def round_out(session: Session, r: t.Round) -> RoundOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_round(body: RoundIn, actor: Coordinator, session: SessionDep) -> RoundOut:
-    if session.get(t.Round, (actor.consortium, body.id)) is not None:
+    if repo.round_exists(session, actor.consortium, body.id):
         raise conflict(f"round {body.id!r} already exists")
-    r = t.Round(
-        consortium_id=actor.consortium,
-        id=body.id,
-        seed=body.seed,
-        state=RoundState.DRAFT,
-        rules=body.rules.model_dump(exclude_none=True),
-        stability=body.stability.value,
-        policies=[p.model_dump(mode="json", exclude_none=True) for p in body.policies],
-        created_at=repo.now(),
+    r = repo.new_round(
+        session,
+        actor.consortium,
+        body.id,
+        body.seed,
+        body.stability.value,
+        body.rules.model_dump(exclude_none=True),
+        [p.model_dump(mode="json", exclude_none=True) for p in body.policies],
     )
-    session.add(r)
-    session.flush()
     return round_out(session, r)
 
 

@@ -30,12 +30,12 @@ from api.jsonbody import StrictJsonRoute
 from api.listing import AssignmentSort, IdFilter, MoveSort, Page, RunSort, Search, WindowDep
 from api.problems import COMMON, Problem, conflict, documented
 from api.schemas import PathId, RunIn
-from api.storage import lists
+from api.storage import lists, published
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.lists import Window
-from api.vocabulary import TRANSITIONS, Action, Role, RoundState, RunStatus
-from matching import __version__
+from api.vocabulary import TRANSITIONS, Action, Role, RoundState, RunStatus, check
+from matching import __version__, io, parse_round
 from matching.base import MechanismName
 from matching.model import CandidateKind, Level, Tier
 
@@ -66,6 +66,7 @@ def run_out(run: t.Run) -> RunOut:
         seed=run.seed,
         input_hash=run.input_hash,
         engine_version=run.engine_version,
+        rematch_of=run.rematch_of,
         attempt=run.attempt,
         error=run.error,
         created_at=created.isoformat(),
@@ -170,22 +171,42 @@ def get_result(r: CoordinatorRound, run: PathId, session: SessionDep) -> Respons
     return Response(_document(session, r, run), media_type="application/json")
 
 
-@router.post("/runs/{run}/publish")
+@router.post("/runs/{run}/publish", responses=documented(409))
 def publish(
-    r: Annotated[t.Round, round_for(Role.COORDINATOR, action=Action.PUBLISH)],
-    run: PathId,
-    session: SessionDep,
+    r: CoordinatorRound, run: PathId, actor: CurrentActor, session: SessionDep
 ) -> PublishOut:
+    """Publish a solved run: the round's first version (a run of the closed
+    round's snapshot), or its next (a re-match of the latest version, with
+    every change made since)."""
     _document(session, r, run)  # 409 unless solved
     solved = repo.get_run(session, r, run)
-    if solved.input_hash != r.snapshot_hash:
-        raise conflict(
-            f"run {run!r} solved snapshot {solved.input_hash}, but the round was reopened and "
-            f"closed again as snapshot {r.snapshot_hash}: solve the current snapshot"
-        )
-    r.state = TRANSITIONS[RoundState(r.state), Action.PUBLISH]
-    r.published_run = run
-    return PublishOut(round=r.id, state=RoundState(r.state), published_run=run)
+    if solved.rematch_of is None:
+        check(r.id, r.state, Action.PUBLISH)
+        if solved.input_hash != r.snapshot_hash:
+            raise conflict(
+                f"run {run!r} solved snapshot {solved.input_hash}, but the round was reopened and "
+                f"closed again as snapshot {r.snapshot_hash}: solve the current snapshot"
+            )
+        r.state = TRANSITIONS[RoundState(r.state), Action.PUBLISH]
+    else:
+        check(r.id, r.state, Action.REMATCH)
+        last = published.latest(session, r)
+        assert last is not None
+        if solved.rematch_of != last.number:
+            raise conflict(
+                f"run {run!r} re-matched version {solved.rematch_of}, but version {last.number} "
+                "has been published since: re-match again"
+            )
+        now = io.round_hash(parse_round(published.changed_document(session, r)))
+        if solved.input_hash != now:
+            raise conflict(
+                f"run {run!r} re-matched the round before its latest changes or overrides: "
+                "re-match again"
+            )
+    version = published.add_version(session, r, solved, actor.organization)
+    return PublishOut(
+        round=r.id, state=RoundState(r.state), published_run=run, version=version.number
+    )
 
 
 def _solved(session: Session, r: t.Round, run_id: str) -> t.Run:

@@ -80,6 +80,42 @@ def rounds(s: Session, consortium: str) -> Sequence[t.Round]:
     ).all()
 
 
+def round_exists(s: Session, consortium: str, round_id: str) -> bool:
+    return s.get(t.Round, (consortium, round_id)) is not None
+
+
+def new_round(
+    s: Session,
+    consortium: str,
+    round_id: str,
+    seed: int,
+    stability: str,
+    rules: dict[str, Any],
+    policies: list[Any] | None = None,
+) -> t.Round:
+    """A new round, a draft (the caller checked that its id is free)."""
+    r = t.Round(
+        consortium_id=consortium,
+        id=round_id,
+        seed=seed,
+        state="draft",
+        rules=rules,
+        stability=stability,
+        policies=policies or [],
+        created_at=now(),
+    )
+    s.add(r)
+    s.flush()
+    return r
+
+
+def following(s: Session, r: t.Round) -> t.Round | None:
+    """The second round that follows `r`, if there is one."""
+    return s.scalars(
+        select(t.Round).where(t.Round.consortium_id == r.consortium_id, t.Round.follows == r.id)
+    ).first()
+
+
 def get_round(s: Session, consortium: str, round_id: str) -> t.Round:
     row = s.get(t.Round, (consortium, round_id))
     if row is None:
@@ -435,7 +471,35 @@ def round_document(s: Session, r: t.Round) -> dict[str, Any]:
             kept(mapping.record(c, mapping.CANDIDATE), "preferences", place_ids) for c in cands
         ],
         "policies": r.policies,
+        "overrides": [
+            o
+            for o in override_records(overrides(s, r), names(s, r.consortium_id))
+            if o["candidate"] in cand_ids and o["placement"] in place_ids
+        ],
     }
+
+
+def overrides(s: Session, r: t.Round) -> Sequence[t.Override]:
+    return s.scalars(
+        select(t.Override)
+        .where(t.Override.consortium_id == r.consortium_id, t.Override.round_id == r.id)
+        .order_by(t.Override.candidate, t.Override.placement)
+    ).all()
+
+
+def override_records(rows: Sequence[t.Override], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The overrides as the round document writes them (`by`: who decided)."""
+    return [
+        {
+            "candidate": o.candidate,
+            "placement": o.placement,
+            "kind": o.kind,
+            "reason": o.reason,
+            **({"note": o.note} if o.note else {}),
+            "by": names.get(o.by, o.by),
+        }
+        for o in rows
+    ]
 
 
 def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
@@ -490,8 +554,14 @@ def snapshot(s: Session, digest: str) -> str | None:
 
 
 def new_run(
-    s: Session, r: t.Round, mechanism: str, options: dict[str, Any], engine_version: str
+    s: Session,
+    r: t.Round,
+    mechanism: str,
+    options: dict[str, Any],
+    engine_version: str,
+    input_hash: str | None = None,
 ) -> t.Run:
+    """A queued run of the round's snapshot (or of the snapshot `input_hash`)."""
     run = t.Run(
         id=uuid.uuid4().hex,
         consortium_id=r.consortium_id,
@@ -499,7 +569,7 @@ def new_run(
         mechanism=mechanism,
         options=options,
         seed=r.seed,
-        input_hash=r.snapshot_hash or "",
+        input_hash=input_hash or r.snapshot_hash or "",
         engine_version=engine_version,
         status=RunStatus.QUEUED,
         attempt=0,
@@ -567,6 +637,12 @@ def runs(s: Session, r: t.Round) -> Sequence[t.Run]:
         .where(t.Run.consortium_id == r.consortium_id, t.Run.round_id == r.id)
         .order_by(t.Run.created_at)
     ).all()
+
+
+def run_by_id(s: Session, run_id: str) -> t.Run:
+    run = s.get(t.Run, run_id)
+    assert run is not None, f"run {run_id} is missing"
+    return run
 
 
 def get_run(s: Session, r: t.Round, run_id: str) -> t.Run:

@@ -85,7 +85,9 @@ class Round(Base):
     stability: Mapped[str] = mapped_column(String(20), default="ignored")
     policies: Mapped[list[Any]]
     snapshot_hash: Mapped[str | None] = mapped_column(String(64))  # frozen at close
-    published_run: Mapped[str | None] = mapped_column(String(40))
+    published_run: Mapped[str | None] = mapped_column(String(40))  # its latest version's
+    # a second round: the round whose unplaced candidates and open seats it took
+    follows: Mapped[str | None] = mapped_column(ID)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (ForeignKeyConstraint(["consortium_id"], ["consortia.id"]),)
 
@@ -201,6 +203,8 @@ class Run(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a re-match: the published version whose result it starts from
+    rematch_of: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (_round_fk(),)
 
 
@@ -242,6 +246,55 @@ class RunAssignment(Base):
         Index("ix_run_assignments_park", "run_id", "park"),
         Index("ix_run_assignments_name", "run_id", "name"),
     )
+
+
+class Version(Base):
+    """Each published result of a round: version 1 the first publication,
+    each re-match published after it the next."""
+
+    __tablename__ = "versions"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(40))
+    published_by: Mapped[str] = mapped_column(ID)  # the organization
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_round_fk(),)
+
+
+class Change(Base):
+    """A change to a published round (matching.changes), kept with who, when
+    and why; `version`: the published version it changes."""
+
+    __tablename__ = "changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    consortium_id: Mapped[str] = mapped_column(ID)
+    round_id: Mapped[str] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    candidate: Mapped[str | None] = mapped_column(ID)
+    placement: Mapped[str | None] = mapped_column(ID)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(ID)  # the organization
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_round_fk(), Index("ix_changes_round", "consortium_id", "round_id"))
+
+
+class Override(Base):
+    """The coordinator's pin or forbidden pair (matching.model.Override)."""
+
+    __tablename__ = "overrides"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    candidate: Mapped[str] = mapped_column(ID, primary_key=True)
+    placement: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_round_fk(),)
 
 
 class IdempotencyKey(Base):
