@@ -57,6 +57,25 @@ TERMS: dict[str, str] = {
     # policies
     "floor": N_("floor"),
     "ceiling": N_("ceiling"),
+    # after publication: changes, overrides and why someone moved
+    "decline": N_("declined the seat"),
+    "withdraw": N_("withdrew from the round"),
+    "withdraw_placement": N_("placement withdrawn"),
+    "seats": N_("seats changed"),
+    "pin": N_("pinned to the placement"),
+    "forbid": N_("pair forbidden"),
+    "hardship": N_("family hardship"),
+    "health": N_("health"),
+    "disability": N_("disability"),
+    "legal": N_("legal reasons"),
+    "other": N_("other reasons"),
+    "declined": N_("declined and left the round"),
+    "withdrew": N_("withdrew from the round"),
+    "placement_withdrawn": N_("their placement was withdrawn"),
+    "seats_cut": N_("their placement has fewer seats"),
+    "pinned": N_("manual override: pinned"),
+    "forbidden": N_("manual override: pair forbidden"),
+    "moved_up": N_("a seat they preferred became free"),
     # stability of an optimal run
     "required": N_("stability required"),
     "relaxed": N_("fewest blocking pairs"),
@@ -196,6 +215,18 @@ def reason(
         text = _(
             "placing you there would break the policy quota %(policy)s", policy=e.get("policy", "")
         )
+    elif why == "forbidden":
+        text = _("the consortium office forbade this pair (manual override)")
+    elif why == "pinned" and "admitted" in e:
+        text = _("its seat went to a candidate the consortium office placed by a manual override")
+    elif why == "pinned" and e.get("cutoff"):
+        text = _(
+            "its seat went to %(cutoff)s, placed there by a manual override of the consortium "
+            "office",
+            cutoff=e["cutoff"],
+        )
+    elif why == "pinned":
+        text = _("the consortium office placed you by a manual override")
     elif why == "welfare":
         text = _(
             "the welfare-optimal assignment keeps you where you are (moving you there "

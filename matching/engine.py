@@ -159,6 +159,9 @@ class Rematched:
     moves: int  # candidates placed differently (a displaced one always is)
     displaced: tuple[str, ...]  # who held a seat that is gone
     seats: Seats
+    # the blocking pairs the seat guarantee makes: (candidate, placement, the
+    # holder it ranks below the candidate, who kept the seat from the published result)
+    guaranteed: tuple[tuple[str, str, str], ...] = ()
 
 
 def rematch(
@@ -175,10 +178,12 @@ def rematch(
     (matching.mechanisms.rematch). A pin the round adds takes its seat
     first; a holder it displaces may go anywhere."""
     held: list[Seats] = []
+    markets: list[Market] = []
     before = encode(published)
     index = {pid: p for p, pid in enumerate(before.placement_ids)}
     was = tuple(index[p] if (p := previous.get(c)) in index else -1 for c in before.candidate_ids)
-    values = verify(before, was).policy_values
+    checked = verify(before, was)
+    values = checked.policy_values
     enforced = frozenset(
         g.id
         for g, v in zip(before.policies, values, strict=True)
@@ -187,7 +192,8 @@ def rematch(
 
     def run(market: Market, opts: SolveOptions) -> Outcome:
         held.append(seats(market, previous))
-        return fewest_moves(market, opts, held[0], enforced)
+        markets.append(market)
+        return fewest_moves(market, opts, held[0], enforced, checked.stable)
 
     with paused_gc():
         result, _ = _solve_timed(round_, "stable", options, on_stage or _quiet, run, published)
@@ -199,16 +205,41 @@ def rematch(
         moves(held[0], assignment),
         tuple(cid for c in held[0].displaced() if (cid := result.assignments[c][0]) not in pinned),
         held[0],
+        _guaranteed(markets[0], held[0], assignment, result),
     )
+
+
+def _guaranteed(
+    market: Market, held: Seats, assignment: tuple[int, ...], result: Result
+) -> tuple[tuple[str, str, str], ...]:
+    """Each blocking pair (c, p) of the re-match where p holds, at the seat it
+    kept from the published result, a candidate it ranks below c."""
+    cids, pids = market.candidate_ids, market.placement_ids
+    c_index = {c: i for i, c in enumerate(cids)}
+    p_index = {p: i for i, p in enumerate(pids)}
+    keepers: dict[int, list[int]] = {}
+    for c, (p, keep) in enumerate(zip(held.seat, held.kept, strict=True)):
+        if keep and assignment[c] == p:
+            keepers.setdefault(p, []).append(c)
+    out = []
+    for cid, pid in result.blocking_pairs:
+        c, p = c_index[cid], p_index[pid]
+        rank = market.place_rank[p]
+        below = [k for k in keepers.get(p, ()) if rank[k] > rank[c]]
+        if below:
+            out.append((cid, pid, cids[max(below, key=rank.__getitem__)]))
+    return tuple(out)
 
 
 def rematch_document(done: Rematched, published: Round) -> Doc:
     """The re-match's result document: the result's, with `rematch` (the
-    published round's hash, the moves, who was displaced)."""
+    published round's hash, the moves, who was displaced, and the blocking
+    pairs the seat guarantee makes, each with the holder who kept the seat)."""
     doc = result_to_dict(done.result)
     doc["rematch"] = {
         "published": round_hash(published),
         "moves": done.moves,
         "displaced": list(done.displaced),
+        "guaranteed": [list(triple) for triple in done.guaranteed],
     }
     return doc

@@ -11,11 +11,22 @@ API is called. Problems the API answers are shown on the page they came from.
     rounds   sign-in, home, a round's page, the coordinator's actions
     forms    placements, candidates, rankings, file imports
     exports  CSV, Excel, the printable report
+    after    after publication: changes, overrides, re-match, versions, second round
 """
 
 from __future__ import annotations
 
-from api.pages import exports, forms, rounds
+from api.pages import after, exports, forms, rounds
 from api.pages.common import COOKIE, VOCABULARIES, SignIn, csrf_token, router
 
-__all__ = ["COOKIE", "VOCABULARIES", "SignIn", "csrf_token", "exports", "forms", "rounds", "router"]
+__all__ = [
+    "COOKIE",
+    "VOCABULARIES",
+    "SignIn",
+    "after",
+    "csrf_token",
+    "exports",
+    "forms",
+    "rounds",
+    "router",
+]

@@ -105,7 +105,9 @@ def list_changes(
     actor: CurrentActor,
     session: SessionDep,
     window: WindowDep,
-    version: Annotated[int | None, Query(ge=1, description="those made to this version")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=10**6, description="those made to this version")
+    ] = None,
 ) -> Page[ChangeOut]:
     """The changes made after publication, oldest first: the coordinator's
     all, a college's those of its own candidates, an enterprise's those of
@@ -152,6 +154,12 @@ def put_override(
         raise NotFound(f"candidate {candidate!r}")
     if repo.placement(session, r, placement) is None:
         raise NotFound(f"placement {placement!r}")
+    if r.state == RoundState.PUBLISHED:
+        now = pub.changed_document(session, r)
+        if candidate not in {c["id"] for c in now["candidates"]}:
+            raise conflict(f"candidate {candidate!r} has left the round")
+        if placement not in {p["id"] for p in now["placements"]}:
+            raise conflict(f"placement {placement!r} has been withdrawn")
     row = session.get(t.Override, (r.consortium_id, r.id, candidate, placement))
     if row is None:
         row = t.Override(
@@ -231,7 +239,9 @@ def version_changes(
     actor: CurrentActor,
     session: SessionDep,
     window: WindowDep,
-    since: Annotated[int | None, Query(ge=1, description="compare with this version")] = None,
+    since: Annotated[
+        int | None, Query(ge=1, le=10**6, description="compare with this version")
+    ] = None,
 ) -> Page[VersionMoveOut]:
     """Whom version `number` places differently from the one before (or
     `since`), and why: the coordinator's all, a college's own people, an

@@ -58,13 +58,33 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("get", "/rounds/{round}/compare/moves"): None,
     ("get", "/rounds/{round}/compare/changes"): None,
     ("get", "/rounds/{round}/assignments"): None,
+    ("post", "/rounds/{round}/changes"): {"kind": "decline", "candidate": "s1", "reason": "x"},
+    ("get", "/rounds/{round}/changes"): None,
+    ("get", "/rounds/{round}/overrides"): None,
+    ("put", "/rounds/{round}/overrides/{candidate}/{placement}"): {
+        "kind": "forbid",
+        "reason": "other",
+    },
+    ("delete", "/rounds/{round}/overrides/{candidate}/{placement}"): None,
+    ("post", "/rounds/{round}/rematch"): {},
+    ("get", "/rounds/{round}/versions"): None,
+    ("get", "/rounds/{round}/versions/{number}/changes"): None,
+    ("post", "/rounds/{round}/second-round"): {"id": "r1-second"},
+    ("get", "/rounds/{round}/season"): None,
 }
 # What only the first consortium has: none of it may reach the second.
 FOREIGN_IDS = ("ent-hengbang", "col-czcit", "hb-1", "s1", "park-jintan", "gov-cz")
 
 
 def _path(template: str, item: str, run: str) -> str:
-    return template.replace("{round}", "r1").replace("{item}", item).replace("{run}", run)
+    return (
+        template.replace("{round}", "r1")
+        .replace("{item}", item)
+        .replace("{run}", run)
+        .replace("{candidate}", "s1")
+        .replace("{placement}", "hb-1")
+        .replace("{number}", "2")
+    )
 
 
 def _call(
@@ -183,6 +203,28 @@ def test_members_never_reach_other_members_objects(world: World, state: str) -> 
                 leaks.append(("get", template, "a member read a run"))
         if _call(world, "post", "/rounds/{round}/runs/{run}/cancel", who, run).status_code != 403:
             leaks.append(("post", "cancel", "a member cancelled a run"))
+        for method, template in (
+            ("get", "/rounds/{round}/overrides"),
+            ("put", "/rounds/{round}/overrides/{candidate}/{placement}"),
+            ("delete", "/rounds/{round}/overrides/{candidate}/{placement}"),
+            ("post", "/rounds/{round}/rematch"),
+            ("post", "/rounds/{round}/second-round"),
+        ):
+            if _call(world, method, template, who, run).status_code != 403:
+                leaks.append((method, template, "a member acted as the coordinator"))
+    # after publication, a change only by whom it concerns
+    if state == "published":
+        for who, body in (
+            (world.czu, {"kind": "decline", "candidate": "s1", "reason": "x"}),
+            (world.qianhong, {"kind": "withdraw_placement", "placement": "hb-1", "reason": "x"}),
+            (world.hengbang, {"kind": "withdraw", "candidate": "s1", "reason": "x"}),
+        ):
+            answer = world.client.post("/rounds/r1/changes", json=body, headers=who)
+            if answer.status_code != 404:
+                leaks.append(("post", "changes", f"{body} by another: {answer.status_code}"))
+        season = world.client.get("/rounds/r1/season", headers=world.czcit).json()
+        if {row.get("affiliation") for row in season["rows"]} - {"col-czcit"}:
+            leaks.append(("get", "season", "another college's row"))
     # a college reviews no applicants
     if (
         _call(

@@ -13,29 +13,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import load  # bench/load.py: the service's processes
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from api.config import Settings
-from api.demo import seed_demo
 from tests.e2e.browsing import shot as _shot  # skips without Debian's chromium
 from tests.e2e.browsing import sign_in as _sign_in
-
-ROUND = Path(__file__).parents[2] / "fixtures" / "rounds" / "changzhou-2027.json"
-
-
-@pytest.fixture
-def changzhou(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    url = f"sqlite:///{tmp_path / 'cz.db'}"
-    tokens = {org: token for _role, org, token in seed_demo(Settings(database_url=url), ROUND)}
-    with load.service(url, apis=1, workers=1) as (base,):
-        yield base, tokens
 
 
 def _api(base: str, token: str, path: str, **params: Any) -> Any:

@@ -9,6 +9,7 @@ candidates who arrive."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 import random
 from typing import Any
 
@@ -96,9 +97,40 @@ def best_by_enumeration(market: Any, held: Seats, kept: list[Any]) -> tuple[int,
     return best  # None: the policies cannot hold beside the kept seats (a floor's member left)
 
 
+def protected_least(market: Any, held: Seats, kept: list[Any]) -> int | None:
+    """The fewest moves of a matching that keeps every kept seat or better,
+    the policies `kept`, and has no blocking pair but those the guarantee
+    makes: with each kept holder ranked first at its seat (written apart
+    from matching.mechanisms.rematch.protect)."""
+    place_rank = [dict(r) for r in market.place_rank]
+    mentor_rank = [dict(r) for r in market.mentor_rank]
+    for c, (p, keep) in enumerate(zip(held.seat, held.kept, strict=True)):
+        if keep:
+            place_rank[p][c] = -(10**9) + place_rank[p][c]
+            m = market.mentor_of[p]
+            if m >= 0 and c in mentor_rank[m]:
+                mentor_rank[m][c] = -(10**9) + mentor_rank[m][c]
+    guarded = replace(market, place_rank=tuple(place_rank), mentor_rank=tuple(mentor_rank))
+    best: int | None = None
+    for a in brute.matchings(market):
+        if not brute.policies_hold(market, a, kept) or brute.blocking(guarded, a):
+            continue
+        if any(
+            held.kept[c] and brute.position(market, c, a[c]) > brute.position(market, c, p)
+            for c, p in enumerate(held.seat)
+        ):
+            continue
+        moves = sum(held.moved(c, p) for c, p in enumerate(a))
+        best = moves if best is None or moves < best else best
+    return best
+
+
 def check(doc: Doc, seed: int, mechanism: str, *, fewest: bool = True) -> None:
     """The re-match of `doc`'s `mechanism` result after random changes; with
-    `fewest`, its moves are the enumeration's minimum (else at least it)."""
+    `fewest`, its moves are the enumeration's minimum (else at least it).
+    Where no stable matching keeps every seat and the published result was
+    stable, the answer is the protected one: no blocking pair but those the
+    seat guarantee makes, and the fewest moves among such matchings."""
     published = result_of(doc, mechanism)
     new = changed(doc, random.Random(seed))
     if not new["candidates"] or not new["placements"]:
@@ -118,11 +150,21 @@ def check(doc: Doc, seed: int, mechanism: str, *, fewest: bool = True) -> None:
     assert brute.policies_hold(market, got, kept)
     blocking = len(brute.blocking(market, got))
     assert blocking == len(done.result.blocking_pairs)  # the engine's checker agrees
+    assert done.moves == sum(held.moved(c, p) for c, p in enumerate(got))
+    guarded = protected_least(market, held, kept) if published.stable and least[0] else None
+    if guarded is not None and done.result.solver is None:
+        assert blocking >= least[0]
+        # every blocking pair is one the guarantee makes, named with its holder
+        assert {(c, p) for c, p, _ in done.guaranteed} == set(done.result.blocking_pairs)
+        if fewest:
+            assert done.moves == guarded
+        else:
+            assert done.moves >= guarded
+        return
     if fewest:
         assert (blocking, done.moves) == least
     else:
         assert blocking == least[0] and done.moves >= least[1]
-    assert done.moves == sum(held.moved(c, p) for c, p in enumerate(got))
 
 
 @settings(max_examples=150)

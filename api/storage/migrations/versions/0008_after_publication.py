@@ -64,10 +64,10 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         _round_fk(),
     )
-    with op.batch_alter_table("runs") as batch:
-        batch.add_column(sa.Column("rematch_of", sa.Integer(), nullable=True))
-    with op.batch_alter_table("rounds") as batch:
-        batch.add_column(sa.Column("follows", ID, nullable=True))
+    # plain ALTER TABLE on both databases (SQLite 3.35 and later drops a
+    # column in place; a batch copy of `rounds` would break the keys to it)
+    op.add_column("runs", sa.Column("rematch_of", sa.Integer(), nullable=True))
+    op.add_column("rounds", sa.Column("follows", ID, nullable=True))
     published = (
         op.get_bind()
         .execute(
@@ -101,10 +101,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rounds") as batch:
-        batch.drop_column("follows")
-    with op.batch_alter_table("runs") as batch:
-        batch.drop_column("rematch_of")
+    op.drop_column("rounds", "follows")
+    op.drop_column("runs", "rematch_of")
     op.drop_table("overrides")
     op.drop_index("ix_changes_round", table_name="changes")
     op.drop_table("changes")
