@@ -115,4 +115,5 @@ class WhyMoved(StrEnum):
     SEATS_CUT = "seats_cut"  # their placement has fewer seats now
     PINNED = "pinned"  # the coordinator pinned them
     FORBIDDEN = "forbidden"  # the coordinator forbade their pair
+    DISPLACED_BY_PIN = "displaced_by_pin"  # a pin took the seat they held
     MOVED_UP = "moved_up"  # a seat they preferred was freed

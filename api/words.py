@@ -76,6 +76,7 @@ TERMS: dict[str, str] = {
     "pinned": N_("manual override: pinned"),
     "forbidden": N_("manual override: pair forbidden"),
     "moved_up": N_("a seat they preferred became free"),
+    "displaced_by_pin": N_("a manual override took their seat"),
     # stability of an optimal run
     "required": N_("stability required"),
     "relaxed": N_("fewest blocking pairs"),

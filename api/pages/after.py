@@ -20,6 +20,7 @@ from api.pages.common import (
     _check_csrf,
     _page,
     api,
+    by_ids,
     everything,
     listing,
     names_for,
@@ -36,7 +37,9 @@ def _here(rid: str) -> str:
 
 
 @router.get("/rounds/{rid}/after", response_class=HTMLResponse)
-async def after_page(request: Request, rid: str, msg: str | None = None, err: str | None = None) -> Response:
+async def after_page(
+    request: Request, rid: str, msg: str | None = None, err: str | None = None
+) -> Response:
     found = await round_and_me(request, rid)
     if isinstance(found, Response):
         return found
@@ -78,6 +81,10 @@ async def after_page(request: Request, rid: str, msg: str | None = None, err: st
         mine = _rows(await everything(request, f"{base}/placements", {"sort": "title"}))
         context["placements"] = mine
         wanted |= {p["id"] for p in mine}
+    people = {x["candidate"] for x in changes if x.get("candidate")}
+    people |= {o["candidate"] for o in context.get("overrides", [])}
+    found = await by_ids(request, f"{base}/candidates", people)
+    context["people"] = {cid: c.get("name") or "" for cid, c in found.items()}
     context["titles"] = await placement_titles(request, r["id"], wanted)
     context["org_names"] = await names_for(request, changes)
     return _page(request, "after.html", **context)
@@ -157,7 +164,9 @@ async def put_override(
     else:
         body = {"kind": kind, "reason": reason, **({"note": note} if note.strip() else {})}
         answer = await api(request, "PUT", path, token, json=body)
-        message = _("override saved: %(c)s %(what)s %(p)s", c=candidate, what=term(kind), p=placement)
+        message = _(
+            "override saved: %(c)s %(what)s %(p)s", c=candidate, what=term(kind), p=placement
+        )
     if answer.is_error:
         return _back(_here(rid), error=problem_text(answer))
     return _back(_here(rid), message=message)

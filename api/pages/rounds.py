@@ -242,6 +242,10 @@ async def confirm(request: Request, rid: str, action: str, run: str = "") -> Res
         if answer.is_error:
             return _back(f"/ui/rounds/{seg(r['id'])}", error=problem_text(answer))
         chosen = answer.json()
+        if chosen.get("rematch_of"):
+            result = await api(request, "GET", f"/rounds/{seg(r['id'])}/runs/{seg(run)}/result")
+            if result.is_success:
+                chosen["rematch"] = result.json().get("rematch")
     return _page(request, "confirm.html", me=me, r=r, action=action, run=chosen)
 
 

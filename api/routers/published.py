@@ -288,6 +288,8 @@ def _why(session: Session, r: t.Round, first: int, after: t.Version):  # type: i
     cut = {c.placement for c in changes if c.kind == ChangeKind.SEATS}
     document = _result(session, after.run_id)
     pins = {o["candidate"] for o in document.get("overrides", []) if o["kind"] == "pin"}
+    pinned_at = {o["placement"] for o in document.get("overrides", []) if o["kind"] == "pin"}
+    displaced = set(document.get("rematch", {}).get("displaced", []))
     forbids = {
         (o["candidate"], o["placement"])
         for o in document.get("overrides", [])
@@ -303,7 +305,9 @@ def _why(session: Session, r: t.Round, first: int, after: t.Version):  # type: i
             return WhyMoved.PLACEMENT_WITHDRAWN
         if (cid, was) in forbids:
             return WhyMoved.FORBIDDEN
-        if was in cut and now is None:
+        if cid in displaced and was in pinned_at and was not in cut:
+            return WhyMoved.DISPLACED_BY_PIN
+        if cid in displaced or (was in cut and now is None):
             return WhyMoved.SEATS_CUT
         return WhyMoved.MOVED_UP
 

@@ -52,6 +52,11 @@ def _published_run(office: Page) -> None:
     expect(office.locator(".msg")).to_contain_text("已发布")
 
 
+def first_run(base: str, tokens: dict[str, str]) -> str:
+    """The run published as version 2."""
+    return str(_get(base, tokens["gov-cz"], f"/rounds/{R}/versions")[1]["run"])
+
+
 def _first(preferences: list[Any]) -> str:
     top = preferences[0]
     return str(top[0] if isinstance(top, list) else top)
@@ -108,7 +113,9 @@ def test_declines_a_withdrawal_a_pin_a_rematch_and_the_second_version(
     unplaced = [
         c
         for c in everyone
-        if first.get(c["id"]) is None and c["preferences"] and c["id"] not in {x["id"] for x in mine}
+        if first.get(c["id"]) is None
+        and c["preferences"]
+        and c["id"] not in {x["id"] for x in mine}
     ]
     person, choice = next(
         (c, first_choice)
@@ -134,6 +141,7 @@ def test_declines_a_withdrawal_a_pin_a_rematch_and_the_second_version(
     expect(office.locator("#runs tr").nth(1)).to_contain_text("第 1 版的重新匹配")
     office.locator("#runs a.publish").first.click()
     expect(office.locator("#consequences")).to_contain_text("第 2 版")
+    expect(office.locator("#rematch-figures")).to_contain_text("均因原录取者保留名额所致")
     shot(office, "after-confirm", full=False)
     office.click("#confirm-form button")
     expect(office.locator(".msg")).to_contain_text("已发布")
@@ -146,6 +154,11 @@ def test_declines_a_withdrawal_a_pin_a_rematch_and_the_second_version(
     expect(moves).to_contain_text("本人放弃录取")
     expect(moves).to_contain_text("所录岗位被撤回")
     expect(moves.locator(f"#move-{person['id']}")).to_contain_text("人工调整：固定录取")
+    for holder in _get(
+        base, tokens["gov-cz"], f"/rounds/{R}/runs/{first_run(base, tokens)}/result"
+    )["rematch"]["displaced"]:
+        if first[holder] == choice:  # the pin took the seat they held
+            expect(moves.locator(f"#move-{holder}")).to_contain_text("名额被人工调整占用")
     shot(office, "after-version-2")
     office.click("a:text-is('对比两个版本的统计数据')")
     expect(office.locator("#figures")).to_be_visible()
@@ -159,7 +172,9 @@ def test_declines_a_withdrawal_a_pin_a_rematch_and_the_second_version(
     for _, p, holder in guaranteed:
         assert first[holder] == p == result["assignments"][holder]
     displaced = set(result["rematch"]["displaced"])  # the post's holders, and the pin's
-    assert {c for c, p in first.items() if p == post["id"]} - {x["id"] for x in leaving} <= displaced
+    assert {c for c, p in first.items() if p == post["id"]} - {
+        x["id"] for x in leaving
+    } <= displaced
     for cid, place in first.items():  # nobody else who kept a seat is worse off
         if place is not None and cid in result["assignments"] and cid not in displaced:
             assert result["assignments"][cid] is not None
