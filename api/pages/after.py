@@ -83,8 +83,8 @@ async def after_page(
         wanted |= {p["id"] for p in mine}
     people = {x["candidate"] for x in changes if x.get("candidate")}
     people |= {o["candidate"] for o in context.get("overrides", [])}
-    found = await by_ids(request, f"{base}/candidates", people)
-    context["people"] = {cid: c.get("name") or "" for cid, c in found.items()}
+    named = await by_ids(request, f"{base}/candidates", people)
+    context["people"] = {cid: c.get("name") or "" for cid, c in named.items()}
     context["titles"] = await placement_titles(request, r["id"], wanted)
     context["org_names"] = await names_for(request, changes)
     return _page(request, "after.html", **context)

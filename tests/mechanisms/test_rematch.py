@@ -9,8 +9,8 @@ candidates who arrive."""
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 import random
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
