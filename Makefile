@@ -55,11 +55,13 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/imports.py
 	$(PY) bench/lists.py
+	$(PY) bench/rematch.py
 
 bench-quick: $(STAMP)
 	$(PY) bench/run.py --quick
 	$(PY) bench/imports.py --quick
 	$(PY) bench/lists.py --quick
+	$(PY) bench/rematch.py --quick
 
 # 200 enterprises and 36 colleges writing 5,000 candidates at once, then a solve
 # and every college's results: SQLite, then the local PostgreSQL (its public
