@@ -101,7 +101,7 @@ def main() -> None:
                 "blocking_pairs": len(r.blocking_pairs),
                 "of_them_kept_seats": len(done.guaranteed),
                 "stability": r.stability.value,
-                "solver": r.solver or "deferred acceptance",
+                "solver": r.solver or "deferred acceptance (SPA-lecturer with mentors)",
             }
         )
         print(rows[-1])

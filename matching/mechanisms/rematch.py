@@ -26,11 +26,12 @@ hospitals theorem the candidates placed are the same in all of them: so it
 moves the fewest candidates among them (Gajulapalli, Liu, Mai, Vazirani on
 minimal-change stable matchings; the seat guarantee is that of Feigenbaum,
 Kanoria, Lo and Sethuraman, Management Science 2020, for reassignment after
-late cancellations). **With mentors** it is the SPA-student algorithm on
-the cut lists (Abraham, Irving, Manlove 2007): stable and nobody worse off,
-but the candidate-optimal such matching, which may move more than the
-fewest (the SPA-lecturer algorithm of the same paper would give the
-candidate-pessimal one; not written yet).
+late cancellations). **With mentors** the same holds of the SPA-lecturer
+algorithm on the cut lists (Abraham, Irving, Manlove 2007, §4): the
+lecturer-optimal stable matching is the student-pessimal one, and every
+stable matching of an SPA instance places the same students (shown in
+the same paper), so it too moves the fewest (checked by enumeration with
+mentors as without).
 
 **Where the seat guarantee itself forbids stability** (a displaced or new
 candidate whom a placement ranks above one of the holders it keeps: no
@@ -59,7 +60,7 @@ from dataclasses import dataclass, replace
 from matching.base import Assignment, Outcome, SolveOptions, SolverStatus
 from matching.encode import Market
 from matching.mechanisms.deferred_acceptance import placement_proposing
-from matching.mechanisms.spa import spa_student
+from matching.mechanisms.spa import spa_lecturer
 from matching.model import Stability, Status
 from matching.verify import verify
 
@@ -180,7 +181,7 @@ def fewest_moves(
     whenever deferred acceptance does not give a stable answer)."""
     met = [g.id in enforced for g in market.policies]
     narrowed = cut(market, held)
-    propose = spa_student if market.has_mentors else placement_proposing
+    propose = spa_lecturer if market.has_mentors else placement_proposing
     start = propose(narrowed)
     if _fits(market, held, start, met) and not verify(market, start).blocking_pairs:
         return Outcome(start, stability=Stability.REQUIRED)

@@ -88,3 +88,68 @@ def spa_student(market: Market) -> Assignment:
                     seats.threshold = min(seats.threshold, seats.worst(stamp)[0])
             break
     return tuple(assigned)
+
+
+def spa_lecturer(market: Market) -> Assignment:
+    """SPA-lecturer (Abraham, Irving and Manlove 2007, §4): the
+    lecturer-optimal stable matching, which is the student-pessimal one. An
+    undersubscribed lecturer offers to the first student on its list who
+    still lists, above its current project, an undersubscribed project of
+    that lecturer; the student takes the first such project on its own list
+    and deletes every project after it. A lecturer whose project someone
+    leaves looks down its list from the top again (an earlier student may
+    now qualify); otherwise it goes on from where it was.
+
+    With no mentors it is placement-proposing deferred acceptance."""
+    n_mentors = len(market.mentor_ids)
+    lecturer = [m if m >= 0 else n_mentors + p for p, m in enumerate(market.mentor_of)]
+    n_lecturers = n_mentors + market.n_placements
+    capacity = [*market.mentor_capacity, *market.capacity]
+    ranking: list[dict[int, int]] = [*market.mentor_rank, *market.place_rank]
+    # each lecturer's list, best first: those its own placements rank
+    order: list[list[int]] = [[] for _ in range(n_lecturers)]
+    for k in range(n_lecturers):
+        if k < n_mentors or market.mentor_of[k - n_mentors] < 0:
+            order[k] = sorted(ranking[k], key=ranking[k].__getitem__)
+    prefs = market.prefs
+    cut = [len(ps) for ps in prefs]  # a student's list ends before this index
+    position = [dict(zip(ps, range(len(ps)), strict=True)) for ps in prefs]
+    assigned = [-1] * market.n_candidates
+    count = [0] * market.n_placements
+    load = [0] * n_lecturers
+    pointer = [0] * n_lecturers
+    waiting = [k for k in range(n_lecturers - 1, -1, -1) if order[k] and capacity[k] > 0]
+    queued = set(waiting)
+
+    def offer(k: int, s: int) -> int:
+        """The first project of lecturer k that s lists above its own, not
+        deleted, undersubscribed (-1: none)."""
+        for p in prefs[s][: cut[s]]:
+            if lecturer[p] == k and count[p] < market.capacity[p] and p != assigned[s]:
+                return p
+        return -1
+
+    while waiting:
+        k = waiting.pop()
+        queued.discard(k)
+        students = order[k]
+        while load[k] < capacity[k] and pointer[k] < len(students):
+            s = students[pointer[k]]
+            p = offer(k, s)
+            if p < 0:
+                pointer[k] += 1
+                continue
+            old = assigned[s]
+            if old >= 0:
+                count[old] -= 1
+                load[lecturer[old]] -= 1
+                back = lecturer[old]
+                pointer[back] = 0
+                if back not in queued and back != k:
+                    queued.add(back)
+                    waiting.append(back)
+            assigned[s] = p
+            count[p] += 1
+            load[k] += 1
+            cut[s] = position[s][p] + 1  # every project after p deleted
+    return tuple(assigned)

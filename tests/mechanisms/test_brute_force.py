@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 
 from matching.errors import UnsupportedOption
+from matching.mechanisms.deferred_acceptance import placement_proposing
+from matching.mechanisms.spa import spa_lecturer
 from tests import brute
 from tests.helpers import Doc, Stability, assignment_of, market_of, result_of
 from tests.strategies import rounds
@@ -33,6 +35,24 @@ def test_stable_with_mentors_is_the_student_optimal_spa_matching(doc: Doc) -> No
     assert got in stable  # SPA always admits a stable matching (AIM 2007, Thm 3.1)
     for c in range(market.n_candidates):
         assert brute.position(market, c, got[c]) == _best(market, stable, c, min)
+
+
+@given(rounds(mentors=True, max_candidates=5, max_placements=4))
+def test_spa_lecturer_is_the_student_pessimal_spa_matching(doc: Doc) -> None:
+    """The SPA-lecturer algorithm (the re-match's, with mentors) gives each
+    candidate its worst stable outcome (AIM 2007, §4)."""
+    market = market_of(doc)
+    got = spa_lecturer(market)
+    stable = brute.stable_matchings(market)
+    assert got in stable
+    for c in range(market.n_candidates):
+        assert brute.position(market, c, got[c]) == _best(market, stable, c, max)
+
+
+@given(rounds())
+def test_spa_lecturer_without_mentors_is_placement_proposing(doc: Doc) -> None:
+    market = market_of(doc)
+    assert spa_lecturer(market) == placement_proposing(market)
 
 
 @given(rounds())
