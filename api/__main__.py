@@ -48,14 +48,18 @@ def _demo(args: argparse.Namespace) -> None:
         )
         raise SystemExit(2)
     url = f"http://{args.host}:{args.port}"
-    tokens = seed_demo(Settings(), Path(args.round))
-    lines = [f"{role:12} {org:16} {token}" for role, org, token in tokens]
+    demos = seed_demo(Settings(), Path(args.round))
+    people = [f"{d.role:12} sign-in name {d.login:16} password {d.password}" for d in demos]
+    tokens = [f"{d.role:12} {d.organization:16} {d.token}" for d in demos]
     Path("var").mkdir(exist_ok=True)
-    Path("var/demo-tokens.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"Changzhou demo consortium: open {url}/ui and sign in with a token below")
-    print(f"(the API and its documentation: {url}/docs)")
+    Path("var/demo-accounts.txt").write_text("\n".join(people) + "\n", encoding="utf-8")
+    Path("var/demo-tokens.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    print(f"Changzhou demo consortium: open {url}/ui and sign in with an account below")
+    print(f"(the API and its documentation: {url}/docs; automation uses the tokens)")
+    print("demo accounts, each its organization's admin (also in var/demo-accounts.txt):")
+    print("\n".join("  " + line for line in people))
     print("demo tokens (also in var/demo-tokens.txt):")
-    print("\n".join("  " + line for line in lines), flush=True)
+    print("\n".join("  " + line for line in tokens), flush=True)
     # uvicorn re-raises the SIGTERM it shut down for once it has: exit through
     # `finally` then, so the worker stops with the service, as on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

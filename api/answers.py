@@ -37,9 +37,14 @@ class Answer(BaseModel):
 
 
 class TokenOut(BaseModel):
+    """A new token: its secret, shown this once."""
+
     token: str
+    id: int
     organization: str
     role: Role
+    name: str | None = None
+    expires_at: str | None = None
 
 
 class OrganizationOut(Answer):
@@ -71,10 +76,68 @@ class GraphOut(Answer):
     links: list[LinkOut]
 
 
+class PersonOut(Answer):
+    id: int
+    organization: str
+    login: str
+    name: str
+    role: str  # admin or staff
+    disabled: bool
+    locked_until: str | None = None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: t.Person) -> PersonOut:
+        return cls.of(
+            id=row.id,
+            organization=row.organization_id,
+            login=row.login,
+            name=row.name,
+            role=row.role,
+            disabled=row.disabled,
+            locked_until=_iso(row.locked_until) if row.locked_until else None,
+            created_at=_iso(row.created_at),
+        )
+
+
+class SessionOut(Answer):
+    """A new session: its secret (shown this once) and when it ends at the latest."""
+
+    session: str
+    expires_at: str
+    person: PersonOut
+
+
+class TokenInfo(Answer):
+    """A token as listed: never its secret."""
+
+    id: int
+    organization: str
+    name: str | None = None
+    created_at: str
+    expires_at: str | None = None
+    revoked_at: str | None = None
+    last_used_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: t.Token) -> TokenInfo:
+        return cls.of(
+            id=row.id,
+            organization=row.organization_id,
+            name=row.name,
+            created_at=_iso(row.created_at),
+            expires_at=_iso(row.expires_at) if row.expires_at else None,
+            revoked_at=_iso(row.revoked_at) if row.revoked_at else None,
+            last_used_at=_iso(row.last_used_at) if row.last_used_at else None,
+        )
+
+
 class MeOut(Answer):
     consortium: str
     organization: OrganizationOut
     role: Role
+    admin: bool  # may manage the organization's people and tokens
+    person: PersonOut | None = None  # signed in as a person (else a token)
 
 
 class Counts(Answer):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
+from api.storage import people
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.db import make_engine, migrate, session_factory, transaction
@@ -42,11 +46,24 @@ def _create(
                 )
             )
             s.flush()
-        return repo.issue_token(s, ident, coordinator, "coordinator")
+        return repo.issue_token(s, ident, coordinator, "coordinator", "demo")[0]
 
 
-def seed_demo(settings: Settings, round_path: Path) -> list[tuple[str, str, str]]:
-    """The Changzhou consortium with its 2027 round open; a fresh token per demo role."""
+@dataclass(frozen=True)
+class Demo:
+    """One demo organization's ways in: a fresh token, and its admin's sign-in
+    name with a fresh password."""
+
+    role: str
+    organization: str
+    token: str
+    login: str
+    password: str
+
+
+def seed_demo(settings: Settings, round_path: Path) -> list[Demo]:
+    """The Changzhou consortium with its 2027 round open; per demo role a fresh
+    token and an admin account (its password new at every start)."""
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)
@@ -55,7 +72,7 @@ def seed_demo(settings: Settings, round_path: Path) -> list[tuple[str, str, str]
         engine.dispose()
 
 
-def _seed(factory: sessionmaker[Session], doc: Round) -> list[tuple[str, str, str]]:
+def _seed(factory: sessionmaker[Session], doc: Round) -> list[Demo]:
     with transaction(factory) as s:
         if s.get(t.Consortium, DEMO_CONSORTIUM) is None:
             s.add(
@@ -80,15 +97,19 @@ def _seed(factory: sessionmaker[Session], doc: Round) -> list[tuple[str, str, st
             s.flush()
             repo.replace_round_content(s, r, doc)
         s.flush()
-        tokens = []
+        out = []
         for org_id in DEMO_MEMBERS:
             org = s.get(t.Organization, (DEMO_CONSORTIUM, org_id))
             assert org is not None, org_id
-            tokens.append(
-                (
-                    str(ROLE_OF_KIND[org.kind]),
-                    org_id,
-                    repo.issue_token(s, DEMO_CONSORTIUM, org_id, ROLE_OF_KIND[org.kind]),
-                )
-            )
-        return tokens
+            role = ROLE_OF_KIND[org.kind]
+            token = repo.issue_token(s, DEMO_CONSORTIUM, org_id, role, "demo")[0]
+            password = secrets.token_urlsafe(9)
+            admin = s.scalar(select(t.Person).where(t.Person.login == org_id))
+            if admin is None:
+                name = f"{org.name or org_id}管理员"
+                people.add_person(s, DEMO_CONSORTIUM, org_id, org_id, name, "admin", password)
+            else:
+                admin.password_hash = people.hash_password(password)
+                admin.disabled, admin.failed, admin.locked_until = False, 0, None
+            out.append(Demo(str(role), org_id, token, org_id, password))
+        return out

@@ -15,18 +15,27 @@ from sqlalchemy.orm import Session
 
 from api.problems import Problem
 from api.schemas import PathId
+from api.storage import people
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.repository import hash_token
-from api.vocabulary import Action, Role, check
+from api.vocabulary import ROLE_OF_KIND, Action, Role, check
 
 
 @dataclass(frozen=True)
 class Actor:
+    """Who calls: an organization, by its role, through a person signed in
+    (a session) or one of its tokens. `admin`: may manage the organization's
+    people and tokens (its admins, and its tokens, which its admins issue)."""
+
     consortium: str
     organization: str
     kind: str
     role: Role
+    admin: bool = True
+    person: int | None = None
+    token: int | None = None
+    who: str = ""  # the person's name, or the token's, as the audit trail names them
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -43,23 +52,44 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_actor(request: Request, session: SessionDep) -> Actor:
+    """The caller, from `Authorization: Bearer …`: a person's session (the
+    pages') or an organization's token (automation)."""
     header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
         raise Problem(401, "a bearer token is required")
-    row = session.execute(
-        select(t.Token, t.Organization.kind)
-        .join(
-            t.Organization,
-            (t.Organization.consortium_id == t.Token.consortium_id)
-            & (t.Organization.id == t.Token.organization_id),
+    if secret.startswith(people.SESSION_PREFIX):
+        found = people.session_person(session, secret)
+        if found is None:
+            raise Problem(401, "the session has ended; sign in again")
+        _, who = found
+        org = repo.organization(session, who.consortium_id, who.organization_id)
+        assert org is not None
+        role = ROLE_OF_KIND[org.kind]
+        actor = Actor(
+            who.consortium_id, org.id, org.kind, role, who.role == "admin", who.id, None, who.name
         )
-        .where(t.Token.token_hash == hash_token(token.strip()))
-    ).first()
-    if row is None:
-        raise Problem(401, "the token is not valid")
-    tok, kind = row
-    return Actor(tok.consortium_id, tok.organization_id, kind, Role(tok.role))
+    else:
+        row = session.execute(
+            select(t.Token, t.Organization.kind)
+            .join(
+                t.Organization,
+                (t.Organization.consortium_id == t.Token.consortium_id)
+                & (t.Organization.id == t.Token.organization_id),
+            )
+            .where(t.Token.token_hash == hash_token(secret))
+        ).first()
+        if row is None or not people.token_usable(row[0]):
+            raise Problem(401, "the token is not valid")
+        tok, kind = row
+        people.touch_token(tok)
+        name = f"token {tok.name}" if tok.name else f"token #{tok.id}"
+        actor = Actor(
+            tok.consortium_id, tok.organization_id, kind, Role(tok.role), True, None, tok.id, name
+        )
+    request.state.actor = actor
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -94,6 +124,18 @@ def round_for(*roles: Role, action: Action | None = None) -> Any:
         return r
 
     return Depends(dependency)
+
+
+def manages(actor: Actor, org: str) -> bool:
+    """Whether the caller manages `org`'s people and tokens: its admin (a
+    person, or a token), or the consortium office's admin for any member."""
+    return actor.admin and (actor.organization == org or actor.role is Role.COORDINATOR)
+
+
+def admin_of(actor: Actor, org: str) -> None:
+    """403 unless the caller manages `org`'s people and tokens."""
+    if not manages(actor, org):
+        raise Problem(403, "only an admin of the organization or of the consortium office may")
 
 
 Coordinator = Annotated[Actor, require_role(Role.COORDINATOR)]

@@ -14,7 +14,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import pages, problems
 from api.config import Settings
 from api.idempotency import Idempotency
-from api.routers import candidates, consortium, health, placements, published, rounds, runs
+from api.routers import (
+    candidates,
+    consortium,
+    health,
+    people,
+    placements,
+    published,
+    rounds,
+    runs,
+)
 from api.storage.db import make_engine, migrate, session_factory
 from matching import __version__
 from matching.readers import BAD_ID_CHARACTER
@@ -122,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     problems.install(app)
-    for module in (health, consortium, rounds, placements, candidates, runs, published):
+    for module in (health, consortium, people, rounds, placements, candidates, runs, published):
         app.include_router(module.router)
     app.include_router(pages.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="static")

@@ -4,7 +4,7 @@ consortium, status or version)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
@@ -74,7 +74,47 @@ class LinkIn(Body):
 
 
 class TokenIn(Body):
+    """A token for an organization's automation: named, expiring (days)."""
+
     organization: Id
+    name: Name | None = None
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+
+
+Password = Annotated[str, Field(min_length=10, max_length=200)]
+Login = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+
+
+class PersonIn(Body):
+    """A person of an organization: a sign-in name (unique), the name shown
+    in the audit trail, admin or staff, a first password (10 characters at least)."""
+
+    login: Login
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=ID_PATTERN)]
+    role: Literal["admin", "staff"] = "staff"
+    password: Password
+
+
+class PersonPatch(Body):
+    name: (
+        Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=ID_PATTERN)] | None
+    ) = None
+    role: Literal["admin", "staff"] | None = None
+    disabled: StrictBool | None = None
+
+
+class PasswordIn(Body):
+    password: Password
+
+
+class PasswordChangeIn(Body):
+    current: Annotated[str, Field(max_length=200)]
+    password: Password
+
+
+class SignInIn(Body):
+    login: Annotated[str, Field(max_length=200)]
+    password: Annotated[str, Field(max_length=200)]
 
 
 Ids = Id | Annotated[list[Id], Field(min_length=1, max_length=10_000)]

@@ -102,7 +102,7 @@ def seed(url: str, doc: dict[str, Any]) -> tuple[dict[str, str], float]:
         for who, org in (("college", college), ("enterprise", host)):
             kind = s.get(t.Organization, ("bench", org))
             assert kind is not None
-            tokens[who] = repo.issue_token(s, "bench", org, ROLE_OF_KIND[kind.kind])
+            tokens[who] = repo.issue_token(s, "bench", org, ROLE_OF_KIND[kind.kind])[0]
     took = time.perf_counter() - start
     engine.dispose()
     return tokens, took

@@ -71,14 +71,21 @@ def _token(request: Request) -> str:
 
 
 async def api(
-    request: Request, method: str, path: str, token: str | None = None, **kw: Any
+    request: Request,
+    method: str,
+    path: str,
+    token: str | None = None,
+    anonymous: bool = False,
+    **kw: Any,
 ) -> httpx.Response:
-    """Call the service's own API in process, as the signed-in organization."""
-    headers = {"Authorization": f"Bearer {token or _token(request)}", **kw.pop("headers", {})}
+    """Call the service's own API in process, as the person signed in (their
+    session, from the cookie), or `anonymous`ly (signing in)."""
+    headers = {} if anonymous else {"Authorization": f"Bearer {token or _token(request)}"}
+    headers |= kw.pop("headers", {})
     transport = httpx.ASGITransport(app=request.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://pages") as client:
         answer = await client.request(method, path, headers=headers, **kw)
-    if answer.status_code == 401:
+    if answer.status_code == 401 and not anonymous:
         raise SignIn
     return answer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi import Form, Request, UploadFile
@@ -42,15 +43,41 @@ async def signin_form(request: Request, err: str | None = None) -> HTMLResponse:
 
 
 @router.post("/signin")
-async def signin(request: Request, token: str = Form(...)) -> Response:
-    try:
-        me = await api(request, "GET", "/me", token=token.strip())
-    except SignIn:
-        return _back("/ui/signin", error=_("that token is not valid"))
-    org = me.json()["organization"]
-    response = _back("/ui", message=_("signed in as %(who)s", who=org.get("name") or org["id"]))
+async def signin(request: Request, login: str = Form(...), password: str = Form(...)) -> Response:
+    """A person signs in with a sign-in name and a password: a new session
+    each time (the cookie holds its secret; whatever the browser held before
+    is ended)."""
+    answer = await api(
+        request,
+        "POST",
+        "/sessions",
+        anonymous=True,
+        json={"login": login.strip(), "password": password},
+    )
+    if answer.status_code == 429:
+        wait = answer.headers.get("retry-after", "60")
+        return _back(
+            "/ui/signin", error=_("too many failed sign-ins; try again in %(s)s s", s=wait)
+        )
+    if answer.status_code == 401 and "disabled" in answer.text:
+        return _back("/ui/signin", error=_("this account is disabled"))
+    if answer.is_error:
+        return _back("/ui/signin", error=_("the sign-in name or the password is wrong"))
+    old = request.cookies.get(COOKIE)
+    if old:
+        with contextlib.suppress(SignIn):
+            await api(request, "DELETE", "/sessions/current", token=old)
+    body = answer.json()
+    who = body["person"]["name"]
+    response = _back("/ui", message=_("signed in as %(who)s", who=who))
     response.set_cookie(
-        COOKIE, token.strip(), httponly=True, samesite="strict", secure=False, path="/ui"
+        COOKIE,
+        body["session"],
+        httponly=True,
+        samesite="strict",
+        secure=False,
+        path="/ui",
+        max_age=12 * 3600,
     )
     return response
 
@@ -69,7 +96,9 @@ async def language(to: str, next: str = "/ui") -> Response:
 
 @router.post("/signout")
 async def signout(request: Request, csrf: str = Form(...)) -> Response:
-    await _check_csrf(request, csrf)
+    token = await _check_csrf(request, csrf)
+    with contextlib.suppress(SignIn):
+        await api(request, "DELETE", "/sessions/current", token=token)
     response = _back("/ui/signin")
     response.delete_cookie(COOKIE, path="/ui")
     return response

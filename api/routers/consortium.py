@@ -6,16 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.answers import GraphOut, LinkOut, MeOut, OrganizationOut, TokenOut
+from api.answers import GraphOut, LinkOut, MeOut, OrganizationOut, PersonOut
 from api.deps import Coordinator, CurrentActor, SessionDep
 from api.jsonbody import StrictJsonRoute
 from api.listing import IdFilter, Ids, OrganizationSort, Page, Search, WindowDep
 from api.problems import COMMON, conflict, invalid
-from api.schemas import LinkIn, OrganizationIn, TokenIn
-from api.storage import NotFound, lists
+from api.schemas import LinkIn, OrganizationIn
+from api.storage import lists
 from api.storage import repository as repo
 from api.storage import tables as t
-from api.vocabulary import ROLE_OF_KIND
 from matching.model import OrgKind
 
 router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute, responses=COMMON)
@@ -25,8 +24,13 @@ router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute, responses=C
 def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     org = repo.organization(session, actor.consortium, actor.organization)
     assert org is not None
-    return MeOut(
-        consortium=actor.consortium, organization=OrganizationOut.from_row(org), role=actor.role
+    who = session.get(t.Person, actor.person) if actor.person is not None else None
+    return MeOut.of(
+        consortium=actor.consortium,
+        organization=OrganizationOut.from_row(org),
+        role=actor.role,
+        admin=actor.admin,
+        person=PersonOut.from_row(who) if who is not None else None,
     )
 
 
@@ -100,17 +104,3 @@ def graph(actor: CurrentActor, session: SessionDep) -> GraphOut:
         ],
         links=[LinkOut.from_row(k) for k in repo.links(session, actor.consortium)],
     )
-
-
-@router.post("/tokens", status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenIn, actor: Coordinator, session: SessionDep) -> TokenOut:
-    """Issue a token for a member organization. The token is shown once; only its
-    hash is stored."""
-    org = repo.organization(session, actor.consortium, body.organization)
-    if org is None:
-        raise NotFound(f"organization {body.organization!r}")
-    role = ROLE_OF_KIND.get(org.kind)
-    if role is None:
-        raise invalid([{"field": "organization", "message": f"a {org.kind} cannot hold a token"}])
-    token = repo.issue_token(session, actor.consortium, org.id, role)
-    return TokenOut(token=token, organization=org.id, role=role)

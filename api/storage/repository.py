@@ -50,19 +50,31 @@ def links(s: Session, consortium: str) -> Sequence[t.Link]:
     ).all()
 
 
-def issue_token(s: Session, consortium: str, org: str, role: str) -> str:
-    """A new bearer token for an organization: returned once, stored as its SHA-256."""
+def issue_token(
+    s: Session,
+    consortium: str,
+    org: str,
+    role: str,
+    name: str | None = None,
+    by: int | None = None,
+    expires: datetime | None = None,
+) -> tuple[str, t.Token]:
+    """A new bearer token for an organization: its secret (returned once,
+    stored as its SHA-256) and its row."""
     token = "pe_" + secrets.token_urlsafe(32)
-    s.add(
-        t.Token(
-            consortium_id=consortium,
-            organization_id=org,
-            role=role,
-            token_hash=hash_token(token),
-            created_at=now(),
-        )
+    row = t.Token(
+        consortium_id=consortium,
+        organization_id=org,
+        role=role,
+        token_hash=hash_token(token),
+        created_at=now(),
+        name=name,
+        created_by=by,
+        expires_at=expires,
     )
-    return token
+    s.add(row)
+    s.flush()
+    return token, row
 
 
 def hash_token(token: str) -> str:

@@ -67,12 +67,90 @@ class Token(Base):
     role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(Integer)  # the person, if one did
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         ForeignKeyConstraint(
             ["consortium_id", "organization_id"],
             ["organizations.consortium_id", "organizations.id"],
         ),
     )
+
+
+class Person(Base):
+    """Someone who signs in to the pages, within an organization: its
+    `admin` (adds and disables its staff, issues its tokens) or `staff`."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    consortium_id: Mapped[str] = mapped_column(ID)
+    organization_id: Mapped[str] = mapped_column(ID)
+    login: Mapped[str] = mapped_column(String(200), unique=True)  # the sign-in name
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # admin or staff
+    password_hash: Mapped[str] = mapped_column(String(200))  # Argon2id
+    disabled: Mapped[bool] = mapped_column(default=False)
+    failed: Mapped[int] = mapped_column(Integer, default=0)  # failed sign-ins in a row
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["consortium_id", "organization_id"],
+            ["organizations.consortium_id", "organizations.id"],
+        ),
+    )
+
+
+class Login(Base):
+    """A signed-in session of a person: its cookie's SHA-256, idle and
+    absolute expiry; revoked at sign-out, by an admin, or when disabled."""
+
+    __tablename__ = "sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (ForeignKeyConstraint(["person_id"], ["people.id"]),)
+
+
+class AuditEntry(Base):
+    """One change of state, appended and never changed (a trigger refuses
+    UPDATE and DELETE on both databases): when, who (a person, a token or
+    the worker), which organization, what, the object's version before and
+    after, and the hash of the entry before it in the consortium's chain."""
+
+    __tablename__ = "audit"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    consortium_id: Mapped[str] = mapped_column(ID, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    organization_id: Mapped[str | None] = mapped_column(ID)
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    who: Mapped[str] = mapped_column(String(400))  # the person's name, a token's, or "worker"
+    action: Mapped[str] = mapped_column(String(200))
+    object: Mapped[str] = mapped_column(String(2000))
+    before: Mapped[str | None] = mapped_column(String(200))
+    after: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Bundle(Base):
+    """What a published version can be checked by (matching.audit): written
+    at publication, never changed."""
+
+    __tablename__ = "bundles"
+    consortium_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class Round(Base):

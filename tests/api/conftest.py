@@ -6,6 +6,7 @@ CI (CI=true) an unreachable server fails the tests; elsewhere they skip."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,3 +105,17 @@ def world(client: TestClient, settings: Settings) -> World:
         other,
         settings,
     )
+
+
+def account(client: TestClient, headers: dict[str, str], role: str = "admin") -> tuple[str, str]:
+    """A new person of the organization whose token `headers` carries (the
+    token acts as its admin): their sign-in name and password."""
+    org = client.get("/me", headers=headers).json()["organization"]["id"]
+    login, password = f"{org}-{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    answer = client.post(
+        f"/organizations/{org}/people",
+        json={"login": login, "name": f"{org} 测试员", "role": role, "password": password},
+        headers=headers,
+    )
+    assert answer.status_code == 201, answer.text
+    return login, password

@@ -24,6 +24,20 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("post", "/links"): {"source": "ent-hengbang", "target": "col-czcit", "kind": "partnership"},
     ("get", "/graph"): None,
     ("post", "/tokens"): {"organization": "ent-hengbang"},
+    ("get", "/tokens"): None,
+    ("delete", "/tokens/{token_id}"): None,
+    ("post", "/sessions"): {"login": "nobody", "password": "not-the-password"},
+    ("delete", "/sessions/current"): None,
+    ("get", "/organizations/{org}/people"): None,
+    ("post", "/organizations/{org}/people"): {
+        "login": "new-person",
+        "name": "新人",
+        "password": "a-long-password",
+    },
+    ("patch", "/people/{person_id}"): {"name": "改名"},
+    ("put", "/people/{person_id}/password"): {"password": "another-long-password"},
+    ("delete", "/people/{person_id}/sessions"): None,
+    ("put", "/me/password"): {"current": "x", "password": "another-long-password"},
     ("get", "/rounds"): None,
     ("post", "/rounds"): {"id": "another"},
     ("get", "/rounds/{round}"): None,
@@ -84,6 +98,9 @@ def _path(template: str, item: str, run: str) -> str:
         .replace("{candidate}", "s1")
         .replace("{placement}", "hb-1")
         .replace("{number}", "2")
+        .replace("{org}", "ent-hengbang")
+        .replace("{person_id}", "1")
+        .replace("{token_id}", "1")
     )
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api import i18n
 from api.pages import COOKIE
 from tests.api import flow
-from tests.api.conftest import World
+from tests.api.conftest import World, account
 
 
 def _english(c: TestClient) -> TestClient:
@@ -22,12 +22,12 @@ def _english(c: TestClient) -> TestClient:
 
 
 def _signed_in(w: World, headers: dict[str, str]) -> tuple[TestClient, str]:
-    token = headers["Authorization"].removeprefix("Bearer ")
+    login, password = account(w.client, headers)
     c = _english(TestClient(w.client.app, follow_redirects=False))
-    answer = c.post("/ui/signin", data={"token": token})
+    answer = c.post("/ui/signin", data={"login": login, "password": password})
     assert answer.status_code == 303 and answer.headers["location"].startswith("/ui?msg=")
     cookie = answer.headers["set-cookie"]
-    assert f"{COOKIE}={token}" in cookie
+    assert f"{COOKIE}=ps_" in cookie
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/ui" in cookie
     page = c.get("/ui")
     assert page.status_code == 200
@@ -43,8 +43,8 @@ def test_without_a_session_every_page_goes_to_sign_in(world: World) -> None:
         assert answer.status_code == 303 and answer.headers["location"] == "/ui/signin"
     c.cookies.set(COOKIE, "pe_forged", path="/ui")
     assert c.get("/ui").headers["location"] == "/ui/signin"
-    bad = c.post("/ui/signin", data={"token": "pe_forged"})
-    assert "not%20valid" in bad.headers["location"]
+    bad = c.post("/ui/signin", data={"login": "nobody", "password": "pe_forged"})
+    assert "wrong" in bad.headers["location"]
 
 
 def test_forms_without_the_csrf_token_change_nothing(world: World) -> None:

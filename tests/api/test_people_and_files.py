@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from api import i18n
 from api.pages import COOKIE
 from tests.api import flow
-from tests.api.conftest import World
+from tests.api.conftest import World, account
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,8 +23,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _page_client(w: World, headers: dict[str, str], **cookies: str) -> tuple[TestClient, str]:
     """Signed in, with no language chosen yet (the browser's Accept-Language decides)."""
     c = TestClient(w.client.app, follow_redirects=False)
-    token = headers["Authorization"].removeprefix("Bearer ")
-    c.post("/ui/signin", data={"token": token})
+    login, password = account(w.client, headers)
+    c.post("/ui/signin", data={"login": login, "password": password})
     for name, value in cookies.items():
         c.cookies.set(name, value, path="/ui")
     page = c.get("/ui").text

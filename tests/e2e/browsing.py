@@ -5,9 +5,11 @@ in to the pages in Chinese, and screenshots kept in var/screenshots/."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,15 +31,38 @@ def chromium() -> Iterator[Browser]:
         launched.close()
 
 
+def account(base: str, token: str, role: str = "admin") -> tuple[str, str]:
+    """A new person of the organization whose token this is (the token acts
+    as its admin): their sign-in name and password."""
+    headers = {"Authorization": f"Bearer {token}"}
+    org = httpx.get(f"{base}/me", headers=headers, timeout=30).json()["organization"]
+    login, password = f"{org['id']}-{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    answer = httpx.post(
+        f"{base}/organizations/{org['id']}/people",
+        json={"login": login, "name": f"{org.get('name') or org['id']}职员", "role": role,
+              "password": password},
+        headers=headers,
+        timeout=30,
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    return login, password
+
+
 def sign_in(browser: Browser, base: str, token: str) -> Page:
-    """A person's browser: Chinese (zh-CN), as the people of Changzhou use it."""
+    """A person of the token's organization, in their browser: Chinese
+    (zh-CN), as the people of Changzhou use it, signed in with a password."""
+    return sign_in_as(browser, base, *account(base, token))
+
+
+def sign_in_as(browser: Browser, base: str, login: str, password: str) -> Page:
     context = browser.new_context(base_url=base, accept_downloads=True, locale="zh-CN")
     page = context.new_page()
     page.goto("/ui")
     expect(page).to_have_url(f"{base}/ui/signin")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    page.fill("input[name=token]", token)
-    page.click("button:has-text('登录')")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.click("#signin-form button")
     expect(page.locator(".msg")).to_contain_text("已登录")
     return page
 

@@ -28,6 +28,6 @@ def changzhou(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     import load  # bench/load.py: the service's processes
 
     url = f"sqlite:///{tmp_path / 'cz.db'}"
-    tokens = {org: token for _role, org, token in seed_demo(Settings(database_url=url), ROUND)}
+    tokens = {d.organization: d.token for d in seed_demo(Settings(database_url=url), ROUND)}
     with load.service(url, apis=1, workers=1) as (base,):
         yield base, tokens
