@@ -139,7 +139,7 @@ def test_failed_sign_ins_slow_down_then_lock(world: World) -> None:
     # an unknown name answers as a wrong password does
     unknown = c.post("/sessions", json={"login": "nobody", "password": "wrong"})
     assert unknown.status_code == 401 and unknown.json()["detail"] == answers[0].json()["detail"]
-    for failed in range(4, 11):  # each wait passed, the failures go on: locked after ten
+    for _ in range(4, 11):  # each wait passed, the failures go on: locked after ten
         db(w, update(t.Person).where(t.Person.login == "cz-admin").values(locked_until=None))
         c.post("/sessions", json={"login": "cz-admin", "password": "wrong"})
     locked = c.post("/sessions", json={"login": "cz-admin", "password": "cz-admin-password"})
