@@ -665,3 +665,47 @@ def _iso(moment: Any) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return str(moment.isoformat())
+
+
+class AuditEntryOut(Answer):
+    """One entry of the audit trail."""
+
+    seq: int
+    at: str
+    who: str
+    organization: str | None = None
+    person: int | None = None
+    token: int | None = None
+    action: str
+    object: str
+    before: str | None = None
+    after: str | None = None
+    status: int
+    hash: str
+
+    @classmethod
+    def from_row(cls, row: t.AuditEntry) -> AuditEntryOut:
+        return cls(
+            seq=row.seq,
+            at=_iso(row.at),
+            who=row.who,
+            organization=row.organization_id,
+            person=row.person_id,
+            token=row.token_id,
+            action=row.action,
+            object=row.object,
+            before=row.before,
+            after=row.after,
+            status=row.status,
+            hash=row.hash,
+        )
+
+
+class ChainOut(Answer):
+    """Whether the consortium's audit chain holds."""
+
+    ok: bool
+    entries: int
+    head: str
+    broken_at: int | None = None
+    problem: str | None = None

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.problems import Problem
 from api.schemas import PathId
-from api.storage import people
+from api.storage import audit, people
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.repository import hash_token
@@ -93,6 +93,39 @@ def current_actor(request: Request, session: SessionDep) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def recorded(request: Request, response: Response, session: SessionDep) -> Iterator[None]:
+    """Every accepted change of state appends an audit entry, in the change's
+    own transaction (a change that fails records nothing, and an entry is
+    never written for a change that did not happen): the operation, the
+    object's path, who, and its version before (If-Match) and after (ETag)."""
+    yield
+    actor: Actor | None = getattr(request.state, "actor", None)
+    if request.method not in MUTATING or actor is None:
+        return  # reads, and signing in (which records itself)
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    status = response.status_code or getattr(route, "status_code", None) or 200
+    audit.append(
+        session,
+        actor.consortium,
+        who=actor.who or actor.organization,
+        action=f"{request.method} {template}",
+        object=request.url.path,
+        organization=actor.organization,
+        person=actor.person,
+        token=actor.token,
+        before=request.headers.get("if-match"),
+        after=response.headers.get("etag"),
+        status=status,
+    )
+
+
+Recorded = Depends(recorded, scope="function")
 
 
 def require(actor: Actor, *roles: Role) -> None:

@@ -13,8 +13,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import pages, problems
 from api.config import Settings
+from api.deps import Recorded
 from api.idempotency import Idempotency
 from api.routers import (
+    audit,
     candidates,
     consortium,
     health,
@@ -132,7 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     problems.install(app)
     for module in (health, consortium, people, rounds, placements, candidates, runs, published):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Recorded])
+    app.include_router(audit.router)
     app.include_router(pages.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="static")
 

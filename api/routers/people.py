@@ -20,7 +20,7 @@ from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, Problem, conflict, documented, invalid
 from api.problems import response as problem_response
 from api.schemas import PasswordChangeIn, PasswordIn, PersonIn, PersonPatch, SignInIn, TokenIn
-from api.storage import NotFound
+from api.storage import NotFound, audit
 from api.storage import people as pp
 from api.storage import repository as repo
 from api.storage import tables as t
@@ -43,10 +43,27 @@ def sign_in(body: SignInIn, session: SessionDep) -> Any:
     except pp.SignInRefused as refused:
         # returned, not raised: the failure count is kept (the transaction commits)
         code = 429 if refused.wait else 401
+        known = pp.by_login(session, body.login)
+        if known is not None:  # an unknown name belongs to no consortium's record
+            _signed(session, known, "sign-in refused", code)
         headers = {"Retry-After": str(refused.wait)} if refused.wait else None
         return problem_response(code, refused.reason, headers=headers)
+    _signed(session, who, "POST /sessions", 201)
     return SessionOut(
         session=secret, expires_at=expires.isoformat(), person=PersonOut.from_row(who)
+    )
+
+
+def _signed(session: SessionDep, who: t.Person, action: str, status: int) -> None:
+    audit.append(
+        session,
+        who.consortium_id,
+        who=who.name,
+        action=action,
+        object=f"/people/{who.id}",
+        organization=who.organization_id,
+        person=who.id,
+        status=status,
     )
 
 

@@ -62,8 +62,12 @@ def person(s: Session, consortium: str, person_id: int) -> t.Person | None:
     return row if row is not None and row.consortium_id == consortium else None
 
 
+def by_login(s: Session, login: str) -> t.Person | None:
+    return s.scalar(select(t.Person).where(t.Person.login == login))
+
+
 def login_taken(s: Session, login: str) -> bool:
-    return s.scalar(select(t.Person.id).where(t.Person.login == login)) is not None
+    return by_login(s, login) is not None
 
 
 def add_person(
@@ -106,7 +110,7 @@ class SignInRefused(Exception):
 def sign_in(s: Session, login: str, password: str) -> tuple[t.Person, str, datetime]:
     """A new session for the person with this sign-in name and password (its
     secret, to hand out once, and its absolute expiry), or SignInRefused."""
-    row = s.scalar(select(t.Person).where(t.Person.login == login))
+    row = by_login(s, login)
     moment = now()
     if row is None:
         _verify(_DUMMY, password)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from api.storage import audit
 from api.storage import tables as t
 from api.storage.repository import MANY, analyze, bulk_insert, now
 from api.vocabulary import RunStatus, WorkerStage
@@ -87,6 +88,17 @@ def finish_run(
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    run = s.get(t.Run, run_id)
+    assert run is not None
+    audit.append(
+        s,
+        run.consortium_id,
+        who="worker",
+        action="run solved" if error is None else "run failed",
+        object=f"/rounds/{run.round_id}/runs/{run_id}",
+        after=run.input_hash if error is None else None,
+        status=200 if error is None else 500,
+    )
     if document is not None:
         s.add(t.RunResult(run_id=run_id, document=document))
     if rows:

@@ -25,6 +25,8 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("get", "/graph"): None,
     ("post", "/tokens"): {"organization": "ent-hengbang"},
     ("get", "/tokens"): None,
+    ("get", "/audit"): None,
+    ("get", "/audit/verify"): None,
     ("delete", "/tokens/{token_id}"): None,
     ("post", "/sessions"): {"login": "nobody", "password": "not-the-password"},
     ("delete", "/sessions/current"): None,
