@@ -77,7 +77,7 @@ def test_edits_gaps_and_reorderings_break_the_chain(world: World) -> None:
             edited[3].who = "someone else"
             assert audit.verify(edited).broken_at == rows[3].seq
             assert audit.verify(rows[:2] + rows[3:]).broken_at == rows[3].seq
-            swapped = rows[:2] + [rows[3], rows[2]] + rows[4:]
+            swapped = [*rows[:2], rows[3], rows[2], *rows[4:]]
             assert audit.verify(swapped).broken_at == rows[3].seq
             s.expunge_all()
         # the storage refuses to change or remove an entry, on either database
