@@ -85,8 +85,10 @@ def test_edits_gaps_and_reorderings_break_the_chain(world: World) -> None:
             update(t.AuditEntry).values(who="someone else"),
             delete(t.AuditEntry),
         ):
-            with pytest.raises(DatabaseError, match="never changed"):
-                with transaction(session_factory(engine)) as s:
-                    s.execute(statement)
+            with (
+                pytest.raises(DatabaseError, match="never changed"),
+                transaction(session_factory(engine)) as s,
+            ):
+                s.execute(statement)
     finally:
         engine.dispose()
