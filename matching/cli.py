@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     solver_options(rematch)
 
+    audit = sub.add_parser(
+        "audit",
+        help="check a published result's bundle: solve it again and check every property "
+        "it claims with the independent checker; exit 0 verified, 1 not",
+    )
+    audit.add_argument("bundle", type=Path, help="the bundle the service wrote at publication")
+
     convert = sub.add_parser("convert", help="convert between a JSON round and a CSV bundle")
     convert.add_argument("source", type=Path)
     convert.add_argument("target", type=Path, help="*.json, or a folder for a CSV bundle")
@@ -313,6 +320,21 @@ def _limit(mechanism: str, options: SolveOptions) -> float | None:
     return options.time_limit if mechanism == "optimal" else None
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from matching.audit import audit
+
+    try:
+        bundle = io.parse_json(args.bundle.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UnsupportedOption(f"{args.bundle}: not a bundle ({exc})") from None
+    if not isinstance(bundle, dict):
+        raise UnsupportedOption(f"{args.bundle}: not a bundle (a JSON object is expected)")
+    with _stdout_to_stderr():
+        verdict = audit(bundle)
+    print(verdict.report())
+    return 0 if verdict.ok else 1
+
+
 def _convert(args: argparse.Namespace) -> int:
     round_ = io.load(args.source)
     if args.target.suffix == ".json":
@@ -331,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": _compare,
         "convert": _convert,
         "rematch": _rematch,
+        "audit": _audit,
     }[args.command]
     try:
         return command(args)

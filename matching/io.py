@@ -245,7 +245,7 @@ def round_hash(r: Round) -> str:
     return hashlib.sha256(orjson.dumps(round_to_dict(r), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _explanation(e: Explanation) -> Doc:
+def explanation_to_dict(e: Explanation) -> Doc:
     placement, reason, cutoff, rule, mentor, policy, gain = e
     rec: Doc = {"placement": placement, "reason": str(reason)}
     if cutoff is not None:
@@ -334,7 +334,7 @@ def _explanations(rows: tuple[tuple[str, tuple[Explanation, ...]], ...]) -> Doc:
     def record(e: Explanation) -> Doc:
         rec = memo.get(id(e))
         if rec is None:
-            rec = memo[id(e)] = _explanation(e)
+            rec = memo[id(e)] = explanation_to_dict(e)
         return rec
 
     return {cid: list(map(record, es)) for cid, es in rows}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
 from api.answers import (
@@ -22,6 +22,7 @@ from api.answers import (
     VersionOut,
 )
 from api.deps import Actor, AnyRound, CoordinatorRound, CurrentActor, SessionDep, round_for
+from api.downloads import attachment
 from api.jsonbody import StrictJsonRoute
 from api.listing import Page, WindowDep
 from api.problems import COMMON, conflict, documented, invalid
@@ -230,6 +231,29 @@ def list_versions(r: AnyRound, session: SessionDep) -> list[VersionOut]:
             moves = _result(session, v.run_id).get("rematch", {}).get("moves")
         out.append(VersionOut.of_row(v, len(pub.changes(session, r, v.number - 1)), moves))
     return out
+
+
+@router.get(
+    "/versions/{number}/bundle",
+    response_class=Response,
+    responses={200: {"description": "The bundle (matching.audit): check it with "
+                     "`python -m matching audit`",
+                     "content": {"application/json": {"schema": {"type": "object"}}}}},
+)  # fmt: skip
+def version_bundle(
+    r: AnyRound, number: Annotated[int, Path(ge=1, le=10**6)], session: SessionDep
+) -> Response:
+    """What anyone can check a published version by: the round without
+    names, the seed, mechanism, options, solver, engine version, the result
+    and the overrides with their reasons."""
+    found = pub.bundle(session, r, number)
+    if found is None:
+        raise NotFound(f"version {number}")
+    return Response(
+        found.document,
+        media_type="application/json",
+        headers={"ETag": f'"{found.hash}"', **attachment(f"{r.id}-v{number}-bundle.json")},
+    )
 
 
 @router.get("/versions/{number}/changes", responses=documented(409))

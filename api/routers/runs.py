@@ -173,11 +173,12 @@ def get_result(r: CoordinatorRound, run: PathId, session: SessionDep) -> Respons
 
 @router.post("/runs/{run}/publish", responses=documented(409))
 def publish(
-    r: CoordinatorRound, run: PathId, actor: CurrentActor, session: SessionDep
+    r: CoordinatorRound, run: PathId, actor: CurrentActor, session: SessionDep, response: Response
 ) -> PublishOut:
     """Publish a solved run: the round's first version (a run of the closed
     round's snapshot), or its next (a re-match of the latest version, with
-    every change made since)."""
+    every change made since). Publication writes the version's bundle
+    (`GET /versions/{n}/bundle`), which `python -m matching audit` checks."""
     _document(session, r, run)  # 409 unless solved
     solved = repo.get_run(session, r, run)
     if solved.rematch_of is None:
@@ -204,6 +205,8 @@ def publish(
                 "re-match again"
             )
     version = published.add_version(session, r, solved, actor.organization)
+    bundle = published.write_bundle(session, r, solved, version, actor.who or actor.organization)
+    response.headers["ETag"] = f'"{bundle.hash}"'  # the audit entry's "after": the bundle
     return PublishOut(
         round=r.id, state=RoundState(r.state), published_run=run, version=version.number
     )

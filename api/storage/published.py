@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, aliased
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.lists import Window, page
+from matching import io
+from matching.audit import bundle_hash, make_bundle
 from matching.changes import Change, ChangeKind, apply
 
 
@@ -52,6 +54,49 @@ def add_version(s: Session, r: t.Round, run: t.Run, by: str) -> t.Version:
     r.published_run = run.id
     r.snapshot_hash = run.input_hash
     return row
+
+
+SEED_FIXED = (
+    "the round's seed as stored with it (given when the round was created, or by an import "
+    "while it was open), frozen with the round's snapshot when registration closed, before "
+    "any solve"
+)
+
+
+def write_bundle(s: Session, r: t.Round, run: t.Run, v: t.Version, by: str) -> t.Bundle:
+    """The published version's bundle (matching.audit), written once."""
+    doc = published_document(s, run)
+    result = json.loads(repo.run_result(s, run.id) or "{}")
+    start = None
+    if run.rematch_of is not None:
+        base = version(s, r, run.rematch_of)
+        assert base is not None
+        start = (
+            published_document(s, repo.get_run(s, r, base.run_id)),
+            assignments(s, base.run_id),
+        )
+    bundle = make_bundle(
+        doc,
+        result,
+        options=dict(run.options),
+        engine_version=run.engine_version,
+        seed_fixed=SEED_FIXED,
+        published={"round": r.id, "version": v.number, "at": v.published_at.isoformat(), "by": by},
+        started_from=start,
+    )
+    row = t.Bundle(
+        consortium_id=r.consortium_id,
+        round_id=r.id,
+        version=v.number,
+        document=io.dumps(bundle),
+        hash=bundle_hash(bundle),
+    )
+    s.add(row)
+    return row
+
+
+def bundle(s: Session, r: t.Round, number: int) -> t.Bundle | None:
+    return s.get(t.Bundle, (r.consortium_id, r.id, number))
 
 
 def changes(s: Session, r: t.Round, number: int | None = None) -> Sequence[t.Change]:

@@ -85,6 +85,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("post", "/rounds/{round}/rematch"): {},
     ("get", "/rounds/{round}/versions"): None,
     ("get", "/rounds/{round}/versions/{number}/changes"): None,
+    ("get", "/rounds/{round}/versions/{number}/bundle"): None,
     ("post", "/rounds/{round}/second-round"): {"id": "r1-second"},
     ("get", "/rounds/{round}/season"): None,
 }
