@@ -106,6 +106,49 @@ STAGES: dict[str, str] = {
 }
 
 
+# the audit trail's operations (the API's method and route, or the worker's
+# and the sign-in's own), as a person reads them
+OPERATIONS: dict[str, str] = {
+    "POST /organizations": N_("added a member organization"),
+    "POST /links": N_("linked two organizations"),
+    "POST /sessions": N_("signed in"),
+    "sign-in refused": N_("sign-in refused"),
+    "DELETE /sessions/current": N_("signed out"),
+    "POST /organizations/{org}/people": N_("added an account"),
+    "PATCH /people/{person_id}": N_("changed an account"),
+    "PUT /people/{person_id}/password": N_("reset a password"),
+    "DELETE /people/{person_id}/sessions": N_("ended someone's sessions"),
+    "PUT /me/password": N_("changed their own password"),
+    "POST /tokens": N_("issued a token"),
+    "DELETE /tokens/{token_id}": N_("revoked a token"),
+    "POST /rounds": N_("created a round"),
+    "POST /rounds/{round}/import": N_("imported the whole round"),
+    "POST /rounds/{round}/open": N_("opened registration"),
+    "POST /rounds/{round}/close": N_("closed registration"),
+    "POST /rounds/{round}/placements": N_("saved placements in a batch"),
+    "PUT /rounds/{round}/placements/{item}": N_("saved a placement"),
+    "DELETE /rounds/{round}/placements/{item}": N_("withdrew a placement"),
+    "PUT /rounds/{round}/placements/{item}/ranking": N_("saved a ranking"),
+    "POST /rounds/{round}/candidates": N_("saved candidates in a batch"),
+    "PUT /rounds/{round}/candidates/{item}": N_("saved a candidate"),
+    "DELETE /rounds/{round}/candidates/{item}": N_("withdrew a candidate"),
+    "POST /rounds/{round}/runs": N_("started a solve"),
+    "POST /rounds/{round}/runs/{run}/cancel": N_("cancelled a solve"),
+    "POST /rounds/{round}/runs/{run}/publish": N_("published a result"),
+    "POST /rounds/{round}/changes": N_("recorded a change after publication"),
+    "PUT /rounds/{round}/overrides/{candidate}/{placement}": N_("saved a manual override"),
+    "DELETE /rounds/{round}/overrides/{candidate}/{placement}": N_("removed a manual override"),
+    "POST /rounds/{round}/rematch": N_("started a re-match"),
+    "POST /rounds/{round}/second-round": N_("opened a second round"),
+    "run solved": N_("the solve finished"),
+    "run failed": N_("the solve failed"),
+}
+
+
+def operation(value: str) -> str:
+    return _(OPERATIONS[value]) if value in OPERATIONS else value
+
+
 def stage(value: str) -> str:
     return _(STAGES[value]) if value in STAGES else value
 

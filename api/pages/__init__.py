@@ -12,17 +12,19 @@ API is called. Problems the API answers are shown on the page they came from.
     forms    placements, candidates, rankings, file imports
     exports  CSV, Excel, the printable report
     after    after publication: changes, overrides, re-match, versions, second round
+    accounts people, tokens, a person's password, the audit trail
 """
 
 from __future__ import annotations
 
-from api.pages import after, exports, forms, rounds
+from api.pages import accounts, after, exports, forms, rounds
 from api.pages.common import COOKIE, VOCABULARIES, SignIn, csrf_token, router
 
 __all__ = [
     "COOKIE",
     "VOCABULARIES",
     "SignIn",
+    "accounts",
     "after",
     "csrf_token",
     "exports",

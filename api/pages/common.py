@@ -28,6 +28,7 @@ templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
 i18n.install(templates.env)
 templates.env.filters["term"] = words.term
 templates.env.filters["status"] = words.status
+templates.env.filters["operation"] = words.operation
 templates.env.globals["reason"] = words.reason
 templates.env.filters["colname"] = i18n.field
 
