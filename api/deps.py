@@ -107,6 +107,9 @@ def recorded(request: Request, response: Response, session: SessionDep) -> Itera
     actor: Actor | None = getattr(request.state, "actor", None)
     if request.method not in MUTATING or actor is None:
         return  # reads, and signing in (which records itself)
+    current = session.get_transaction()
+    if current is None or not current.is_active:
+        return  # a dry run (a preview) rolled back what it did: nothing changed
     route = request.scope.get("route")
     template = getattr(route, "path", request.url.path)
     status = response.status_code or getattr(route, "status_code", None) or 200
