@@ -157,6 +157,23 @@ def measure(case: Case, repeats: int, timeout: float) -> tuple[Row, Row]:
     return staged, whole
 
 
+FLOOR = "parse and write only (floor)"
+
+
+def floor(size: str, repeats: int, timeout: float) -> Row:
+    """bench/floor.py on the size's round: the least a process that reads the
+    round and writes a result-sized document takes."""
+    row = Row(size, FLOOR)
+    for _ in range(repeats):
+        wall, _ = _child(
+            [sys.executable, str(HERE / "floor.py"), str(round_file(size, "")),
+             str(CACHE / "floor.json")],
+            timeout,
+        )  # fmt: skip
+        row.runs.append({"total": wall})
+    return row
+
+
 def peers_ready() -> Path | None:
     python = PEERS / "bin" / "python"
     if not python.exists():
@@ -252,9 +269,13 @@ def write(rows: list[Row], quick: bool) -> None:
         "| size | tool | " + " | ".join(COLUMNS) + " | matched | objective | note |",
         "|---" * (len(COLUMNS) + 5) + "|",
     ]
+    floors = {r.size: r.median("total") for r in rows if r.tool == FLOOR}
     for row in rows:
         first = row.runs[0] if row.runs else {}
         cells = [fmt(row.median(k), k) for k in COLUMNS]
+        bottom, total = floors.get(row.size), row.median("total")
+        if row.tool.endswith("(CLI)") and bottom and total and not row.note:
+            row.note = f"{total / bottom:.1f}× the floor"
         lines.append(
             f"| {row.size} | {row.tool} | "
             + " | ".join(cells)
@@ -365,6 +386,8 @@ def main() -> None:
     repeats = args.repeats or (1 if args.quick else 3)
     rows: list[Row] = []
     flow_objective: dict[str, float] = {}  # auto's optimum per size, which the MILPs must equal
+    for size in dict.fromkeys(case.size for case in cases(args.quick)):
+        rows.append(floor(size, repeats, args.timeout))
     for case in cases(args.quick):
         print(f"{case.size} {case.name} ...", flush=True)
         try:
