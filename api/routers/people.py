@@ -9,9 +9,9 @@ a bearer token, as the pages do from their cookie."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import Response
 
 from api.answers import PersonOut, SessionOut, TokenInfo, TokenOut
@@ -19,13 +19,23 @@ from api.deps import CurrentActor, SessionDep, admin_of, manages
 from api.jsonbody import StrictJsonRoute
 from api.problems import COMMON, Problem, conflict, documented, invalid
 from api.problems import response as problem_response
-from api.schemas import PasswordChangeIn, PasswordIn, PersonIn, PersonPatch, SignInIn, TokenIn
+from api.schemas import (
+    PasswordChangeIn,
+    PasswordIn,
+    PathId,
+    PersonIn,
+    PersonPatch,
+    SignInIn,
+    TokenIn,
+)
 from api.storage import NotFound, audit
 from api.storage import people as pp
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.vocabulary import ROLE_OF_KIND
 
+# a person's or a token's number: within the database's integers
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 router = APIRouter(tags=["people"], route_class=StrictJsonRoute, responses=COMMON)
 
 
@@ -77,7 +87,7 @@ def sign_out(request: Request, actor: CurrentActor, session: SessionDep) -> None
 
 
 @router.get("/organizations/{org}/people")
-def list_people(org: str, actor: CurrentActor, session: SessionDep) -> list[PersonOut]:
+def list_people(org: PathId, actor: CurrentActor, session: SessionDep) -> list[PersonOut]:
     """The people of an organization (its admins, and the consortium office's)."""
     _member(session, actor, org)
     admin_of(actor, org)
@@ -87,7 +97,7 @@ def list_people(org: str, actor: CurrentActor, session: SessionDep) -> list[Pers
 @router.post(
     "/organizations/{org}/people", status_code=status.HTTP_201_CREATED, responses=documented(409)
 )
-def add_person(org: str, body: PersonIn, actor: CurrentActor, session: SessionDep) -> PersonOut:
+def add_person(org: PathId, body: PersonIn, actor: CurrentActor, session: SessionDep) -> PersonOut:
     """Add a person to an organization: the consortium office adds each
     member's first admin, an admin its own staff and admins."""
     _member(session, actor, org)
@@ -102,7 +112,7 @@ def add_person(org: str, body: PersonIn, actor: CurrentActor, session: SessionDe
 
 @router.patch("/people/{person_id}")
 def change_person(
-    person_id: int, body: PersonPatch, actor: CurrentActor, session: SessionDep
+    person_id: RowId, body: PersonPatch, actor: CurrentActor, session: SessionDep
 ) -> PersonOut:
     """Rename, make admin or staff, disable or enable a person. Disabling
     ends every session of theirs at once."""
@@ -124,7 +134,7 @@ def change_person(
 
 @router.put("/people/{person_id}/password", status_code=status.HTTP_204_NO_CONTENT)
 def reset_password(
-    person_id: int, body: PasswordIn, actor: CurrentActor, session: SessionDep
+    person_id: RowId, body: PasswordIn, actor: CurrentActor, session: SessionDep
 ) -> None:
     """An admin sets a person's password (their sessions end, the lock lifts)."""
     row = _managed(session, actor, person_id)
@@ -134,7 +144,7 @@ def reset_password(
 
 
 @router.delete("/people/{person_id}/sessions")
-def end_sessions(person_id: int, actor: CurrentActor, session: SessionDep) -> dict[str, int]:
+def end_sessions(person_id: RowId, actor: CurrentActor, session: SessionDep) -> dict[str, int]:
     """An admin ends every session of a person."""
     row = _managed(session, actor, person_id)
     return {"ended": pp.end_sessions(session, row.id)}
@@ -204,7 +214,7 @@ def list_tokens(actor: CurrentActor, session: SessionDep) -> list[TokenInfo]:
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, actor: CurrentActor, session: SessionDep) -> Response:
+def revoke_token(token_id: RowId, actor: CurrentActor, session: SessionDep) -> Response:
     row = session.get(t.Token, token_id)
     if (
         row is None
