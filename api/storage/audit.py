@@ -66,7 +66,14 @@ def append(
 ) -> t.AuditEntry:
     """Append an entry to the consortium's chain, in the caller's transaction."""
     if s.get_bind().dialect.name == "postgresql":
-        s.execute(select(t.Consortium.id).where(t.Consortium.id == consortium).with_for_update())
+        # FOR NO KEY UPDATE: appenders wait for each other, but not for the
+        # key-share locks that every insert naming the consortium takes
+        # (FOR UPDATE would deadlock two writers that both inserted first)
+        s.execute(
+            select(t.Consortium.id)
+            .where(t.Consortium.id == consortium)
+            .with_for_update(key_share=True)  # renders FOR NO KEY UPDATE
+        )
     prev = s.scalar(
         select(t.AuditEntry.hash)
         .where(t.AuditEntry.consortium_id == consortium)

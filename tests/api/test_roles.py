@@ -40,14 +40,18 @@ def test_me_names_the_role(world: World) -> None:
     assert roles == {"gov": "coordinator", "ent": "enterprise", "col": "college", "ri": "college"}
 
 
-def test_only_coordinators_add_organizations_links_and_tokens(world: World) -> None:
+def test_only_coordinators_add_organizations_and_links_and_others_tokens(world: World) -> None:
+    """A member's admin (its token among them) issues tokens for its own
+    organization only; organizations and links are the office's."""
     c = world.client
     org = {"id": "ent-new", "kind": "enterprise"}
-    for who in (world.hengbang, world.czcit):
+    for who, own, other in (
+        (world.hengbang, "ent-hengbang", "col-czcit"),
+        (world.czcit, "col-czcit", "ent-hengbang"),
+    ):
         assert c.post("/organizations", json=org, headers=who).status_code == 403
-        assert (
-            c.post("/tokens", json={"organization": "ent-hengbang"}, headers=who).status_code == 403
-        )
+        assert c.post("/tokens", json={"organization": other}, headers=who).status_code == 403
+        assert c.post("/tokens", json={"organization": own}, headers=who).status_code == 201
         assert (
             c.post(
                 "/links",

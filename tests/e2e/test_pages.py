@@ -207,7 +207,7 @@ def test_a_round_through_the_pages_in_chinese(
     expect(coordinator.locator("[data-chart=rank-histogram] svg")).to_contain_text("录取志愿位次")
     _shot(coordinator, "coordinator-round")
     coordinator.locator("a.publish").first.click()
-    expect(coordinator.locator("#consequences")).to_contain_text("发布后，各院校和科研院所将看到")
+    expect(coordinator.locator("#consequences")).to_contain_text("发布后，各院校和科研院所可看到")
     coordinator.click("#confirm-form button")
     expect(coordinator.locator(".msg")).to_contain_text("已发布求解")
     report = coordinator.locator("text=打印报告").get_attribute("href")
