@@ -29,6 +29,18 @@ from api.pages.common import (
 async def people_page(
     request: Request, org: str | None = None, msg: str | None = None, err: str | None = None
 ) -> Response:
+    return await _people(request, org, msg=msg, err=err)
+
+
+async def _people(
+    request: Request,
+    org: str | None,
+    secret: str | None = None,
+    msg: str | None = None,
+    err: str | None = None,
+) -> Response:
+    """The accounts page (a new token's secret on it once: the answer to the
+    form that issued it, never in a link or a redirect)."""
     me = (await api(request, "GET", "/me")).json()
     if not me["admin"]:
         return _back("/ui", error=_("only an admin manages accounts"))
@@ -47,7 +59,7 @@ async def people_page(
         tokens=[x for x in tokens.json() if x["organization"] == chosen]
         if tokens.is_success
         else [],
-        secret=request.query_params.get("secret"),
+        secret=secret,
         msg=msg,
         err=err,
     )
@@ -96,10 +108,12 @@ async def people_action(
         if days.strip():
             body["expires_in_days"] = int(days) if days.strip().isdigit() else days
         answer = await api(request, "POST", "/tokens", session, json=body)
-        if answer.is_success:  # shown this once, on the page that follows
-            return _back(
-                back + "&secret=" + seg(answer.json()["token"]),
-                message=_("token issued: copy it now, it is not shown again"),
+        if answer.is_success:  # shown this once, on this answer itself
+            return await _people(
+                request,
+                org,
+                secret=answer.json()["token"],
+                msg=_("token issued: copy it now, it is not shown again"),
             )
         message = ""
     elif action == "revoke":

@@ -191,3 +191,31 @@ def test_sessions_end_when_idle_or_old_and_tokens_when_revoked_or_expired(world:
     other = signed_in(c, "czcit-admin")
     assert c.delete(f"/tokens/{listed[0]['id']}", headers=other).status_code == 404
     assert all(x["organization"] == "col-czcit" for x in c.get("/tokens", headers=other).json())
+
+
+def test_the_accounts_page_shows_a_new_token_once_and_never_in_a_link(world: World) -> None:
+    import re
+
+    from tests.api.conftest import account
+
+    login, password = account(world.client, world.czcit)
+    c = TestClient(world.client.app, follow_redirects=False)
+    assert c.post("/ui/signin", data={"login": login, "password": password}).status_code == 303
+    page = c.get("/ui/people").text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    assert csrf is not None
+    issued = c.post(
+        "/ui/people",
+        data={
+            "csrf": csrf.group(1),
+            "org": "col-czcit",
+            "action": "token",
+            "name": "教务",
+            "days": "30",
+        },
+    )
+    assert issued.status_code == 200 and "location" not in issued.headers
+    secret = re.search(r'id="new-token">[^<]*<code>(pe_[^<]+)</code>', issued.text)
+    assert secret is not None
+    assert world.client.get("/me", headers=auth(secret.group(1))).status_code == 200
+    assert secret.group(1) not in c.get("/ui/people").text  # shown once
