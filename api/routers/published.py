@@ -79,6 +79,10 @@ def record_change(
         raise conflict(f"candidate {body.candidate!r} has already left the round")
     if body.placement is not None and body.placement not in {p["id"] for p in doc["placements"]}:
         raise conflict(f"placement {body.placement!r} has already been withdrawn")
+    if body.kind is ChangeKind.SEATS:
+        now = next(p["capacity"] for p in doc["placements"] if p["id"] == body.placement)
+        if now == body.capacity:
+            raise conflict(f"placement {body.placement!r} already has {now} seats")
     change = Change(body.kind, body.candidate, body.placement, body.capacity)
     parse_round(apply(doc, [change]))  # 422, naming the field, if it breaks the round
     last = pub.latest(session, r)
@@ -162,6 +166,12 @@ def put_override(
         if placement not in {p["id"] for p in now["placements"]}:
             raise conflict(f"placement {placement!r} has been withdrawn")
     row = session.get(t.Override, (r.consortium_id, r.id, candidate, placement))
+    if row is not None and (row.kind, row.reason, row.note) == (
+        body.kind.value,
+        body.reason.value,
+        body.note,
+    ):
+        return OverrideOut.of_row(row)  # saved again unchanged: nothing changes
     if row is None:
         row = t.Override(
             consortium_id=r.consortium_id, round_id=r.id, candidate=candidate, placement=placement

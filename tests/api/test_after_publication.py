@@ -79,6 +79,10 @@ def test_changes_overrides_rematch_and_versions(world: World) -> None:
     assert c.get("/rounds/r1/overrides", headers=w.coordinator).json() == []
     pinned = c.put("/rounds/r1/overrides/s2/hb-1", json=pin, headers=w.coordinator)
     assert pinned.status_code == 200, pinned.text
+    again = c.put("/rounds/r1/overrides/s2/hb-1", json=pin, headers=w.coordinator)
+    assert again.json() == pinned.json()  # saved again unchanged: nothing changes
+    same = change(w, w.hengbang, kind="seats", placement="hb-1", capacity=2)
+    assert same.status_code == 409 and "already has 2 seats" in same.text
     # the re-match, by the coordinator only
     assert c.post("/rounds/r1/rematch", json={}, headers=w.hengbang).status_code == 403
     second = rematch(w)
