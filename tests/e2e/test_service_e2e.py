@@ -45,6 +45,7 @@ def _wait(client: httpx.Client, path: str) -> dict[str, object]:
         except httpx.RemoteProtocolError:
             # a kept-alive connection the server closed as the poll went out
             # (seen once under a loaded CI); a dead server fails the next poll
+            assert time.monotonic() < deadline
             time.sleep(0.3)
             continue
         if run["status"] in ("solved", "failed"):
