@@ -6,6 +6,7 @@ placement without a mentor has no "mentor"."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Self
 
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from api.rankings import mentioned
 from api.storage import mapping
 from api.storage import tables as t
+from api.storage.repository import utc
 from api.vocabulary import Role, RoundState, RunStatus, WhyMoved
 from matching.base import MechanismName
 from matching.changes import ChangeKind
@@ -659,12 +661,10 @@ class SeasonOut(Answer):
     total: SeasonRow
 
 
-def _iso(moment: Any) -> str:
-    from datetime import UTC
-
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return str(moment.isoformat())
+def _iso(moment: datetime) -> str:
+    stamped = utc(moment)
+    assert stamped is not None
+    return stamped.isoformat()
 
 
 class AuditEntryOut(Answer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -44,17 +44,10 @@ router = APIRouter(
 )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every one stored here is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def run_out(run: t.Run) -> RunOut:
-    end = _utc(run.finished_at) or (repo.now() if run.status == RunStatus.RUNNING else None)
-    start = _utc(run.started_at)
-    created = _utc(run.created_at)
+    end = repo.utc(run.finished_at) or (repo.now() if run.status == RunStatus.RUNNING else None)
+    start = repo.utc(run.started_at)
+    created = repo.utc(run.created_at)
     assert created is not None
     return RunOut(
         id=run.id,

@@ -24,7 +24,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.storage import tables as t
-from api.storage.repository import now
+from api.storage.repository import now, utc
 
 GENESIS = "0" * 64
 FIELDS = (
@@ -34,9 +34,9 @@ FIELDS = (
 
 
 def _stamp(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    stamped = utc(moment)
+    assert stamped is not None
+    return stamped.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def entry_hash(prev: str, fields: dict[str, Any]) -> str:

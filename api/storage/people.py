@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.storage import tables as t
-from api.storage.repository import hash_token, now
+from api.storage.repository import hash_token, now, utc
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
@@ -37,13 +37,6 @@ TOUCH = timedelta(seconds=60)  # last-used stamps are written at most this often
 _hasher = PasswordHasher()
 # verified against when the name is unknown, so that the answer takes as long
 _DUMMY = _hasher.hash("not a password of anyone")
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every one stored here is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def hash_password(password: str) -> str:

@@ -27,6 +27,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every one stored here is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 # ----------------------------------------------------------- consortium graph
 
 
