@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -35,8 +36,13 @@ SESSION_PREFIX = "ps_"
 TOUCH = timedelta(seconds=60)  # last-used stamps are written at most this often
 
 _hasher = PasswordHasher()
-# verified against when the name is unknown, so that the answer takes as long
-_DUMMY = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy() -> str:
+    """Verified against when the name is unknown, so that the answer takes as
+    long (hashed when first needed, not at every import)."""
+    return _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -106,7 +112,7 @@ def sign_in(s: Session, login: str, password: str) -> tuple[t.Person, str, datet
     row = by_login(s, login)
     moment = now()
     if row is None:
-        _verify(_DUMMY, password)
+        _verify(_dummy(), password)
         raise SignInRefused("the sign-in name or the password is wrong")
     locked = utc(row.locked_until)
     if locked is not None and locked > moment:
