@@ -22,11 +22,14 @@ ids, the graph or the document:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from matching.graph import ConsortiumGraph
 from matching.model import (
@@ -126,8 +129,6 @@ class Market:
     def pair_columns(self) -> tuple[Any, Any]:
         """Every acceptable pair in `pairs()` order, as two numpy arrays (candidate
         indices, placement indices)."""
-        import numpy as np
-
         size = sum(map(len, self.prefs))
         cands = np.repeat(np.arange(len(self.prefs), dtype=np.int64), list(map(len, self.prefs)))
         places = np.fromiter(chain.from_iterable(self.prefs), dtype=np.int64, count=size)
@@ -158,10 +159,6 @@ def _kept_order(old: dict[str, int], new: dict[str, int]) -> dict[str, int]:
     return {ident: n for n, ident in enumerate(order)}
 
 
-def _groups(ranking: Ranking) -> dict[str, int]:
-    return {item: g for g, group in enumerate(ranking) for item in group}
-
-
 def encode(
     round_: Round, graph: ConsortiumGraph | None = None, ties_from: Round | None = None
 ) -> Market:
@@ -187,9 +184,8 @@ def encode(
         c_lot, p_lot = _kept_order(c_old, c_lot), _kept_order(p_old, p_lot)
     lottery = tuple(c_lot[c.id] for c in cands)
     mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
-    accepts = _acceptance(round_, mentor_of)
-    listed, pref_rank, listers = _candidate_side(round_, p_index, p_lot)
-    place_rank, refusals = _placement_side(round_, graph, accepts, listers, lottery, mentor_of)
+    listed, pref_rank, flat = _candidate_side(round_, p_index, p_lot)
+    place_rank, refusals = _placement_side(round_, graph, flat, c_index, lottery, mentor_of)
     pinned: dict[int, int] = {}
     for o in round_.overrides:
         c, p = c_index[o.candidate], p_index[o.placement]
@@ -242,125 +238,154 @@ def encode(
     )
 
 
-def _acceptance(round_: Round, mentor_of: tuple[int, ...]) -> list[dict[str, int] | None]:
-    """Whom each placement accepts, with the group each is ranked in (None:
-    anybody, ranked later by the graph's default score, or all in one group
-    under a mentor without a ranking): its ranking's and its mentor's members,
-    the mentor's groups first."""
-    place_members = [
-        _groups(p.ranking) if p.ranking is not None else None for p in round_.placements
-    ]
-    mentor_members = [_groups(m.ranking) if m.ranking is not None else None for m in round_.mentors]
-    accepts: list[dict[str, int] | None] = []
-    for p in range(len(round_.placements)):
-        mine = place_members[p]
-        theirs = mentor_members[mentor_of[p]] if mentor_of[p] >= 0 else None
-        if theirs is not None:
-            both = theirs if mine is None else {k: g for k, g in theirs.items() if k in mine}
-            accepts.append(both)
-        elif mine is not None and mentor_of[p] >= 0:
-            accepts.append(dict.fromkeys(mine, 0))
-        else:
-            accepts.append(mine)
-    return accepts
+@dataclass(frozen=True)
+class _Flat:
+    """Rankings (each a tuple of groups of ids) as integers: row r's ids are
+    ``item[start[r]:start[r + 1]]``, in order, each with its 0-based group."""
+
+    start: NDArray[np.int64]
+    item: NDArray[np.int64]
+    group: NDArray[np.int64]
+    ties: bool  # some group holds more than one id
+
+    @property
+    def row(self) -> NDArray[np.int64]:
+        """The row of each entry."""
+        return np.repeat(np.arange(len(self.start) - 1, dtype=np.int64), np.diff(self.start))
+
+
+def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
+    """The rankings' ids as integers by `index`: one lookup per id, at C speed,
+    and the rest by arrays (the one place a ranking's strings are read)."""
+    rows = len(rankings)
+    per_row = np.fromiter(map(len, rankings), np.int64, rows)
+    n_groups = int(per_row.sum())
+    ids = list(chain.from_iterable(chain.from_iterable(rankings)))
+    item = np.fromiter(map(index.__getitem__, ids), np.int64, len(ids))
+    if n_groups == len(ids):  # no tie anywhere: each group one id
+        sizes = np.ones(n_groups, np.int64)
+    else:
+        sizes = np.fromiter(map(len, chain.from_iterable(rankings)), np.int64, n_groups)
+    group_start = np.zeros(rows + 1, np.int64)
+    np.cumsum(per_row, out=group_start[1:])
+    entry_start = np.zeros(n_groups + 1, np.int64)
+    np.cumsum(sizes, out=entry_start[1:])
+    start = entry_start[group_start]
+    if n_groups == len(ids):  # no tie anywhere: each id its own group
+        every = np.arange(len(ids), dtype=np.int64)
+    else:
+        every = np.repeat(np.arange(n_groups, dtype=np.int64), sizes)
+    row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(start))
+    return _Flat(start, item, every - group_start[row], n_groups != len(ids))
+
+
+def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: Any) -> Any:
+    """`values` at each of `wanted` in `keys` (distinct), -1 where absent."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    at = np.searchsorted(ordered, wanted)
+    at[at >= len(ordered)] = 0
+    found = (ordered[at] == wanted) if len(ordered) else np.zeros(len(wanted), bool)
+    return np.where(found, values[order][at] if len(ordered) else -1, -1)
 
 
 def _candidate_side(
     round_: Round, p_index: dict[str, int], p_lot: dict[str, int]
-) -> tuple[list[tuple[int, ...]], list[dict[int, int]], list[list[int]]]:
+) -> tuple[list[tuple[int, ...]], list[dict[int, int]], _Flat]:
     """Each candidate's listed placements in tie-broken order (its own ties by
-    the placement lottery) with their 1-based groups, and each placement's
-    listers in candidate order."""
-    listed: list[tuple[int, ...]] = []
-    pref_rank: list[dict[int, int]] = []
-    listers: list[list[int]] = [[] for _ in round_.placements]
-    for c, cand in enumerate(round_.candidates):
-        groups = cand.preferences
-        named = list(chain.from_iterable(groups))
-        if len(named) == len(groups):  # strict: no tie for the lottery to break
-            order = list(map(p_index.__getitem__, named))
-            ranks = dict(zip(order, range(1, len(order) + 1), strict=True))
-        else:
-            tied = sorted(
-                (g, p_lot[pid], p_index[pid]) for g, group in enumerate(groups) for pid in group
-            )
-            order = [p for _, _, p in tied]
-            ranks = {p: g + 1 for g, _, p in tied}
-        listed.append(tuple(order))
-        pref_rank.append(ranks)
-        for p in order:
-            listers[p].append(c)
-    return listed, pref_rank, listers
+    the placement lottery) with their 1-based groups, and the same as one flat
+    array (`_Flat`, row = candidate)."""
+    flat = _flat([c.preferences for c in round_.candidates], p_index)
+    if flat.ties:  # order each row by (group, placement lottery)
+        lot = np.zeros(len(round_.placements), np.int64)
+        lot[list(map(p_index.__getitem__, p_lot))] = list(p_lot.values())
+        order = np.lexsort((lot[flat.item], flat.group, flat.row))
+        flat = _Flat(flat.start, flat.item[order], flat.group[order], True)
+    items: list[int] = flat.item.tolist()
+    ones: list[int] = (flat.group + 1).tolist()
+    bounds: list[int] = flat.start.tolist()
+    listed = [tuple(items[a:b]) for a, b in pairwise(bounds)]
+    pref_rank = [dict(zip(items[a:b], ones[a:b], strict=True)) for a, b in pairwise(bounds)]
+    return listed, pref_rank, flat
 
 
 def _placement_side(
     round_: Round,
     graph: ConsortiumGraph,
-    accepts: list[dict[str, int] | None],
-    listers: list[list[int]],
+    listed: _Flat,
+    c_index: dict[str, int],
     lottery: tuple[int, ...],
     mentor_of: tuple[int, ...],
 ) -> tuple[list[dict[int, int]], dict[tuple[int, int], tuple[Reason, str | None]]]:
     """Each placement's rank of its acceptable applicants (group · N + lottery)
-    and the refused pairs with their reasons (not acceptable, ineligible)."""
+    and the refused pairs with their reasons (not acceptable, ineligible).
+
+    Whom a placement accepts, with the group each is ranked in: its ranking's
+    and its mentor's members, the mentor's groups first; all in one group
+    under a mentor without a ranking; anybody when neither ranks (then ranked
+    by the graph's default score, or in one group under a mentor). The
+    applicants are read as arrays, sorted by (placement, candidate)."""
     cands = round_.candidates
     places = round_.placements
-    n = len(cands)
+    n, m = len(cands), len(places)
+    # every application (p, c), by placement, then candidate
+    by_place = np.argsort(listed.item, kind="stable")
+    pe = listed.item[by_place]
+    ce = listed.row[by_place]
+    mentor = np.asarray(mentor_of, dtype=np.int64)[pe] if m else np.zeros(0, np.int64)
+    p_ranked = np.array([p.ranking is not None for p in places], bool)
+    m_ranked = np.array([x.ranking is not None for x in round_.mentors], bool)
+    own = _flat([p.ranking or () for p in places], c_index)
+    led = mentor >= 0
+    by_mentor = m_ranked[mentor] & led if len(m_ranked) else np.zeros(len(pe), bool)
+    g_p = _lookup(own.row * n + own.item, own.group, pe * n + ce)
+    theirs = _flat([x.ranking or () for x in round_.mentors], c_index)
+    g_m = _lookup(theirs.row * n + theirs.item, theirs.group, np.where(led, mentor, 0) * n + ce)
+    answers = p_ranked[pe] | by_mentor  # the placement says whom it accepts
+    accepted = (~by_mentor | (g_m >= 0)) & (~p_ranked[pe] | (g_p >= 0))
+    group = np.where(by_mentor, g_m, np.where(led, 0, g_p))
+    need = [p.requirements for p in places]
+    checked = np.array([graph.has_rules or bool(r.min_level or r.skills) for r in need], bool)
     refusals: dict[tuple[int, int], tuple[Reason, str | None]] = {}
-    checked = [
-        graph.has_rules or bool(p.requirements.min_level or p.requirements.skills) for p in places
-    ]
-    # Placement by placement (each placement's ranking stays in the cache).
-    cids = [c.id for c in cands]
-    place_rank: list[dict[int, int]] = []
-    unranked: list[list[int]] = [[] for _ in places]  # applicants ranked after this loop
-    # The common case: every applicant ranked, no rule to check. Their groups
-    # are looked up at C speed here and turned into ranks for all such
-    # placements at once after the loop.
-    fast: list[tuple[int, list[int | None]]] = []  # (placement, its applicants' groups)
-    for p, placement in enumerate(places):
-        accepted = accepts[p]
-        if accepted is not None and not checked[p]:
-            found = list(map(accepted.get, map(cids.__getitem__, listers[p])))
-            if None not in found:
-                fast.append((p, found))
-                place_rank.append({})
+    refused = answers & ~accepted
+    for c, p in zip(ce[refused].tolist(), pe[refused].tolist(), strict=True):
+        refusals[(c, p)] = (Reason.NOT_ACCEPTABLE, None)
+    eligible = ~refused
+    for k in np.flatnonzero(eligible & checked[pe]).tolist():
+        c, p = int(ce[k]), int(pe[k])
+        rule = graph.ineligibility(cands[c], places[p])
+        if rule is not None:
+            refusals[(c, p)] = (Reason.INELIGIBLE, rule)
+            eligible[k] = False
+    ranked = eligible & answers
+    rank = group[ranked] * n + np.asarray(lottery, dtype=np.int64)[ce[ranked]]
+    place_rank = _dicts(m, pe[ranked], ce[ranked], rank)
+    unranked = eligible & ~answers
+    if unranked.any():
+        for p, who in enumerate(_rows(m, pe[unranked], ce[unranked])):
+            if not who:
                 continue
-        ranks = {}
-        for c in listers[p]:
-            group = None if accepted is None else accepted.get(cids[c])
-            if accepted is not None and group is None:
-                refusals[(c, p)] = (Reason.NOT_ACCEPTABLE, None)
-                continue
-            rule = graph.ineligibility(cands[c], placement) if checked[p] else None
-            if rule is not None:
-                refusals[(c, p)] = (Reason.INELIGIBLE, rule)
-            elif group is None:
-                unranked[p].append(c)
+            if mentor_of[p] >= 0:  # a mentor without a ranking: one group
+                place_rank[p] = {c: lottery[c] for c in who}
             else:
-                ranks[c] = group * n + lottery[c]
-        place_rank.append(ranks)
-    if fast:
-        import numpy as np
-
-        size = sum(len(listers[p]) for p, _ in fast)
-        group_of = np.fromiter(chain.from_iterable(f for _, f in fast), np.int64, size)
-        who = np.fromiter(chain.from_iterable(listers[p] for p, _ in fast), np.int64, size)
-        ranked: list[int] = (group_of * n + np.asarray(lottery, dtype=np.int64)[who]).tolist()
-        start = 0
-        for p, _ in fast:
-            end = start + len(listers[p])
-            place_rank[p] = dict(zip(listers[p], ranked[start:end], strict=True))
-            start = end
-    for p, placement in enumerate(places):
-        if not unranked[p]:
-            continue
-        if mentor_of[p] >= 0:  # a mentor without a ranking: one group
-            place_rank[p] = {c: lottery[c] for c in unranked[p]}
-        else:
-            by_score = _score_groups(graph, placement, [(c, cands[c]) for c in unranked[p]])
-            place_rank[p] = {c: g * n + lottery[c] for c, g in by_score.items()}
+                by_score = _score_groups(graph, places[p], [(c, cands[c]) for c in who])
+                place_rank[p] = {c: g * n + lottery[c] for c, g in by_score.items()}
     return place_rank, refusals
+
+
+def _rows(rows: int, row: Any, values: Any) -> list[list[int]]:
+    """`values` split by `row` (sorted), one list per row 0… rows - 1."""
+    bounds: list[int] = np.searchsorted(row, np.arange(rows + 1)).tolist()
+    flat: list[int] = values.tolist()
+    return [flat[a:b] for a, b in pairwise(bounds)]
+
+
+def _dicts(rows: int, row: Any, keys: Any, values: Any) -> list[dict[int, int]]:
+    """One dict per row 0… rows - 1 of its `keys` → `values` (rows sorted)."""
+    bounds: list[int] = np.searchsorted(row, np.arange(rows + 1)).tolist()
+    k: list[int] = keys.tolist()
+    v: list[int] = values.tolist()
+    return [dict(zip(k[a:b], v[a:b], strict=True)) for a, b in pairwise(bounds)]
 
 
 def _mentor_side(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from pathlib import Path
 
@@ -39,16 +39,19 @@ Doc = dict[str, object]
 # ------------------------------------------------------------------ JSON
 
 
-def no_duplicate_keys(pairs: list[tuple[str, object]]) -> Doc:
-    """json's object hook that refuses an object holding a key twice (the
-    standard parser keeps the last value silently). The one definition: the
-    service's request bodies use it too."""
-    out: Doc = {}
-    for key, value in pairs:
-        if key in out:
-            raise DuplicateKey(key)
-        out[key] = value
-    return out
+def object_hook() -> Callable[[list[tuple[str, object]]], Doc]:
+    """json's object hook for one document (the one definition: the service's
+    request bodies use it too): it refuses an object holding a key twice (the
+    standard parser keeps the last value silently)."""
+
+    def hook(pairs: list[tuple[str, object]]) -> Doc:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            keys = [key for key, _ in pairs]
+            raise DuplicateKey(next(k for i, k in enumerate(keys) if k in keys[:i]))
+        return out
+
+    return hook
 
 
 class DuplicateKey(ValueError):
@@ -61,7 +64,7 @@ def parse_json(text: str | bytes) -> object:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        return json.loads(text, object_pairs_hook=no_duplicate_keys)
+        return json.loads(text, object_pairs_hook=object_hook())
     except DuplicateKey as exc:
         raise InvalidRound(
             [Problem("round", f"duplicate key {exc.args[0]!r} in an object")]

@@ -35,6 +35,9 @@ class Collector:
         # Every id a list declares, valid record or not, so that one bad field
         # does not also turn every reference to its record into a problem.
         self.declared: dict[str, set[str]] = {}
+        # Every id the rankings of a list's records name, where `rankings`
+        # read them all in one go (None: some held a tie or a bad id).
+        self.named: dict[str, set[str] | None] = {}
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -109,26 +112,28 @@ class Collector:
                 out.append(s)
         return tuple(sorted(set(out)))
 
-    def rankings(self, values: list[object], wheres: list[str]) -> list[Ranking | None]:
-        """`ranking` of each value. In the common case (every value a list of
-        valid ids, no tie groups) the ids are checked once, all together, and
-        each list only for repeats."""
+    def rankings(
+        self, values: list[object], wheres: list[str]
+    ) -> tuple[list[Ranking | None], set[str] | None]:
+        """`ranking` of each value, and every id they name (None unless each
+        value is a list of valid ids without tie groups: then the ids are
+        checked once, all together, and each list only for repeats)."""
         lists = [v for v in values if type(v) is list]
-        if len(lists) == len(values) and _plain_ids(
-            list(chain.from_iterable(lists)), distinct=False
-        ):
-            return [
+        named = _plain_ids(list(chain.from_iterable(lists)), distinct=False)
+        if len(lists) == len(values) and named is not None:
+            out = [
                 tuple(zip(v)) if len(set(v)) == len(v) else self.ranking(v, where)
                 for v, where in zip(lists, wheres, strict=True)
             ]
-        return [self.ranking(v, where) for v, where in zip(values, wheres, strict=True)]
+            return out, named
+        return [self.ranking(v, where) for v, where in zip(values, wheres, strict=True)], None
 
     def ranking(self, value: object, where: str) -> Ranking | None:
         """A list of ids and tie groups (lists of ids), each id at most once."""
         items = self.list_(value, where)
         if items is None:
             return None
-        if _plain_ids(items):
+        if _plain_ids(items) is not None:
             return tuple(zip(items))  # type: ignore[arg-type]
         groups: list[tuple[str, ...]] = []
         seen: set[str] = set()
@@ -162,17 +167,27 @@ ID_CONTROLS = "\x00-\x1f\x7f-\x9f"
 BAD_ID_CHARACTER = re.compile(f"[{ID_CONTROLS}\ud800-\udfff]")
 
 
-def _plain_ids(items: list[object], *, distinct: bool = True) -> bool:
+def _plain_ids(items: list[object], *, distinct: bool = True) -> set[str] | None:
     """The common case, checked at C speed: valid ids (distinct ones, unless
-    told otherwise) and no tie groups."""
-    if set(map(type, items)) - {str}:
-        return False
-    ids: list[str] = items  # type: ignore[assignment]
-    return (
-        (not distinct or len(set(ids)) == len(ids))
-        and (not ids or (min(map(len, ids)) > 0 and max(map(len, ids)) <= MAX_ID_LENGTH))
-        and not BAD_ID_CHARACTER.search("".join(ids))
-    )
+    told otherwise) and no tie groups; the set of them, else None. Each id is
+    checked once however often it is named (a placement is named in thousands
+    of preference lists)."""
+    try:
+        ids = set(items)
+    except TypeError:  # a tie group (a list) among them
+        return None
+    if distinct and len(ids) != len(items):
+        return None
+    if set(map(type, ids)) - {str}:
+        return None
+    named: set[str] = ids  # type: ignore[assignment]
+    if named and (
+        min(map(len, named)) == 0
+        or max(map(len, named)) > MAX_ID_LENGTH
+        or BAD_ID_CHARACTER.search("".join(named))
+    ):
+        return None
+    return named
 
 
 def show(value: object) -> str:

@@ -176,7 +176,10 @@ def _placements(
     out: dict[str, Placement] = {}
     records = read_records(c, doc, "placements", required=True)
     ranked = [(at, rec["ranking"]) for _, at, rec in records if rec.get("ranking") is not None]
-    rankings = iter(c.rankings([v for _, v in ranked], [f"{at}.ranking" for at, _ in ranked]))
+    read, c.named["placements"] = c.rankings(
+        [v for _, v in ranked], [f"{at}.ranking" for at, _ in ranked]
+    )
+    rankings = iter(read)
     for ident, at, rec in records:
         host = c.id_(rec.get("host"), f"{at}.host")
         if host is not None and host not in c.declared.get("organizations", orgs):
@@ -219,7 +222,7 @@ def _candidates(
     for _, at, rec in records:
         if "preferences" not in rec:
             c.add(f"{at}.preferences", "missing")
-    all_preferences = c.rankings(
+    all_preferences, c.named["candidates"] = c.rankings(
         [rec.get("preferences", []) for _, _, rec in records],
         [f"{at}.preferences" for _, at, _ in records],
     )
@@ -271,16 +274,23 @@ def _check_references(
     # A list that is missing or not a list declares nothing: its references are not checked.
     known_placements = c.declared.get("placements")
     known_candidates = c.declared.get("candidates")
-    # Every id named at once, at C speed; the lists are walked only to name
-    # the field of an unknown one.
-    named = chain.from_iterable(chain.from_iterable(x.preferences for x in candidates.values()))
+    # Every id named at once (each distinct id once, where `rankings` read
+    # them in one go); the lists are walked only to name the field of an
+    # unknown one.
+    named: Iterable[str] | None = c.named.get("candidates")
+    if named is None:
+        named = chain.from_iterable(chain.from_iterable(x.preferences for x in candidates.values()))
     if known_placements is not None and not known_placements.issuperset(named):
         for cand in candidates.values():
             for pid in flatten(cand.preferences):
                 if pid not in known_placements:
                     c.add(f"candidates[{cand.id!r}].preferences", f"unknown placement {pid!r}")
     rankings = list(_rankings(placements, mentors))
-    named = chain.from_iterable(chain.from_iterable(ranking for _, ranking, _ in rankings))
+    by_placements = c.named.get("placements")
+    if by_placements is None:
+        named = chain.from_iterable(chain.from_iterable(ranking for _, ranking, _ in rankings))
+    else:
+        named = chain(by_placements, *(flatten(m.ranking or ()) for m in mentors.values()))
     if known_candidates is not None and not known_candidates.issuperset(named):
         for _owner, ranking, at in rankings:
             for cid in flatten(ranking):

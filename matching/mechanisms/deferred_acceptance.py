@@ -25,21 +25,23 @@ def candidate_proposing(market: Market) -> Assignment:
     held: list[list[tuple[int, int]]] = [[] for _ in capacity]  # max-heap by rank: (-rank, c)
     nxt = [0] * market.n_candidates
     free = list(range(market.n_candidates - 1, -1, -1))
+    push, replace = heapq.heappush, heapq.heapreplace
     while free:
         c = free.pop()
         mine = prefs[c]
-        while nxt[c] < len(mine):
-            p = mine[nxt[c]]
-            nxt[c] += 1
+        k = nxt[c]
+        while k < len(mine):
+            p = mine[k]
+            k += 1
             r = rank[p][c]
             heap = held[p]
             if len(heap) < capacity[p]:
-                heapq.heappush(heap, (-r, c))
+                push(heap, (-r, c))
                 break
             if -heap[0][0] > r:
-                _, loser = heapq.heapreplace(heap, (-r, c))
-                free.append(loser)
+                free.append(replace(heap, (-r, c))[1])
                 break
+        nxt[c] = k
     assignment = [-1] * market.n_candidates
     for p, heap in enumerate(held):
         for _, c in heap:
