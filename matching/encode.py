@@ -80,7 +80,7 @@ class Market:
     # candidate side
     prefs: tuple[tuple[int, ...], ...]
     listed: tuple[tuple[int, ...], ...]
-    pref_rank: tuple[dict[int, int], ...]
+    listed_groups: tuple[tuple[int, ...], ...]  # each listed placement's 1-based group
     pref_groups: tuple[int, ...]
     refusals: dict[tuple[int, int], tuple[Reason, str | None]]
     # placement side
@@ -108,6 +108,20 @@ class Market:
     @property
     def n_placements(self) -> int:
         return len(self.placement_ids)
+
+    def pref_group(self, c: int, p: int) -> int:
+        """p's 1-based group in c's preferences (ties share one; p listed by c)."""
+        return self.listed_groups[c][self.listed[c].index(p)]
+
+    @cached_property
+    def pref_rank(self) -> tuple[dict[int, int], ...]:
+        """`pref_group` of every listed pair, one dict per candidate (worked out
+        when first asked: the stable mechanisms, the checker, the explanations
+        and the metrics read `pref_group`, and need none of these dicts)."""
+        return tuple(
+            dict(zip(ps, gs, strict=True))
+            for ps, gs in zip(self.listed, self.listed_groups, strict=True)
+        )
 
     def place_group(self, p: int, c: int) -> int:
         """c's 0-based group in p's ranking (the rank is ``group * N + lottery``)."""
@@ -184,7 +198,7 @@ def encode(
         c_lot, p_lot = _kept_order(c_old, c_lot), _kept_order(p_old, p_lot)
     lottery = tuple(c_lot[c.id] for c in cands)
     mentor_of = tuple(m_index[p.mentor] if p.mentor is not None else -1 for p in places)
-    listed, pref_rank, flat = _candidate_side(round_, p_index, p_lot)
+    listed, listed_groups, flat = _candidate_side(round_, p_index, p_lot)
     place_rank, refusals = _placement_side(round_, graph, flat, c_index, lottery, mentor_of)
     pinned: dict[int, int] = {}
     for o in round_.overrides:
@@ -218,7 +232,7 @@ def encode(
         lottery=lottery,
         prefs=prefs,
         listed=tuple(listed),
-        pref_rank=tuple(pref_rank),
+        listed_groups=tuple(listed_groups),
         pref_groups=tuple(len(c.preferences) for c in cands),
         refusals=refusals,
         capacity=tuple(p.capacity for p in places),
@@ -291,7 +305,7 @@ def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: Any) -> 
 
 def _candidate_side(
     round_: Round, p_index: dict[str, int], p_lot: dict[str, int]
-) -> tuple[list[tuple[int, ...]], list[dict[int, int]], _Flat]:
+) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]], _Flat]:
     """Each candidate's listed placements in tie-broken order (its own ties by
     the placement lottery) with their 1-based groups, and the same as one flat
     array (`_Flat`, row = candidate)."""
@@ -301,12 +315,12 @@ def _candidate_side(
         lot[list(map(p_index.__getitem__, p_lot))] = list(p_lot.values())
         order = np.lexsort((lot[flat.item], flat.group, flat.row))
         flat = _Flat(flat.start, flat.item[order], flat.group[order], True)
-    items: list[int] = flat.item.tolist()
+    items = _shared(flat.item, len(round_.placements))
     ones: list[int] = (flat.group + 1).tolist()
     bounds: list[int] = flat.start.tolist()
     listed = [tuple(items[a:b]) for a, b in pairwise(bounds)]
-    pref_rank = [dict(zip(items[a:b], ones[a:b], strict=True)) for a, b in pairwise(bounds)]
-    return listed, pref_rank, flat
+    groups = [tuple(ones[a:b]) for a, b in pairwise(bounds)]
+    return listed, groups, flat
 
 
 def _placement_side(
@@ -332,18 +346,22 @@ def _placement_side(
     by_place = np.argsort(listed.item, kind="stable")
     pe = listed.item[by_place]
     ce = listed.row[by_place]
+    del by_place
     mentor = np.asarray(mentor_of, dtype=np.int64)[pe] if m else np.zeros(0, np.int64)
-    p_ranked = np.array([p.ranking is not None for p in places], bool)
+    p_ranked = np.array([p.ranking is not None for p in places], bool)[pe]
     m_ranked = np.array([x.ranking is not None for x in round_.mentors], bool)
-    own = _flat([p.ranking or () for p in places], c_index)
     led = mentor >= 0
     by_mentor = m_ranked[mentor] & led if len(m_ranked) else np.zeros(len(pe), bool)
+    own = _flat([p.ranking or () for p in places], c_index)
     g_p = _lookup(own.row * n + own.item, own.group, pe * n + ce)
+    del own
     theirs = _flat([x.ranking or () for x in round_.mentors], c_index)
     g_m = _lookup(theirs.row * n + theirs.item, theirs.group, np.where(led, mentor, 0) * n + ce)
-    answers = p_ranked[pe] | by_mentor  # the placement says whom it accepts
-    accepted = (~by_mentor | (g_m >= 0)) & (~p_ranked[pe] | (g_p >= 0))
+    del theirs, mentor
+    answers = p_ranked | by_mentor  # the placement says whom it accepts
+    accepted = (~by_mentor | (g_m >= 0)) & (~p_ranked | (g_p >= 0))
     group = np.where(by_mentor, g_m, np.where(led, 0, g_p))
+    del g_p, g_m, led, by_mentor, p_ranked
     need = [p.requirements for p in places]
     checked = np.array([graph.has_rules or bool(r.min_level or r.skills) for r in need], bool)
     refusals: dict[tuple[int, int], tuple[Reason, str | None]] = {}
@@ -359,7 +377,8 @@ def _placement_side(
             eligible[k] = False
     ranked = eligible & answers
     rank = group[ranked] * n + np.asarray(lottery, dtype=np.int64)[ce[ranked]]
-    place_rank = _dicts(m, pe[ranked], ce[ranked], rank)
+    del group
+    place_rank = _dicts(m, pe[ranked], _shared(ce[ranked], n), rank)
     unranked = eligible & ~answers
     if unranked.any():
         for p, who in enumerate(_rows(m, pe[unranked], ce[unranked])):
@@ -380,10 +399,17 @@ def _rows(rows: int, row: Any, values: Any) -> list[list[int]]:
     return [flat[a:b] for a, b in pairwise(bounds)]
 
 
-def _dicts(rows: int, row: Any, keys: Any, values: Any) -> list[dict[int, int]]:
-    """One dict per row 0… rows - 1 of its `keys` → `values` (rows sorted)."""
+def _shared(values: Any, size: int) -> list[int]:
+    """`values` (each in 0… size - 1) as a list of Python ints, one object per
+    value: a round's two million applications name its 100,000 candidates and
+    10,000 placements, and one int object per entry would be 28 bytes each."""
+    out: list[int] = np.array(range(size), dtype=object)[values].tolist()
+    return out
+
+
+def _dicts(rows: int, row: Any, k: list[int], values: Any) -> list[dict[int, int]]:
+    """One dict per row 0… rows - 1 of its keys `k` → `values` (rows sorted)."""
     bounds: list[int] = np.searchsorted(row, np.arange(rows + 1)).tolist()
-    k: list[int] = keys.tolist()
     v: list[int] = values.tolist()
     return [dict(zip(k[a:b], v[a:b], strict=True)) for a, b in pairwise(bounds)]
 

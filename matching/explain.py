@@ -57,12 +57,11 @@ def explain(
     by_pin = {(c, p): d for c, p, d in check.blocked_by_pins}
     for c, current in enumerate(assignment):
         reasons = []
-        ranks = market.pref_rank[c]
         # Strictly above in c's own preferences: a placement tied with the
         # assignment is not one c preferred (the lottery only orders the tie).
-        limit = ranks[current] if current >= 0 else market.pref_groups[c] + 1
-        for p in market.listed[c]:
-            if ranks[p] >= limit:
+        limit = market.pref_group(c, current) if current >= 0 else market.pref_groups[c] + 1
+        for p, group in zip(market.listed[c], market.listed_groups[c], strict=True):
+            if group >= limit:
                 break
             reason = full[p]
             if c in market.pinned:

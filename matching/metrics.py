@@ -13,7 +13,7 @@ from matching.objective import welfare
 
 def measure(market: Market, assignment: Assignment, weights: Weights) -> Metrics:
     matched = [c for c, p in enumerate(assignment) if p >= 0]
-    ranks = Counter(market.pref_rank[c][assignment[c]] for c in matched)
+    ranks = Counter(market.pref_group(c, assignment[c]) for c in matched)
     park_of = market.park_of
     placed_at = Counter(assignment[c] for c in matched)
     by_park = tuple(

@@ -34,7 +34,7 @@ def pair_weight(market: Market, c: int, p: int, weights: Weights) -> float:
     k_p = market.place_groups[p]
     return (
         weights.match
-        + weights.candidate * (k_c - market.pref_rank[c][p] + 1) / k_c
+        + weights.candidate * (k_c - market.pref_group(c, p) + 1) / k_c
         + weights.placement * (k_p - market.place_group(p, c)) / k_p
         + weights.affinity * market.affinity(c, p)
     )
@@ -103,7 +103,7 @@ def welfare(market: Market, assignment: Assignment, weights: Weights) -> float:
     matched = [(c, p) for c, p in enumerate(assignment) if p >= 0]
     cands = np.fromiter((c for c, _ in matched), np.int64, len(matched))
     places = np.fromiter((p for _, p in matched), np.int64, len(matched))
-    g_c = np.fromiter((market.pref_rank[c][p] for c, p in matched), np.int64, len(matched))
+    g_c = np.fromiter((market.pref_group(c, p) for c, p in matched), np.int64, len(matched))
     g_p = np.fromiter((market.place_rank[p][c] // n for c, p in matched), np.int64, len(matched))
     each = _weights(market, weights, cands, places, g_c, g_p)
     total: float = sum(each.tolist())  # in candidate order, as ever

@@ -135,10 +135,6 @@ def cut(market: Market, held: Seats) -> Market:
     return replace(
         market,
         prefs=tuple(tuple(ps) for ps in prefs),
-        pref_rank=tuple(
-            {p: r for p, r in ranks.items() if (c, p) not in dropped}
-            for c, ranks in enumerate(market.pref_rank)
-        ),
         place_rank=place_rank,
         mentor_rank=mentor_rank,
     )
