@@ -53,16 +53,18 @@ class Coverage:
     def __init__(self, policies: tuple[PolicyGroup, ...], n_candidates: int) -> None:
         self.policies = policies
         self._everyone = [k for k, g in enumerate(policies) if g.candidates is None]
-        self._by: list[list[int]] = [[] for _ in range(n_candidates)]
+        by: list[list[int]] = [[] for _ in range(n_candidates)]
         for k, g in enumerate(policies):
             for c in g.candidates or ():
-                self._by[c].append(k)
+                by[c].append(k)
+        # each candidate's, in the round's order (one list shared by those
+        # only the policies selecting nobody by candidate cover)
+        self._by = [sorted(mine + self._everyone) if mine else self._everyone for mine in by]
 
     def of(self, c: int, p: int) -> list[int]:
         """The policies covering (c, p), in the round's order."""
-        mine = sorted(self._by[c] + self._everyone) if self._by[c] else self._everyone
         out = []
-        for k in mine:
+        for k in self._by[c]:
             chosen = self.policies[k].placements
             if chosen is None or p in chosen:
                 out.append(k)
