@@ -51,6 +51,11 @@ def record(row: t.Base, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: v for f, v in out.items() if v is not None and not (f == "requirements" and not v)}
 
 
+def values(fields: tuple[str, ...], rec: dict[str, Any], **keys: Any) -> dict[str, Any]:
+    """A row's columns from a contract record, with its keys (consortium, round)."""
+    return {**keys, **{f: rec.get(f, DEFAULTS.get(f)) for f in fields}}
+
+
 def row(table: type[Row], fields: tuple[str, ...], rec: dict[str, Any], **keys: Any) -> Row:
     """A row of `table` from a contract record, with its keys (consortium, round)."""
-    return table(**keys, **{f: rec.get(f, DEFAULTS.get(f)) for f in fields})
+    return table(**values(fields, rec, **keys))

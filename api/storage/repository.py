@@ -317,7 +317,7 @@ def bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     if s.get_bind().dialect.name != "postgresql":
-        s.execute(insert(table), rows)
+        s.execute(insert(table.__table__), rows)  # Core's executemany: no ORM bookkeeping
         return
     s.flush()  # what the rows reference is written first
     columns = list(rows[0])
@@ -540,17 +540,28 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
         s.execute(
             delete(table).where(table.consortium_id == r.consortium_id, table.round_id == r.id)
         )
-    of_round = {**consortium, "round_id": r.id}
-    s.add_all(
-        mapping.row(t.Placement, mapping.PLACEMENT, p, **of_round) for p in full["placements"]
-    )
-    s.flush()
+    # Placements, candidates and applications as rows of values, not ORM
+    # objects: a national round is hundreds of thousands of them, and building
+    # and flushing each object was most of an import's time.
+    of_round = {**consortium, "round_id": r.id, "version": 1}
+    places = full["placements"]
+    bulk_insert(s, t.Placement, [mapping.values(mapping.PLACEMENT, p, **of_round) for p in places])
     analyze(s, t.Placement)
     for m in full.get("mentors", []):
-        s.add(mapping.row(t.Mentor, mapping.MENTOR, m, **of_round))
-    add_versioned(
-        s, [mapping.row(t.Candidate, mapping.CANDIDATE, c, **of_round) for c in full["candidates"]]
+        s.add(mapping.row(t.Mentor, mapping.MENTOR, m, **consortium, round_id=r.id))
+    cands = full["candidates"]
+    bulk_insert(s, t.Candidate, [mapping.values(mapping.CANDIDATE, c, **of_round) for c in cands])
+    bulk_insert(
+        s,
+        t.Application,
+        [
+            {**consortium, "round_id": r.id, "candidate": c["id"], "placement": p, "position": n}
+            for c in cands
+            for p, n in outcomes.applications(c.get("preferences", [])).items()
+        ],
     )
+    if len(cands) >= MANY:
+        analyze(s, t.Candidate, t.Application)
     r.seed = doc.seed
     r.stability = doc.stability.value
     r.rules = full.get("rules", {})
