@@ -48,7 +48,7 @@ from matching.policygroups import Coverage, PolicyGroup, Selections, resolve
 class Affinities:
     """Graph affinity of each candidate's college or institute for each
     placement's host: the table is worked out when first read (the welfare
-    objective and the metrics read it; scipy is imported then)."""
+    objective and the metrics read it)."""
 
     def __init__(self, graph: ConsortiumGraph, round_: Round) -> None:
         sources = [c.affiliation for c in round_.candidates]

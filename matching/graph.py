@@ -1,6 +1,8 @@
 """The consortium graph: groups, affinity and eligibility. It builds; it never solves.
 
-Two views of the organizations and links (networkx):
+Two views of the organizations and links, as adjacency maps (a consortium
+has thousands of organizations, not millions: plain Python searches them
+faster than networkx and scipy are imported):
 
 * **containment** (directed, child → container): ``located_in`` and
   ``hosted_by`` point from the member to its container, ``governs`` from the
@@ -8,19 +10,21 @@ Two views of the organizations and links (networkx):
   government it can reach, so an enterprise in a park governed by a district is
   governed by that district and by whoever governs the district.
 * **affinity** (undirected): every link except ``governs`` (a government ties
-  everyone together, which is no affinity at all), with length ``1 / weight``.
-  The affinity of a candidate for a placement is ``min(1, 1 / d)``, where ``d``
-  is the shortest-path length from the candidate's college or institute to the
-  placement's host: a direct partnership of weight w gives w, two full-weight
-  hops give 0.5, no path gives 0.
+  everyone together, which is no affinity at all), with length ``1 / weight``
+  (the shortest of parallel links). The affinity of a candidate for a
+  placement is ``min(1, 1 / d)``, where ``d`` is the shortest-path length
+  (Dijkstra) from the candidate's college or institute to the placement's
+  host: a direct partnership of weight w gives w, two full-weight hops give
+  0.5, no path gives 0.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
 from collections.abc import Sequence
 from functools import cache
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -33,31 +37,38 @@ class ConsortiumGraph:
     def __init__(self, round_: Round) -> None:
         self._kinds = {o.id: o.kind for o in round_.organizations}
         self._levels = {o.id: o.level for o in round_.organizations}
-        self.containment = nx.DiGraph()
-        self.affinity_graph = nx.Graph()
-        self.containment.add_nodes_from(self._kinds)
-        self.affinity_graph.add_nodes_from(self._kinds)
+        self._up: dict[str, list[str]] = {org: [] for org in self._kinds}
+        self._near: dict[str, dict[str, float]] = {org: {} for org in self._kinds}
         for link in round_.links:
             if link.kind is LinkKind.GOVERNS:
-                self.containment.add_edge(link.target, link.source)
+                self._up.setdefault(link.target, []).append(link.source)
                 continue
             if link.kind in _CONTAINERS:
-                self.containment.add_edge(link.source, link.target)
+                self._up.setdefault(link.source, []).append(link.target)
             length = 1.0 / link.weight
-            old = self.affinity_graph.get_edge_data(link.source, link.target)
-            if old is None or old["length"] > length:
-                self.affinity_graph.add_edge(link.source, link.target, length=length)
+            for a, b in ((link.source, link.target), (link.target, link.source)):
+                near = self._near.setdefault(a, {})
+                if near.get(b, length) >= length:
+                    near[b] = length
         self.rules = round_.rules
         self.containers = cache(self._containers)
-        self._node = {org: i for i, org in enumerate(self.affinity_graph)}
-        self._lengths = cache(self._length_matrix)
+        self._node = {org: i for i, org in enumerate(self._near)}
         self._affinity_row = cache(self._affinity_from)
         self._hops = cache(self._hops_from)
         # Without requirements or a distance rule nothing is ineligible: skip the checks.
         self.has_rules = self.rules.max_distance is not None
 
     def _containers(self, org: str) -> frozenset[str]:
-        return frozenset(nx.descendants(self.containment, org))
+        """Every organization `org` reaches by containment, itself excluded."""
+        seen: set[str] = set()
+        todo = list(self._up.get(org, ()))
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(self._up.get(node, ()))
+        seen.discard(org)
+        return frozenset(seen)
 
     def parks_of(self, org: str) -> frozenset[str]:
         return frozenset(o for o in self.containers(org) if self._kinds[o] is OrgKind.PARK)
@@ -65,22 +76,39 @@ class ConsortiumGraph:
     def governments_of(self, org: str) -> frozenset[str]:
         return frozenset(o for o in self.containers(org) if self._kinds[o] is OrgKind.GOVERNMENT)
 
-    def _length_matrix(self) -> object:
-        return nx.to_scipy_sparse_array(
-            self.affinity_graph, nodelist=list(self._node), weight="length", format="csr"
-        )
-
     def _affinity_from(self, org: str) -> NDArray[np.float64]:
         """Affinity from `org` to every organization: min(1, 1 / d) by shortest
-        path length d (scipy's Dijkstra), 0 where there is no path."""
-        from scipy.sparse import csgraph  # imported when first needed: it costs 0.2 s
-
-        lengths = csgraph.dijkstra(self._lengths(), directed=False, indices=self._node[org])
-        affinity: NDArray[np.float64] = 1.0 / np.maximum(lengths, 1.0)
+        path length d, 0 where there is no path. Each distance is the least of
+        `d(u) + length(u, v)` over v's nearer neighbours u, the sums taken in
+        that order, so the floats are those of any Dijkstra (scipy's included)."""
+        far = float("inf")
+        dist: dict[str, float] = {org: 0.0}
+        done: set[str] = set()
+        heap = [(0.0, org)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in done:
+                continue
+            done.add(u)
+            for v, length in self._near[u].items():
+                if v not in done and d + length < dist.get(v, far):
+                    dist[v] = d + length
+                    heapq.heappush(heap, (d + length, v))
+        affinity = np.zeros(len(self._node))
+        for v, d in dist.items():
+            affinity[self._node[v]] = 1.0 / max(d, 1.0)
         return affinity
 
     def _hops_from(self, org: str) -> dict[str, int]:
-        hops: dict[str, int] = nx.single_source_shortest_path_length(self.affinity_graph, org)
+        """Links from `org` to each organization it reaches (breadth first)."""
+        hops = {org: 0}
+        todo = deque([org])
+        while todo:
+            u = todo.popleft()
+            for v in self._near[u]:
+                if v not in hops:
+                    hops[v] = hops[u] + 1
+                    todo.append(v)
         return hops
 
     def affinity(self, candidate: Candidate, placement: Placement) -> float:
