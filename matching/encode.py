@@ -276,21 +276,20 @@ def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
     n_groups = int(per_row.sum())
     ids = list(chain.from_iterable(chain.from_iterable(rankings)))
     item = np.fromiter(map(index.__getitem__, ids), np.int64, len(ids))
-    if n_groups == len(ids):  # no tie anywhere: each group one id
-        sizes = np.ones(n_groups, np.int64)
-    else:
-        sizes = np.fromiter(map(len, chain.from_iterable(rankings)), np.int64, n_groups)
+    ties = n_groups != len(ids)
     group_start = np.zeros(rows + 1, np.int64)
     np.cumsum(per_row, out=group_start[1:])
-    entry_start = np.zeros(n_groups + 1, np.int64)
-    np.cumsum(sizes, out=entry_start[1:])
-    start = entry_start[group_start]
-    if n_groups == len(ids):  # no tie anywhere: each id its own group
-        every = np.arange(len(ids), dtype=np.int64)
-    else:
+    if ties:  # each entry's group across all rows, then its row's entries
+        sizes = np.fromiter(map(len, chain.from_iterable(rankings)), np.int64, n_groups)
         every = np.repeat(np.arange(n_groups, dtype=np.int64), sizes)
+        entry_start = np.zeros(n_groups + 1, np.int64)
+        np.cumsum(sizes, out=entry_start[1:])
+        start = entry_start[group_start]
+    else:  # each group one id
+        every = np.arange(len(ids), dtype=np.int64)
+        start = group_start
     row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(start))
-    return _Flat(start, item, every - group_start[row], n_groups != len(ids))
+    return _Flat(start, item, every - group_start[row], ties)
 
 
 def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: Any) -> Any:
