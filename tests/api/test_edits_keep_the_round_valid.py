@@ -9,6 +9,7 @@ checked by the engine's own rules (api/rules.py)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -215,7 +216,7 @@ class Edits(RuleBasedStateMachine):
 
 
 Edits.TestCase.settings = settings(
-    max_examples=15,
+    max_examples=100 if os.environ.get("SOAK") else 10,  # `make soak`: 100 sequences
     stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
