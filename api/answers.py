@@ -662,9 +662,7 @@ class SeasonOut(Answer):
 
 
 def _iso(moment: datetime) -> str:
-    stamped = utc(moment)
-    assert stamped is not None
-    return stamped.isoformat()
+    return utc(moment).isoformat()
 
 
 class AuditEntryOut(Answer):

@@ -11,14 +11,14 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from matching.io import DuplicateKey, object_hook
+from matching.io import DuplicateKey, no_duplicate_keys
 
 
 class StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             try:
-                self._json = json.loads(await self.body(), object_pairs_hook=object_hook())
+                self._json = json.loads(await self.body(), object_pairs_hook=no_duplicate_keys)
             except DuplicateKey as exc:  # FastAPI answers a JSONDecodeError with 422 json_invalid
                 raise json.JSONDecodeError(f"duplicate key {exc.args[0][:40]!r}", "", 0) from None
         return self._json

@@ -48,7 +48,6 @@ def run_out(run: t.Run) -> RunOut:
     end = repo.utc(run.finished_at) or (repo.now() if run.status == RunStatus.RUNNING else None)
     start = repo.utc(run.started_at)
     created = repo.utc(run.created_at)
-    assert created is not None
     return RunOut(
         id=run.id,
         round=run.round_id,

@@ -34,9 +34,7 @@ FIELDS = (
 
 
 def _stamp(moment: datetime) -> str:
-    stamped = utc(moment)
-    assert stamped is not None
-    return stamped.astimezone(UTC).isoformat(timespec="microseconds")
+    return utc(moment).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def entry_hash(prev: str, fields: dict[str, Any]) -> str:

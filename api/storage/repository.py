@@ -10,7 +10,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import JSON, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -27,6 +27,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: datetime | None) -> datetime | None: ...
 def utc(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every one stored here is UTC."""
     if moment is not None and moment.tzinfo is None:

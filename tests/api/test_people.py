@@ -6,6 +6,7 @@ sign-ins slow down, then lock."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import update
 from api.storage import repository as repo
 from api.storage import tables as t
 from api.storage.db import make_engine, session_factory, transaction
-from tests.api.conftest import World, auth
+from tests.api.conftest import World, account, auth
 
 
 def person(w: World, org: str, login: str, role: str, by: dict[str, str]) -> int:
@@ -194,10 +195,6 @@ def test_sessions_end_when_idle_or_old_and_tokens_when_revoked_or_expired(world:
 
 
 def test_the_accounts_page_shows_a_new_token_once_and_never_in_a_link(world: World) -> None:
-    import re
-
-    from tests.api.conftest import account
-
     login, password = account(world.client, world.czcit)
     c = TestClient(world.client.app, follow_redirects=False)
     assert c.post("/ui/signin", data={"login": login, "password": password}).status_code == 303
