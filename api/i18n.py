@@ -165,6 +165,7 @@ _PROBLEMS: tuple[str, ...] = (
     N_("candidate {}"),
     N_("organization {}"),
     N_("round {} already exists"),
+    N_("a token named {} is in use"),
     N_("round {} has no published result yet"),
     N_("round {} is {}; {} needs it {}"),
     N_("run {} is {}"),

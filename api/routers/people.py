@@ -190,6 +190,12 @@ def create_token(body: TokenIn, actor: CurrentActor, session: SessionDep) -> Tok
     role = ROLE_OF_KIND.get(org.kind)
     if role is None:
         raise invalid([{"field": "organization", "message": f"a {org.kind} cannot hold a token"}])
+    # one usable token per name: a form sent twice (a page reloaded) issues one
+    if body.name is not None and any(
+        x.name == body.name and pp.token_usable(x)
+        for x in pp.tokens(session, actor.consortium, org.id)
+    ):
+        raise conflict(f"a token named {body.name!r} is in use")
     expires = repo.now() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     secret, row = repo.issue_token(
         session, actor.consortium, org.id, role, body.name, actor.person, expires

@@ -216,3 +216,26 @@ def test_the_accounts_page_shows_a_new_token_once_and_never_in_a_link(world: Wor
     assert secret is not None
     assert world.client.get("/me", headers=auth(secret.group(1))).status_code == 200
     assert secret.group(1) not in c.get("/ui/people").text  # shown once
+    # the answer reloaded (the form sent again) issues no second token
+    again = c.post(
+        "/ui/people",
+        data={
+            "csrf": csrf.group(1),
+            "org": "col-czcit",
+            "action": "token",
+            "name": "教务",
+            "days": "30",
+        },
+    )
+    assert again.status_code == 303 and "pe_" not in again.headers["location"]
+    assert "名为" in c.get(again.headers["location"]).text
+    named = [
+        x
+        for x in world.client.get("/tokens", headers=world.czcit).json()
+        if x.get("name") == "教务"
+    ]
+    assert len(named) == 1
+    body = {"organization": "col-czcit", "name": "教务"}
+    assert world.client.post("/tokens", json=body, headers=world.czcit).status_code == 409
+    world.client.delete(f"/tokens/{named[0]['id']}", headers=world.czcit)
+    assert world.client.post("/tokens", json=body, headers=world.czcit).status_code == 201
