@@ -34,8 +34,11 @@ $(CHROMIUM):
 $(CJK_FONTS):
 	apt-get install -y -q fonts-noto-cjk || (apt-get update -q && apt-get install -y -q fonts-noto-cjk)
 
+# Both cores (pytest-xdist; each worker its own PostgreSQL database); JOBS=1
+# runs the suite in one process.
+JOBS ?= 2
 test: $(STAMP) $(CHROMIUM) $(CJK_FONTS)
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q --durations=15 -n $(JOBS) --dist worksteal
 
 # The pages' message catalog (api/i18n.py): extract every message of the code
 # and the templates, merge them into the zh_CN catalog (translate what is new
@@ -74,7 +77,7 @@ load: $(STAMP)
 # 50 times, 300 generated requests per API operation and role, 1,000 examples
 # per property, every time limit
 soak: $(STAMP) $(CHROMIUM) $(CJK_FONTS)
-	SOAK=1 KILL_TRIALS=300 API_KILL_TRIALS=50 FUZZ_EXAMPLES=300 $(PY) -m pytest -q --durations=15
+	SOAK=1 KILL_TRIALS=300 API_KILL_TRIALS=50 FUZZ_EXAMPLES=300 $(PY) -m pytest -q --durations=15 -n $(JOBS) --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check matching api fixtures tests bench

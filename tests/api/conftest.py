@@ -1,7 +1,10 @@
 """A fresh app and database per test, on SQLite and (where reachable) PostgreSQL.
 
 PostgreSQL is the machine's local server (127.0.0.1:5432, database `test`). In
-CI (CI=true) an unreachable server fails the tests; elsewhere they skip."""
+CI (CI=true) an unreachable server fails the tests; elsewhere they skip. Under
+pytest-xdist each worker has a database of its own (`test_gw0`, …), made on
+the server when first needed: a test resets its database's schema, and two
+workers sharing one would break each other's tests."""
 
 from __future__ import annotations
 
@@ -20,6 +23,26 @@ from api.demo import create_consortium
 from api.main import create_app
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _own_database(url: str) -> str:
+    """`url`, or under xdist the same server's database of this worker (made
+    if missing)."""
+    if WORKER is None:
+        return url
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(url)
+    name = f"{base.database}_{WORKER}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as c:
+            if c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,12 +50,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     try:
-        load.reset_postgres(POSTGRES)
+        url = _own_database(POSTGRES)
+        load.reset_postgres(url)
     except Exception as exc:  # the server is not there
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL unreachable in CI: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
-    return POSTGRES
+    return url
 
 
 @pytest.fixture
