@@ -23,7 +23,7 @@ from api.storage import repository as repo
 from api.storage import tables as t
 from matching import parse_round
 from matching.graph import ConsortiumGraph
-from matching.model import Candidate, CandidateKind, Level, LinkKind, Tier
+from matching.model import Candidate, CandidateKind, Level, LinkKind, Ranking, Tier
 
 
 def review(session: Session, r: t.Round, placement: t.Placement) -> list[Applicant]:
@@ -62,7 +62,7 @@ def review(session: Session, r: t.Round, placement: t.Placement) -> list[Applica
         c = Candidate(
             cid,
             CandidateKind(kind),
-            (),
+            Ranking(),
             college=college,
             institute=institute,
             tier=Tier(tier) if tier else None,

@@ -272,24 +272,27 @@ def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
     """The rankings' ids as integers by `index`: one lookup per id, at C speed,
     and the rest by arrays (the one place a ranking's strings are read)."""
     rows = len(rankings)
-    per_row = np.fromiter(map(len, rankings), np.int64, rows)
-    n_groups = int(per_row.sum())
-    ids = list(chain.from_iterable(chain.from_iterable(rankings)))
+    ids = list(chain.from_iterable(r.ids for r in rankings))
     item = np.fromiter(map(index.__getitem__, ids), np.int64, len(ids))
-    ties = n_groups != len(ids)
+    del ids
+    start = np.zeros(rows + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, (r.ids for r in rankings)), np.int64, rows), out=start[1:])
+    ties = any(r.ties for r in rankings)
+    if not ties:  # each group one id
+        row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(start))
+        return _Flat(start, item, np.arange(len(item), dtype=np.int64) - start[row], False)
+    # each entry's group across all rows, less its row's first group
+    per_row = np.fromiter(map(len, rankings), np.int64, rows)
     group_start = np.zeros(rows + 1, np.int64)
     np.cumsum(per_row, out=group_start[1:])
-    if ties:  # each entry's group across all rows, then its row's entries
-        sizes = np.fromiter(map(len, chain.from_iterable(rankings)), np.int64, n_groups)
-        every = np.repeat(np.arange(n_groups, dtype=np.int64), sizes)
-        entry_start = np.zeros(n_groups + 1, np.int64)
-        np.cumsum(sizes, out=entry_start[1:])
-        start = entry_start[group_start]
-    else:  # each group one id
-        every = np.arange(len(ids), dtype=np.int64)
-        start = group_start
+    sizes = np.fromiter(
+        chain.from_iterable(r.sizes or (1,) * len(r.ids) for r in rankings),
+        np.int64,
+        int(group_start[-1]),
+    )
+    every = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
     row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(start))
-    return _Flat(start, item, every - group_start[row], ties)
+    return _Flat(start, item, every - group_start[row], True)
 
 
 def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: Any) -> Any:
@@ -351,10 +354,10 @@ def _placement_side(
     m_ranked = np.array([x.ranking is not None for x in round_.mentors], bool)
     led = mentor >= 0
     by_mentor = m_ranked[mentor] & led if len(m_ranked) else np.zeros(len(pe), bool)
-    own = _flat([p.ranking or () for p in places], c_index)
+    own = _flat([p.ranking or Ranking() for p in places], c_index)
     g_p = _lookup(own.row * n + own.item, own.group, pe * n + ce)
     del own
-    theirs = _flat([x.ranking or () for x in round_.mentors], c_index)
+    theirs = _flat([x.ranking or Ranking() for x in round_.mentors], c_index)
     g_m = _lookup(theirs.row * n + theirs.item, theirs.group, np.where(led, mentor, 0) * n + ce)
     del theirs, mentor
     answers = p_ranked | by_mentor  # the placement says whom it accepts

@@ -100,9 +100,8 @@ def load(path: str | Path) -> Round:
 
 
 def _ranking(r: Ranking) -> list[object]:
-    flat: list[object] = list(chain.from_iterable(r))
-    if len(flat) == len(r):  # no ties: the common case, at C speed
-        return flat
+    if not r.ties:  # the common case, at C speed
+        return list(r.ids)
     return [group[0] if len(group) == 1 else list(group) for group in r]
 
 

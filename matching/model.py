@@ -6,10 +6,11 @@ here may assume its references resolve. Nothing here is ever mutated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import chain
-from typing import NamedTuple
+from itertools import accumulate, chain
+from typing import NamedTuple, overload
 
 
 class OrgKind(StrEnum):
@@ -78,13 +79,60 @@ class Stability(StrEnum):
     RELAXED = "relaxed"
 
 
-# A preference list or ranking: groups in order, most preferred first; a group
-# of more than one id is a tie.
-Ranking = tuple[tuple[str, ...], ...]
+class Ranking(Sequence[tuple[str, ...]]):
+    """A preference list or ranking: groups in order, most preferred first; a
+    group of more than one id is a tie.
 
+    Held as its ids in order (`ids`) and, only where some group is a tie, each
+    group's size (`sizes`): a round's millions of entries are one tuple per
+    list, not a 1-tuple per entry. Read as a sequence it is its groups."""
 
-def flatten(ranking: Ranking) -> tuple[str, ...]:
-    return tuple(chain.from_iterable(ranking))
+    __slots__ = ("ids", "sizes")
+
+    def __init__(self, ids: tuple[str, ...] = (), sizes: tuple[int, ...] | None = None) -> None:
+        self.ids = ids
+        self.sizes = None if sizes is None or len(sizes) == len(ids) else sizes
+
+    @classmethod
+    def of(cls, groups: Iterable[Iterable[str]]) -> Ranking:
+        """The ranking of these groups, in order."""
+        tuples = [tuple(g) for g in groups]
+        return cls(tuple(chain.from_iterable(tuples)), tuple(map(len, tuples)))
+
+    @property
+    def ties(self) -> bool:
+        return self.sizes is not None
+
+    def __len__(self) -> int:
+        return len(self.ids) if self.sizes is None else len(self.sizes)
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        if self.sizes is None:
+            return zip(self.ids)
+        ends = accumulate(self.sizes)
+        return (self.ids[end - size : end] for size, end in zip(self.sizes, ends))
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[str, ...]: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[tuple[str, ...], ...]: ...
+    def __getitem__(self, i: int | slice) -> tuple[str, ...] | tuple[tuple[str, ...], ...]:
+        if isinstance(i, slice):
+            return tuple(self)[i]
+        if self.sizes is None:
+            return (self.ids[i],)
+        return tuple(self)[i]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ranking):
+            return NotImplemented
+        return self.ids == other.ids and self.sizes == other.sizes
+
+    def __hash__(self) -> int:
+        return hash((self.ids, self.sizes))
+
+    def __repr__(self) -> str:
+        return f"Ranking.of({list(map(list, self))!r})"
 
 
 @dataclass(frozen=True)

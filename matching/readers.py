@@ -122,7 +122,7 @@ class Collector:
         named = _plain_ids(list(chain.from_iterable(lists)), distinct=False)
         if len(lists) == len(values) and named is not None:
             out = [
-                tuple(zip(v)) if len(set(v)) == len(v) else self.ranking(v, where)
+                Ranking(tuple(v)) if len(set(v)) == len(v) else self.ranking(v, where)
                 for v, where in zip(lists, wheres, strict=True)
             ]
             return out, named
@@ -134,8 +134,8 @@ class Collector:
         if items is None:
             return None
         if _plain_ids(items) is not None:
-            return tuple(zip(items))  # type: ignore[arg-type]
-        groups: list[tuple[str, ...]] = []
+            return Ranking(tuple(items))  # type: ignore[arg-type]
+        groups: list[list[str]] = []
         seen: set[str] = set()
         for i, item in enumerate(items):
             members = item if isinstance(item, list) else [item]
@@ -156,8 +156,8 @@ class Collector:
                 seen.add(ident)
                 group.append(ident)
             if group:
-                groups.append(tuple(group))
-        return tuple(groups)
+                groups.append(group)
+        return Ranking.of(groups)
 
 
 # The id rule, in one place (the service's schemas and paths use it too):

@@ -51,7 +51,7 @@ def _selector(attributes: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _type(hint: Any, name: str) -> dict[str, Any]:
-    if hint == model.Ranking:
+    if hint is model.Ranking:
         return RANKING
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)

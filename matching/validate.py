@@ -40,7 +40,6 @@ from matching.model import (
     Selector,
     Stability,
     Tier,
-    flatten,
 )
 from matching.readers import MAX_NAME_LENGTH, MAX_SEED, Collector, read_records, show
 
@@ -279,21 +278,21 @@ def _check_references(
     # unknown one.
     named: Iterable[str] | None = c.named.get("candidates")
     if named is None:
-        named = chain.from_iterable(chain.from_iterable(x.preferences for x in candidates.values()))
+        named = chain.from_iterable(x.preferences.ids for x in candidates.values())
     if known_placements is not None and not known_placements.issuperset(named):
         for cand in candidates.values():
-            for pid in flatten(cand.preferences):
+            for pid in cand.preferences.ids:
                 if pid not in known_placements:
                     c.add(f"candidates[{cand.id!r}].preferences", f"unknown placement {pid!r}")
     rankings = list(_rankings(placements, mentors))
     by_placements = c.named.get("placements")
     if by_placements is None:
-        named = chain.from_iterable(chain.from_iterable(ranking for _, ranking, _ in rankings))
+        named = chain.from_iterable(ranking.ids for _, ranking, _ in rankings)
     else:
-        named = chain(by_placements, *(flatten(m.ranking or ()) for m in mentors.values()))
+        named = chain(by_placements, *(m.ranking.ids for m in mentors.values() if m.ranking is not None))
     if known_candidates is not None and not known_candidates.issuperset(named):
         for _owner, ranking, at in rankings:
-            for cid in flatten(ranking):
+            for cid in ranking.ids:
                 if cid not in known_candidates:
                     c.add(f"{at}.ranking", f"unknown candidate {cid!r}")
     for p in placements.values():
@@ -521,7 +520,7 @@ def _overrides(
             continue
         pairs.add((cid, pid))
         if kind is OverrideKind.PIN:
-            if pid not in flatten(candidates[cid].preferences):
+            if pid not in candidates[cid].preferences.ids:
                 c.add(
                     f"{at}.placement",
                     f"candidate {cid!r} does not list placement {pid!r}; a pin places a "
