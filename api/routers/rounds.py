@@ -117,16 +117,17 @@ def _import(
     too_large = settings.round_too_large(len(parsed.candidates), len(parsed.placements))
     if too_large:
         raise Problem(422, "the round is larger than this deployment solves", too_large)
+    kinds = repo.organization_kinds(session, actor.consortium)
     for org in parsed.organizations:
-        known = repo.organization(session, actor.consortium, org.id)
-        if known is not None and known.kind != org.kind.value:
+        known = kinds.get(org.id)
+        if known is not None and known != org.kind.value:
             raise Problem(
                 422,
                 "the round is not valid",
                 [
                     {
                         "field": f"organizations[{org.id!r}].kind",
-                        "message": f"the consortium already has {org.id!r} as a {known.kind}",
+                        "message": f"the consortium already has {org.id!r} as a {known}",
                     }
                 ],
             )

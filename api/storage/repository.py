@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from sqlalchemy import JSON, delete, func, insert, or_, select, text, update
+from sqlalchemy import JSON, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from api.rankings import restricted
@@ -51,6 +51,17 @@ def organizations(s: Session, consortium: str) -> Sequence[t.Organization]:
 
 def organization(s: Session, consortium: str, org: str) -> t.Organization | None:
     return s.get(t.Organization, (consortium, org))
+
+
+def organization_kinds(s: Session, consortium: str) -> dict[str, str]:
+    """Each organization of the consortium's kind, by id (one query, no objects:
+    an import checks a round's thousands against them)."""
+    rows = s.execute(
+        select(t.Organization.id, t.Organization.kind).where(
+            t.Organization.consortium_id == consortium
+        )
+    )
+    return {ident: kind for ident, kind in rows}
 
 
 def links(s: Session, consortium: str) -> Sequence[t.Link]:
@@ -314,29 +325,39 @@ def analyze(s: Session, *tables: type[t.Base]) -> None:
 
 
 def bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows of `table` at once. On PostgreSQL, one COPY: an
-    INSERT a row (what an executemany becomes there) took 9 minutes for the
-    2,000,000 preferences of a 100,000-candidate round in bench/lists.py, the
-    server planning and checking each row apart. Elsewhere an executemany."""
+    """Insert many rows of `table` at once, through the driver. On PostgreSQL,
+    one COPY: an INSERT a row (what an executemany becomes there) took 9
+    minutes for the 2,000,000 preferences of a 100,000-candidate round in
+    bench/lists.py, the server planning and checking each row apart. On
+    SQLite, the driver's executemany: SQLAlchemy's own work on each row's
+    parameters was as long as SQLite's writing them."""
     if not rows:
-        return
-    if s.get_bind().dialect.name != "postgresql":
-        s.execute(insert(table.__table__), rows)  # Core's executemany: no ORM bookkeeping
         return
     s.flush()  # what the rows reference is written first
     columns = list(rows[0])
     as_json = {c.name for c in table.__table__.columns if isinstance(c.type, JSON)}
+    values = ([json.dumps(row[c]) if c in as_json else row[c] for c in columns] for row in rows)
+    raw: Any = s.connection().connection.dbapi_connection
+    names = ", ".join(columns)
+    if s.get_bind().dialect.name != "postgresql":
+        marks = ", ".join("?" * len(columns))
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(
+                f"INSERT INTO {table.__tablename__} ({names}) VALUES ({marks})", values
+            )
+        finally:
+            cursor.close()
+        return
     import psycopg  # the PostgreSQL driver (psycopg 3): its COPY protocol
 
-    raw = s.connection().connection.dbapi_connection
     assert isinstance(raw, psycopg.Connection)
-    names = ", ".join(columns)
     with (
         raw.cursor() as cursor,
         cursor.copy(f"COPY {table.__tablename__} ({names}) FROM STDIN") as copy,
     ):
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+        for row in values:
+            copy.write_row(row)
 
 
 def unhurried(s: Session) -> None:
@@ -531,7 +552,7 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
     unhurried(s)
     full: dict[str, Any] = io.round_to_dict(doc)
     consortium = {"consortium_id": r.consortium_id}
-    known = {o.id for o in organizations(s, r.consortium_id)}
+    known = organization_kinds(s, r.consortium_id)
     for o in full["organizations"]:
         if o["id"] not in known:
             s.add(mapping.row(t.Organization, mapping.ORGANIZATION, o, **consortium))
