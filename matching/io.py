@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from itertools import chain
 from pathlib import Path
 
 import orjson

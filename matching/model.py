@@ -110,7 +110,7 @@ class Ranking(Sequence[tuple[str, ...]]):
         if self.sizes is None:
             return zip(self.ids)
         ends = accumulate(self.sizes)
-        return (self.ids[end - size : end] for size, end in zip(self.sizes, ends))
+        return (self.ids[end - size : end] for size, end in zip(self.sizes, ends, strict=True))
 
     @overload
     def __getitem__(self, i: int) -> tuple[str, ...]: ...

@@ -289,7 +289,9 @@ def _check_references(
     if by_placements is None:
         named = chain.from_iterable(ranking.ids for _, ranking, _ in rankings)
     else:
-        named = chain(by_placements, *(m.ranking.ids for m in mentors.values() if m.ranking is not None))
+        named = chain(
+            by_placements, *(m.ranking.ids for m in mentors.values() if m.ranking is not None)
+        )
     if known_candidates is not None and not known_candidates.issuperset(named):
         for _owner, ranking, at in rankings:
             for cid in ranking.ids:
