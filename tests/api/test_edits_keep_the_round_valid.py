@@ -216,7 +216,7 @@ class Edits(RuleBasedStateMachine):
 
 
 Edits.TestCase.settings = settings(
-    max_examples=100 if os.environ.get("SOAK") else 10,  # `make soak`: 100 sequences
+    max_examples=100 if os.environ.get("SOAK") else 20,  # `make soak`: 100 sequences
     stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
