@@ -4,8 +4,6 @@ from matching import load, solve
 result = solve(load("fixtures/rounds/contract-example.json"), "stable")
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from matching.engine import Timings, solve, solve_timed
 from matching.errors import InvalidRound, MatchingError, Problem, UnsupportedOption
 from matching.io import load, result_to_dict, round_to_dict
@@ -13,10 +11,22 @@ from matching.mechanisms import REGISTRY, SolveOptions, Weights
 from matching.model import Result, Round, Stability, Status
 from matching.validate import parse_round
 
-try:
-    __version__ = version("consortium-matching")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    """`__version__`, from the installed package's metadata when first asked
+    (importlib.metadata is a tenth of the CLI's imports, and a solve never
+    needs the version)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'matching' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("consortium-matching")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        value = "0.0.0"
+    globals()["__version__"] = value
+    return value
+
 
 __all__ = [
     "REGISTRY",
