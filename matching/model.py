@@ -91,7 +91,7 @@ class Ranking(Sequence[tuple[str, ...]]):
 
     def __init__(self, ids: tuple[str, ...] = (), sizes: tuple[int, ...] | None = None) -> None:
         self.ids = ids
-        self.sizes = None if sizes is None or len(sizes) == len(ids) else sizes
+        self.sizes = None if sizes is None or set(sizes) <= {1} else sizes
 
     @classmethod
     def of(cls, groups: Iterable[Iterable[str]]) -> Ranking:

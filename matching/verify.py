@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from matching.base import Assignment
 from matching.encode import Market
-from matching.policygroups import Coverage, PolicyGroup
+from matching.policygroups import PolicyGroup
 
 UNRANKED = 2**63  # where a pinned candidate its placement does not rank stands
 
@@ -205,26 +205,30 @@ def policy_stability(
         (g.min is None or v >= g.min) and (g.max is None or v <= g.max)
         for g, v in zip(policies, values, strict=True)
     )
+    if not check.blocking_pairs:
+        return PolicyStability((), (), met)
     excused: list[tuple[int, int, int]] = []
     unexcused: list[tuple[int, int]] = []
+    # the policies covering each candidate's seat, worked out once: a move
+    # only ever takes candidates from the seats they hold
+    held = [coverage.of(c, p) if p >= 0 else [] for c, p in enumerate(assignment)]
     for c, p in check.blocking_pairs:
         current = assignment[c]
-        out = [(c, current)] if current >= 0 else []
+        out = [held[c]] if current >= 0 else []
         waste = False
         m = market.mentor_of[p]
         w = occ.worst[p]
         if w >= 0 and market.place_rank[p][w] > market.place_rank[p][c]:
-            out.append((w, p))  # envy: p holds someone it ranks below c
+            out.append(held[w])  # envy: p holds someone it ranks below c
         elif (
             m >= 0
             and occ.mentor_count[m] >= market.mentor_capacity[m]
             and not (current >= 0 and market.mentor_of[current] == m)
         ):
-            w = occ.mentor_worst[m]
-            out.append((w, assignment[w]))
+            out.append(held[occ.mentor_worst[m]])
         else:
             waste = True
-        why = _excuse(policies, coverage, values, out, (c, p), waste)
+        why = _excuse(policies, values, out, coverage.of(c, p), waste)
         if why is None:
             unexcused.append((c, p))
         else:
@@ -234,18 +238,18 @@ def policy_stability(
 
 def _excuse(
     policies: Sequence[PolicyGroup],
-    coverage: Coverage,
     values: tuple[int, ...],
-    out: list[tuple[int, int]],
-    into: tuple[int, int],
+    out: list[list[int]],
+    into: list[int],
     waste: bool,
 ) -> int | None:
-    """The first policy that the move (pairs `out` leave, `into` arrives)
-    breaks; only a policy covering one of the pairs can."""
-    inside = set(coverage.of(*into))
+    """The first policy that the move breaks (`out`: the policies covering
+    each pair that leaves; `into`: those covering the pair that arrives); only
+    a policy covering one of the pairs can."""
+    inside = set(into)
     left: dict[int, int] = {}
-    for pair in out:
-        for k in coverage.of(*pair):
+    for covering in out:
+        for k in covering:
             left[k] = left.get(k, 0) + 1
     for k in sorted(inside | left.keys()):
         g, value = policies[k], values[k]
