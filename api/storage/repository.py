@@ -552,28 +552,33 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
     unhurried(s)
     full: dict[str, Any] = io.round_to_dict(doc)
     consortium = {"consortium_id": r.consortium_id}
+    # Everything as rows of values, not ORM objects: a national round is
+    # hundreds of thousands of them, and building and flushing each object was
+    # most of an import's time.
     known = organization_kinds(s, r.consortium_id)
-    for o in full["organizations"]:
-        if o["id"] not in known:
-            s.add(mapping.row(t.Organization, mapping.ORGANIZATION, o, **consortium))
-    s.flush()
+    new = [o for o in full["organizations"] if o["id"] not in known]
+    bulk_insert(
+        s, t.Organization, [mapping.values(mapping.ORGANIZATION, o, **consortium) for o in new]
+    )
     have = {(k.source, k.target, k.kind) for k in links(s, r.consortium_id)}
-    for k in full.get("links", []):
-        if (k["source"], k["target"], k["kind"]) not in have:
-            s.add(mapping.row(t.Link, mapping.LINK, {"weight": 1.0, **k}, **consortium))
+    added = [k for k in full.get("links", []) if (k["source"], k["target"], k["kind"]) not in have]
+    bulk_insert(
+        s, t.Link, [mapping.values(mapping.LINK, {"weight": 1.0, **k}, **consortium) for k in added]
+    )
     for table in (t.Placement, t.Mentor, t.Application, t.Candidate):
         s.execute(
             delete(table).where(table.consortium_id == r.consortium_id, table.round_id == r.id)
         )
-    # Placements, candidates and applications as rows of values, not ORM
-    # objects: a national round is hundreds of thousands of them, and building
-    # and flushing each object was most of an import's time.
     of_round = {**consortium, "round_id": r.id, "version": 1}
     places = full["placements"]
     bulk_insert(s, t.Placement, [mapping.values(mapping.PLACEMENT, p, **of_round) for p in places])
     analyze(s, t.Placement)
-    for m in full.get("mentors", []):
-        s.add(mapping.row(t.Mentor, mapping.MENTOR, m, **consortium, round_id=r.id))
+    mentors = full.get("mentors", [])
+    bulk_insert(
+        s,
+        t.Mentor,
+        [mapping.values(mapping.MENTOR, m, **consortium, round_id=r.id) for m in mentors],
+    )
     cands = full["candidates"]
     bulk_insert(s, t.Candidate, [mapping.values(mapping.CANDIDATE, c, **of_round) for c in cands])
     bulk_insert(
