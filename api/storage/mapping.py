@@ -6,7 +6,7 @@ the contract is one entry here, a column and a migration."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from api.storage import tables as t
 
@@ -41,8 +41,6 @@ CANDIDATE = (
 # what a column holds when the document leaves its field out
 DEFAULTS: dict[str, Any] = {"skills": [], "requirements": {}, "preferences": []}
 
-Row = TypeVar("Row", t.Organization, t.Link, t.Placement, t.Mentor, t.Candidate)
-
 
 def record(row: t.Base, fields: tuple[str, ...]) -> dict[str, Any]:
     """The row as a contract record: its fields that hold a value (an empty
@@ -54,8 +52,3 @@ def record(row: t.Base, fields: tuple[str, ...]) -> dict[str, Any]:
 def values(fields: tuple[str, ...], rec: dict[str, Any], **keys: Any) -> dict[str, Any]:
     """A row's columns from a contract record, with its keys (consortium, round)."""
     return {**keys, **{f: rec.get(f, DEFAULTS.get(f)) for f in fields}}
-
-
-def row(table: type[Row], fields: tuple[str, ...], rec: dict[str, Any], **keys: Any) -> Row:
-    """A row of `table` from a contract record, with its keys (consortium, round)."""
-    return table(**values(fields, rec, **keys))
