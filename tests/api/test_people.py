@@ -201,32 +201,21 @@ def test_the_accounts_page_shows_a_new_token_once_and_never_in_a_link(world: Wor
     page = c.get("/ui/people").text
     csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
     assert csrf is not None
-    issued = c.post(
-        "/ui/people",
-        data={
-            "csrf": csrf.group(1),
-            "org": "col-czcit",
-            "action": "token",
-            "name": "教务",
-            "days": "30",
-        },
-    )
+    form = {
+        "csrf": csrf.group(1),
+        "org": "col-czcit",
+        "action": "token",
+        "name": "教务",
+        "days": "30",
+    }
+    issued = c.post("/ui/people", data=form)
     assert issued.status_code == 200 and "location" not in issued.headers
     secret = re.search(r'id="new-token">[^<]*<code>(pe_[^<]+)</code>', issued.text)
     assert secret is not None
     assert world.client.get("/me", headers=auth(secret.group(1))).status_code == 200
     assert secret.group(1) not in c.get("/ui/people").text  # shown once
     # the answer reloaded (the form sent again) issues no second token
-    again = c.post(
-        "/ui/people",
-        data={
-            "csrf": csrf.group(1),
-            "org": "col-czcit",
-            "action": "token",
-            "name": "教务",
-            "days": "30",
-        },
-    )
+    again = c.post("/ui/people", data=form)
     assert again.status_code == 303 and "pe_" not in again.headers["location"]
     assert "名为" in c.get(again.headers["location"]).text
     named = [
