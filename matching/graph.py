@@ -53,6 +53,7 @@ class ConsortiumGraph:
         self.rules = round_.rules
         self.containers = cache(self._containers)
         self._node = {org: i for i, org in enumerate(self._near)}
+        self._prune_leaves()
         self._affinity_row = cache(self._affinity_from)
         self._hops = cache(self._hops_from)
         # Without requirements or a distance rule nothing is ineligible: skip the checks.
@@ -76,11 +77,31 @@ class ConsortiumGraph:
     def governments_of(self, org: str) -> frozenset[str]:
         return frozenset(o for o in self.containers(org) if self._kinds[o] is OrgKind.GOVERNMENT)
 
+    def _prune_leaves(self) -> None:
+        """Set aside the organizations with one neighbour (most enterprises: one
+        park): a shortest path never passes through one, so each distance
+        search runs on the others (`_core`), and a leaf's distance is its
+        neighbour's plus the link's length, added for all leaves at once."""
+        # leaf → its neighbour (two leaves linked only to each other are
+        # reached only from one another: each one's distance from the other)
+        leaves = {v: next(iter(near)) for v, near in self._near.items() if len(near) == 1}
+        self._core = {
+            u: {v: length for v, length in near.items() if v not in leaves}
+            for u, near in self._near.items()
+            if u not in leaves
+        }
+        self._leaf = np.fromiter(map(self._node.__getitem__, leaves), np.int64, len(leaves))
+        self._via = np.fromiter(map(self._node.__getitem__, leaves.values()), np.int64, len(leaves))
+        self._leaf_length = np.fromiter(
+            (self._near[v][u] for v, u in leaves.items()), np.float64, len(leaves)
+        )
+
     def _affinity_from(self, org: str) -> NDArray[np.float64]:
         """Affinity from `org` to every organization: min(1, 1 / d) by shortest
         path length d, 0 where there is no path. Each distance is the least of
         `d(u) + length(u, v)` over v's nearer neighbours u, the sums taken in
-        that order, so the floats are those of any Dijkstra (scipy's included)."""
+        that order, so the floats are those of any Dijkstra (scipy's included):
+        a leaf's one neighbour is its only nearer one."""
         far = float("inf")
         dist: dict[str, float] = {org: 0.0}
         done: set[str] = set()
@@ -90,13 +111,18 @@ class ConsortiumGraph:
             if u in done:
                 continue
             done.add(u)
-            for v, length in self._near[u].items():
+            # the links between non-leaves (from `org`, if a leaf, its one link)
+            for v, length in (self._core[u] if u in self._core else self._near[u]).items():
                 if v not in done and d + length < dist.get(v, far):
                     dist[v] = d + length
                     heapq.heappush(heap, (d + length, v))
-        affinity = np.zeros(len(self._node))
-        for v, d in dist.items():
-            affinity[self._node[v]] = 1.0 / max(d, 1.0)
+        distance = np.full(len(self._node), far)
+        distance[np.fromiter(map(self._node.__getitem__, dist), np.int64, len(dist))] = list(
+            dist.values()
+        )
+        distance[self._leaf] = distance[self._via] + self._leaf_length
+        distance[self._node[org]] = 0.0
+        affinity: NDArray[np.float64] = 1.0 / np.maximum(distance, 1.0)
         return affinity
 
     def _hops_from(self, org: str) -> dict[str, int]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import heapq
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matching import parse_round, solve
 from matching.encode import encode
@@ -92,6 +95,65 @@ def test_affinity_is_strongest_for_a_direct_partnership() -> None:
     assert g.affinity(u, p["p3"]) == 0.0  # no path
     s = next(c for c in r.candidates if c.id == "s")
     assert g.affinity(s, p["p1"]) == 0.0  # governs links carry no affinity
+
+
+def _dijkstra(doc: dict[str, Any], source: str) -> dict[str, float]:
+    """Shortest path lengths from `source` over every non-governs link, by the
+    textbook Dijkstra on the whole graph (no leaf set aside)."""
+    near: dict[str, dict[str, float]] = {o["id"]: {} for o in doc["organizations"]}
+    for k in doc["links"]:
+        if k["kind"] != "governs":
+            length = 1.0 / k.get("weight", 1.0)
+            for a, b in ((k["source"], k["target"]), (k["target"], k["source"])):
+                near[a][b] = min(near[a].get(b, length), length)
+    dist, done, heap = {source: 0.0}, set(), [(0.0, source)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if u not in done:
+            done.add(u)
+            for v, length in near[u].items():
+                if v not in done and d + length < dist.get(v, float("inf")):
+                    dist[v] = d + length
+                    heapq.heappush(heap, (d + length, v))
+    return dist
+
+
+@st.composite
+def consortia(draw: st.DrawFn) -> dict[str, Any]:
+    """Up to eight organizations and random links between them: chains, stars,
+    leaves (one neighbour), pairs on their own and organizations with none."""
+    n = draw(st.integers(1, 8))
+    orgs = [{"id": f"o{i}", "kind": "enterprise"} for i in range(n)]
+    pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda e: e[0] != e[1])
+    links = {
+        (a, b): {
+            "source": f"o{a}",
+            "target": f"o{b}",
+            "kind": draw(st.sampled_from(["partnership", "located_in"])),
+            "weight": draw(st.sampled_from([1.0, 0.8, 0.5, 0.3])),
+        }
+        for a, b in draw(st.lists(pairs, max_size=12))
+    }
+    return {
+        "id": "g",
+        "organizations": orgs,
+        "links": list(links.values()),
+        "placements": [],
+        "candidates": [],
+    }
+
+
+@given(consortia())
+def test_affinity_is_the_shortest_path_over_the_whole_graph(doc: dict[str, Any]) -> None:
+    """Leaves (one neighbour) are set aside from the search and added after:
+    the floats are those of Dijkstra on the whole graph, from every source,
+    a leaf's included."""
+    g = ConsortiumGraph(parse_round(doc, whole=False))
+    ids = [o["id"] for o in doc["organizations"]]
+    for source in ids:
+        dist = _dijkstra(doc, source)
+        row = g.affinities([source], ids)[0]
+        assert list(row) == [1.0 / max(dist[v], 1.0) if v in dist else 0.0 for v in ids]
 
 
 def test_eligibility_rules_name_the_rule() -> None:
