@@ -79,6 +79,16 @@ def test_each_organization_sees_its_own(world: World) -> None:
     assert answer.status_code == 303 and "not%20found" in answer.headers["location"]
 
 
+def test_the_members_page_names_organizations_not_people(world: World) -> None:
+    """In Chinese an organization has a 单位名称; 姓名 is a person's name (found
+    looking at the members page of the Changzhou demo)."""
+    c, _ = _signed_in(world, world.coordinator)
+    c.cookies.set(i18n.COOKIE, "zh_CN", path="/ui")
+    page = c.get("/ui/organizations").text
+    assert "单位名称" in page and "单位名称或编号" in page
+    assert "姓名" not in page
+
+
 def test_an_enterprise_edit_through_a_page_uses_the_etag(world: World) -> None:
     flow.open_round(world)
     flow.post_placements(world)
