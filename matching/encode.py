@@ -254,7 +254,7 @@ def encode(
 
 @dataclass(frozen=True)
 class _Flat:
-    """Rankings (each a tuple of groups of ids) as integers: row r's ids are
+    """Rankings (each a sequence of groups of ids) as integers: row r's ids are
     ``item[start[r]:start[r + 1]]``, in order, each with its 0-based group."""
 
     start: NDArray[np.int64]
@@ -277,9 +277,8 @@ def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
     del ids
     start = np.zeros(rows + 1, np.int64)
     np.cumsum(np.fromiter(map(len, (r.ids for r in rankings)), np.int64, rows), out=start[1:])
-    ties = any(r.ties for r in rankings)
-    if not ties:  # each group one id
-        row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(start))
+    row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(start))
+    if not any(r.ties for r in rankings):  # each group one id
         return _Flat(start, item, np.arange(len(item), dtype=np.int64) - start[row], False)
     # each entry's group across all rows, less its row's first group
     per_row = np.fromiter(map(len, rankings), np.int64, rows)
@@ -291,7 +290,6 @@ def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
         int(group_start[-1]),
     )
     every = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(start))
     return _Flat(start, item, every - group_start[row], True)
 
 

@@ -386,19 +386,29 @@ def write_applications(s: Session, rows: Sequence[t.Candidate]) -> None:
                 a.candidate.in_([c.id for c in chunk]),
             )
         )
+    insert_applications(
+        s, rows[0].consortium_id, rows[0].round_id, {c.id: c.preferences or [] for c in rows}
+    )
+
+
+def insert_applications(
+    s: Session, consortium: str, round_id: str, preferences: dict[str, list[Any]]
+) -> None:
+    """Write the applications of the round's candidates (candidate id → its
+    preferences as stored): each placement listed, with its position there."""
     listed = [
         {
-            "consortium_id": c.consortium_id,
-            "round_id": c.round_id,
-            "candidate": c.id,
+            "consortium_id": consortium,
+            "round_id": round_id,
+            "candidate": cid,
             "placement": pid,
             "position": position,
         }
-        for c in rows
-        for pid, position in outcomes.applications(c.preferences or []).items()
+        for cid, ranking in preferences.items()
+        for pid, position in outcomes.applications(ranking).items()
     ]
-    bulk_insert(s, a, listed)
-    if len(rows) >= MANY:
+    bulk_insert(s, t.Application, listed)
+    if len(preferences) >= MANY:
         analyze(s, t.Candidate, t.Application)
 
 
@@ -569,29 +579,18 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
         s.execute(
             delete(table).where(table.consortium_id == r.consortium_id, table.round_id == r.id)
         )
-    of_round = {**consortium, "round_id": r.id, "version": 1}
+    in_round = {**consortium, "round_id": r.id}
+    versioned = {**in_round, "version": 1}
     places = full["placements"]
-    bulk_insert(s, t.Placement, [mapping.values(mapping.PLACEMENT, p, **of_round) for p in places])
+    bulk_insert(s, t.Placement, [mapping.values(mapping.PLACEMENT, p, **versioned) for p in places])
     analyze(s, t.Placement)
     mentors = full.get("mentors", [])
-    bulk_insert(
-        s,
-        t.Mentor,
-        [mapping.values(mapping.MENTOR, m, **consortium, round_id=r.id) for m in mentors],
-    )
+    bulk_insert(s, t.Mentor, [mapping.values(mapping.MENTOR, m, **in_round) for m in mentors])
     cands = full["candidates"]
-    bulk_insert(s, t.Candidate, [mapping.values(mapping.CANDIDATE, c, **of_round) for c in cands])
-    bulk_insert(
-        s,
-        t.Application,
-        [
-            {**consortium, "round_id": r.id, "candidate": c["id"], "placement": p, "position": n}
-            for c in cands
-            for p, n in outcomes.applications(c.get("preferences", [])).items()
-        ],
+    bulk_insert(s, t.Candidate, [mapping.values(mapping.CANDIDATE, c, **versioned) for c in cands])
+    insert_applications(
+        s, r.consortium_id, r.id, {c["id"]: c.get("preferences", []) for c in cands}
     )
-    if len(cands) >= MANY:
-        analyze(s, t.Candidate, t.Application)
     r.seed = doc.seed
     r.stability = doc.stability.value
     r.rules = full.get("rules", {})
