@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, settings
 # importable by the tests as `load`.
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 
-# `make test` (and CI) run each property on 100 examples, within the suite's
+# `make test` (and CI) run each property on 150 examples, within the suite's
 # 12 minutes; `make soak` (SOAK=1) runs those without their own count on 1,000.
 settings.register_profile(
-    "default", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "default", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
     "soak", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]

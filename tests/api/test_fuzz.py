@@ -30,7 +30,7 @@ from api.jobs import work
 from tests.api import flow
 from tests.api.conftest import World
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))  # `make soak` runs 300
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))  # `make soak` runs 300
 # Path parameters drawn from what exists, half the time, so that requests get
 # past the 404 into the routes' own checks.
 KNOWN = {

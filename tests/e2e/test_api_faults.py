@@ -32,7 +32,7 @@ from tests.api.conftest import database_url  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).parents[2]
 
-TRIALS = int(os.environ.get("API_KILL_TRIALS", "4"))  # `make soak` runs more
+TRIALS = int(os.environ.get("API_KILL_TRIALS", "5"))  # `make soak` runs more
 IMPORT_PLACEMENTS = 150
 IMPORT_CANDIDATES = 300
 

@@ -21,9 +21,9 @@ SCALE = 2 if os.environ.get("SOAK") else 1
 def test_concurrent_organizations_lose_nothing(database_url: str) -> None:  # noqa: F811
     result = load.run(
         database_url,
-        enterprises=10 * SCALE,
-        colleges=2 * SCALE,
-        candidates=150 * SCALE,
+        enterprises=20 * SCALE,
+        colleges=4 * SCALE,
+        candidates=300 * SCALE,
         placements_each=3,
         concurrency=16,
     )
@@ -31,5 +31,5 @@ def test_concurrent_organizations_lose_nothing(database_url: str) -> None:  # no
     assert result.errors == 0, summary["first_errors"]
     assert not any(result.lost.values()), result.lost
     every = summary["phases"][-1]
-    assert every["requests"] > 350 * SCALE
+    assert every["requests"] > 800 * SCALE
     print(f"\n{result.database}: {every}")

@@ -25,7 +25,7 @@ from tests.api.conftest import database_url  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).parents[2]
 ROUND = ROOT / "fixtures" / "rounds" / "changzhou-2027.json"
-TRIALS = int(os.environ.get("KILL_TRIALS", "8"))  # `make soak` runs 300
+TRIALS = int(os.environ.get("KILL_TRIALS", "12"))  # `make soak` runs 300
 LEASE = 2.0
 
 
