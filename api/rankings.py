@@ -7,6 +7,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
+from api.storage.collation import sort_key
 from matching.model import Level, Tier
 
 
@@ -90,7 +91,7 @@ RULES: dict[str, Callable[[Applicant], tuple[Any, ...]]] = {
 # every sort key of the review (api.listing.ApplicantSort): the rules, and columns
 SORT_KEYS: dict[str, Callable[[Applicant], Any]] = {
     **RULES,
-    "name": lambda a: a.get("name"),
+    "name": lambda a: sort_key(a.get("name"), person=True),
     "college": lambda a: a.get("college") or a.get("institute"),
     "level": lambda a: LEVELS.get(a.get("level") or ""),
     "tier": lambda a: TIERS.get(a.get("tier") or ""),

@@ -38,7 +38,8 @@ def page(
 
 def ordering(sort: str, columns: dict[str, Any], *tiebreak: Any) -> list[Any]:
     """ORDER BY for a sort key ("name", or "-name" for descending): rows
-    without a value last, then `tiebreak`, so that pages never overlap."""
+    without a value last, then `tiebreak`, so that pages never overlap. Names
+    and titles sort by their stored keys (api.storage.collation)."""
     column = columns[sort.removeprefix("-")]
     first = column.desc() if sort.startswith("-") else column.asc()
     return [first.nulls_last(), *tiebreak]
@@ -78,7 +79,7 @@ def _in_park(consortium: str, column: Any, park: str | None) -> ColumnElement[bo
 
 ORGANIZATION_SORT = {
     "id": t.Organization.id,
-    "name": t.Organization.name,
+    "name": t.Organization.name_key,
     "kind": t.Organization.kind,
 }
 
@@ -153,7 +154,7 @@ def placement_sort(counts: Any | None) -> dict[str, Any]:
     p = t.Placement
     columns = {
         "id": p.id,
-        "title": p.title,
+        "title": p.title_key,
         "host": p.host,
         "kind": p.kind,
         "capacity": p.capacity,
@@ -219,7 +220,7 @@ def applicant_counts(s: Session, r: t.Round, pids: Sequence[str]) -> dict[str, i
 
 CANDIDATE_SORT = {
     "id": t.Candidate.id,
-    "name": t.Candidate.name,
+    "name": t.Candidate.name_key,
     "number": t.Candidate.number,
     "college": func.coalesce(t.Candidate.college, t.Candidate.institute),
     "kind": t.Candidate.kind,
@@ -329,13 +330,13 @@ def runs(
 _ra = t.RunAssignment
 ASSIGNMENT_SORT = {
     "candidate": _ra.candidate,
-    "name": _ra.name,
+    "name": _ra.name_key,
     "number": _ra.number,
     "college": _ra.affiliation,
     "kind": _ra.kind,
     "tier": _ra.tier,
     "placement": _ra.placement,
-    "title": _ra.title,
+    "title": _ra.title_key,
     "host": _ra.host,
     "park": _ra.park,
     "rank": _ra.rank,
@@ -419,10 +420,10 @@ def move_sort(a: Any, b: Any) -> dict[str, Any]:
     """The sort keys of the moves between two runs (`a` the first's rows, `b` the second's)."""
     return {
         "candidate": a.candidate,
-        "name": a.name,
+        "name": a.name_key,
         "college": a.affiliation,
-        "before": a.title,
-        "after": b.title,
+        "before": a.title_key,
+        "after": b.title_key,
     }
 
 

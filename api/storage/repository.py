@@ -16,7 +16,7 @@ from sqlalchemy import JSON, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from api.rankings import restricted
-from api.storage import NotFound, mapping, outcomes
+from api.storage import NotFound, collation, mapping, outcomes
 from api.storage import tables as t
 from api.vocabulary import ACTIVE, RunStatus
 from matching import io
@@ -297,7 +297,7 @@ def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[s
     done = s.execute(
         update(table)
         .where(*_at_version(row))
-        .values(**changes, version=row.version + 1)
+        .values(**changes, **collation.keyed(table.__tablename__, changes), version=row.version + 1)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -334,18 +334,22 @@ def bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     s.flush()  # what the rows reference is written first
-    columns = list(rows[0])
+    name = table.__tablename__
+    given = list(rows[0])
+    columns = [*given, *collation.keyed(name, rows[0])]  # and the texts' sort keys
     as_json = {c.name for c in table.__table__.columns if isinstance(c.type, JSON)}
-    values = ([json.dumps(row[c]) if c in as_json else row[c] for c in columns] for row in rows)
+    values = (
+        [json.dumps(row[c]) if c in as_json else row[c] for c in given]
+        + list(collation.keyed(name, row).values())
+        for row in rows
+    )
     raw: Any = s.connection().connection.dbapi_connection
     names = ", ".join(columns)
     if s.get_bind().dialect.name != "postgresql":
         marks = ", ".join("?" * len(columns))
         cursor = raw.cursor()
         try:
-            cursor.executemany(
-                f"INSERT INTO {table.__tablename__} ({names}) VALUES ({marks})", values
-            )
+            cursor.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", values)
         finally:
             cursor.close()
         return
@@ -354,7 +358,7 @@ def bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     assert isinstance(raw, psycopg.Connection)
     with (
         raw.cursor() as cursor,
-        cursor.copy(f"COPY {table.__tablename__} ({names}) FROM STDIN") as copy,
+        cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy,
     ):
         for row in values:
             copy.write_row(row)

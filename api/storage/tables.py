@@ -15,8 +15,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from api.storage.collation import SORTED, Key, keyed
 
 ID = String(200)
 
@@ -37,6 +40,7 @@ class Organization(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     name: Mapped[str | None] = mapped_column(String(400))
+    name_key: Mapped[str | None] = mapped_column(Key)  # api.storage.collation
     level: Mapped[str | None] = mapped_column(String(40))
     staff: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (ForeignKeyConstraint(["consortium_id"], ["consortia.id"]),)
@@ -197,6 +201,7 @@ class Placement(Base):
     skills: Mapped[list[Any]]
     requirements: Mapped[dict[str, Any]]
     title: Mapped[str | None] = mapped_column(String(200))
+    title_key: Mapped[str | None] = mapped_column(Key)
     description: Mapped[str | None] = mapped_column(Text)
     staff: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -229,13 +234,14 @@ class Candidate(Base):
     skills: Mapped[list[Any]]
     preferences: Mapped[list[Any]]
     name: Mapped[str | None] = mapped_column(String(200))
+    name_key: Mapped[str | None] = mapped_column(Key)
     number: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
     __table_args__ = (
         _round_fk(),
         # a college finds its people by 学号 / 工号, and lists its own by name
         Index("ix_candidates_number", "consortium_id", "round_id", "number"),
-        Index("ix_candidates_name", "consortium_id", "round_id", "name"),
+        Index("ix_candidates_name", "consortium_id", "round_id", "name_key"),
         Index("ix_candidates_college", "consortium_id", "round_id", "college"),
         Index("ix_candidates_institute", "consortium_id", "round_id", "institute"),
     )
@@ -304,6 +310,7 @@ class RunAssignment(Base):
     run_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     candidate: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    name_key: Mapped[str | None] = mapped_column(Key)
     number: Mapped[str | None] = mapped_column(String(200))
     affiliation: Mapped[str | None] = mapped_column(ID)
     kind: Mapped[str] = mapped_column(String(40))
@@ -311,6 +318,7 @@ class RunAssignment(Base):
     level: Mapped[str | None] = mapped_column(String(40))
     placement: Mapped[str | None] = mapped_column(ID)
     title: Mapped[str | None] = mapped_column(String(200))
+    title_key: Mapped[str | None] = mapped_column(Key)
     host: Mapped[str | None] = mapped_column(ID)
     park: Mapped[str | None] = mapped_column(ID)
     rank: Mapped[int | None] = mapped_column(Integer)  # the choice obtained, 1 first
@@ -322,7 +330,7 @@ class RunAssignment(Base):
         Index("ix_run_assignments_affiliation", "run_id", "affiliation"),
         Index("ix_run_assignments_host", "run_id", "host"),
         Index("ix_run_assignments_park", "run_id", "park"),
-        Index("ix_run_assignments_name", "run_id", "name"),
+        Index("ix_run_assignments_name", "run_id", "name_key"),
     )
 
 
@@ -388,3 +396,14 @@ class IdempotencyKey(Base):
     headers: Mapped[list[Any] | None]
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@event.listens_for(Base, "before_insert", propagate=True)
+@event.listens_for(Base, "before_update", propagate=True)
+def _sort_keys(mapper: Any, connection: Any, row: Base) -> None:
+    """A row written through the ORM gets the sort keys of its texts
+    (api.storage.collation); rows written in bulk get theirs in
+    repository.bulk_insert, and a compare-and-set update in update_versioned."""
+    texts = {source: getattr(row, source) for source in SORTED.get(row.__tablename__, ())}
+    for key, value in keyed(row.__tablename__, texts).items():
+        setattr(row, key, value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from api.jobs import claim, execute, work
 from api.storage import tables as t
+from api.storage.collation import sort_key
 from api.storage.db import make_engine, session_factory, transaction
 from matching import parse_round
 from matching.graph import ConsortiumGraph
@@ -119,12 +121,20 @@ def _listed(c: dict[str, Any]) -> set[str]:
     return {p for item in c["preferences"] for p in (item if isinstance(item, list) else [item])}
 
 
+TEXTS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda v: sort_key(v, person=True),
+    "title": sort_key,
+}
+
+
 def _sorted(rows: list[dict[str, Any]], key: str, ident: str = "id") -> list[str]:
-    """Ids in the order the lists promise: by `key` ("-key" descending), rows
-    without a value last, ties by id."""
+    """Ids in the order the lists promise: by `key` ("-key" descending; a
+    candidate's name and a placement's title in 拼音 order), rows without a
+    value last, ties by id."""
     name = key.removeprefix("-")
+    order = TEXTS.get(name, lambda v: v)
     present = sorted((r for r in rows if r.get(name) is not None), key=lambda r: r[ident])
-    present.sort(key=lambda r: r[name], reverse=key.startswith("-"))
+    present.sort(key=lambda r: order(r[name]), reverse=key.startswith("-"))
     missing = sorted((r for r in rows if r.get(name) is None), key=lambda r: r[ident])
     return [r[ident] for r in present + missing]
 
@@ -275,6 +285,53 @@ def test_applications_mirror_preferences_through_every_write(world: World) -> No
     assert stored == expected
     assert ("c0000", "qh-1") in stored and stored["c0000", "hb-3"] == stored["c0000", "qh-1"] == 1
     assert not any(cid == "c0003" for cid, _ in stored)
+
+
+def test_names_and_titles_sort_in_pinyin_order_after_every_write(world: World) -> None:
+    """Lists sorted by name or title are in 拼音 order, as Excel gives, not in
+    the characters' code-point order (丁, 万, 严, 付, 任), after an import, a
+    candidate's put, a new candidate and a new organization; a surname reads
+    as a surname (曾 zeng), a title as a word (单克隆 dan)."""
+    doc = _round(6, n=12)
+    hand = ["卢明", "严明", "丁一", "万里", "付强", "任伟"]
+    for c, name in zip(doc["candidates"], [*hand, *[None] * 6], strict=True):
+        c.pop("name", None)
+        if name is not None:
+            c["name"] = name
+    titles = ["质量控制", "单克隆抗体纯化", "常州研发中心", "发酵工艺"]
+    for p, title in zip(doc["placements"], [*titles, *[None] * 16], strict=True):
+        p.pop("title", None)
+        if title is not None:
+            p["title"] = title
+    _imported(world, doc)
+    c = world.client
+    person = c.get("/rounds/r1/candidates/c0000", headers=world.czcit)
+    edited = {k: v for k, v in person.json().items() if k in ("kind", "preferences")}
+    answer = c.put(
+        "/rounds/r1/candidates/c0000",
+        json={**edited, "name": "安然"},
+        headers={**world.czcit, "If-Match": person.headers["etag"]},
+    )
+    assert answer.status_code == 200, answer.text
+    new = [{"id": "new-1", "kind": "student", "name": "曾国", "preferences": []}]
+    assert c.post("/rounds/r1/candidates", json={"candidates": new}, headers=world.czcit)
+    by_name = _all(world, "/rounds/r1/candidates", world.coordinator, sort="name")
+    assert [r.get("name") for r in by_name][:7] == [
+        "安然", "丁一", "付强", "任伟", "万里", "严明", "曾国"
+    ]  # fmt: skip
+    assert [r.get("name") for r in by_name][7:] == [None] * 6
+    backwards = _all(world, "/rounds/r1/candidates", world.coordinator, sort="-name")
+    assert [r.get("name") for r in backwards][:2] == ["曾国", "严明"]
+    by_title = _all(world, "/rounds/r1/placements", world.coordinator, sort="title")
+    assert [p.get("title") for p in by_title][:4] == [
+        "常州研发中心", "单克隆抗体纯化", "发酵工艺", "质量控制"
+    ]  # fmt: skip
+    for n, name in enumerate(["严氏生物", "丁香制药", "艾博生物"]):
+        org = {"id": f"ent-new-{n}", "kind": "enterprise", "name": name}
+        assert c.post("/organizations", json=org, headers=world.coordinator).status_code == 201
+    members = _all(world, "/organizations", world.coordinator, sort="name")
+    named = [o["name"] for o in members if o["id"].startswith("ent-new-")]
+    assert named == ["艾博生物", "丁香制药", "严氏生物"]
 
 
 def _solved(w: World, mechanism: str) -> str:
@@ -470,7 +527,8 @@ def test_a_run_is_cancelled_queued_or_while_it_solves(world: World) -> None:
 
 def test_the_migration_fills_the_new_tables_from_what_is_stored(world: World) -> None:
     """Rows stored before migration 0007 (preferences, a solved run) are in
-    its tables after it, as the service would have written them."""
+    its tables after it, and names and titles stored before migration 0010
+    have its sort keys, as the service would have written them."""
     from alembic import command
     from alembic.config import Config
 
@@ -480,14 +538,20 @@ def test_the_migration_fills_the_new_tables_from_what_is_stored(world: World) ->
     engine = make_engine(world.settings.database_url)
     factory = session_factory(engine)
 
-    def snapshot() -> tuple[list[Any], list[Any]]:
-        with transaction(factory) as s:
-            apps = sorted(s.execute(select(t.Application.__table__)).all())
-            outs = sorted(s.execute(select(t.RunAssignment.__table__)).all())
-        return apps, outs
+    tables = (t.Application, t.RunAssignment, t.Candidate, t.Placement, t.Organization)
 
+    def snapshot() -> list[list[Any]]:
+        with transaction(factory) as s:
+            return [sorted(s.execute(select(table.__table__)).all()) for table in tables]
+
+    with transaction(factory) as s:  # names and titles, through the ORM
+        for n, row in enumerate(s.scalars(select(t.Candidate))):
+            row.name = ["严明", "丁一", "曾国"][n % 3]
+        for row in s.scalars(select(t.Placement)):
+            row.title = "单克隆抗体纯化"
     before = snapshot()
-    assert before[0] and before[1]
+    assert all(before)
+    assert all(row.name_key for row in before[2]) and all(row.title_key for row in before[3])
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

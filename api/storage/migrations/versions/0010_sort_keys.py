@@ -1,0 +1,60 @@
+"""names and titles in 拼音 order: beside each sorted text column, its stored
+sort key (api.storage.collation), filled for the rows stored before; the
+indexes that served the lists sorted by name now serve them by the key
+
+Revision ID: 0010
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from api.storage.collation import SORTED, Key, keyed
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+# each table's primary key, which the filling updates by
+PRIMARY = {
+    "organizations": ("consortium_id", "id"),
+    "placements": ("consortium_id", "round_id", "id"),
+    "candidates": ("consortium_id", "round_id", "id"),
+    "run_assignments": ("run_id", "candidate"),
+}
+INDEXES = {
+    "ix_candidates_name": ("candidates", ["consortium_id", "round_id"]),
+    "ix_run_assignments_name": ("run_assignments", ["run_id"]),
+}
+
+
+def upgrade() -> None:
+    for table, texts in SORTED.items():
+        for key, _ in texts.values():
+            op.add_column(table, sa.Column(key, Key, nullable=True))
+        _fill(table, list(texts))
+    for index, (table, leading) in INDEXES.items():
+        op.drop_index(index, table)
+        op.create_index(index, table, [*leading, "name_key"])
+
+
+def _fill(table: str, texts: list[str]) -> None:
+    db = op.get_bind()
+    keys = PRIMARY[table]
+    stored = db.execute(sa.text(f"SELECT {', '.join([*keys, *texts])} FROM {table}")).mappings()
+    rows = [dict(row) for row in stored]
+    rows = [{**row, **keyed(table, row)} for row in rows]
+    if rows:
+        written = ", ".join(f"{k} = :{k}" for k in keyed(table, rows[0]))
+        where = " AND ".join(f"{k} = :{k}" for k in keys)
+        db.execute(sa.text(f"UPDATE {table} SET {written} WHERE {where}"), rows)
+
+
+def downgrade() -> None:
+    for index, (table, leading) in INDEXES.items():
+        op.drop_index(index, table)
+        op.create_index(index, table, [*leading, "name"])
+    for table, texts in SORTED.items():
+        for key, _ in texts.values():
+            op.drop_column(table, key)
