@@ -66,7 +66,27 @@ SURNAMES = {
     "华": "hua4",
 }
 
-_tokens: dict[str, str] = {}
+
+class _Tokens(dict[int, str]):
+    """Each character's token by code point, worked out when first asked (a
+    table for str.translate, which reads a whole text at C speed)."""
+
+    def __missing__(self, point: int) -> str:
+        ch = chr(point)
+        reading = READINGS.get(ch) or _reading(ch)
+        if reading is not None:
+            token = f"2{reading}{ch} "
+        elif not _is_han(ch):
+            token = f"1{ch.lower()[:1] or ch} "
+        else:
+            token = f"3{ch} "
+        self[point] = token
+        return token
+
+
+# A token ends in a space (lower than anything in a token), so that no token
+# is the beginning of another.
+_TOKENS = _Tokens()
 
 
 def keyed(table: str, values: Mapping[str, Any]) -> dict[str, str | None]:
@@ -84,24 +104,9 @@ def sort_key(text: str | None, *, person: bool = False) -> str | None:
     if text is None:
         return None
     head = text[:SIGNIFICANT]
-    tokens = [_tokens.get(ch) or _token(ch) for ch in head]
     if person and head and head[0] in SURNAMES:
-        tokens[0] = f"2{SURNAMES[head[0]]}{head[0]} "
-    return "".join(tokens)
-
-
-def _token(ch: str) -> str:
-    """One character's token, ending in a space (lower than anything in a
-    token), so that no token is the beginning of another."""
-    reading = READINGS.get(ch) or _reading(ch)
-    if reading is not None:
-        token = f"2{reading}{ch} "
-    elif not _is_han(ch):
-        token = f"1{ch.lower()[:1] or ch} "
-    else:
-        token = f"3{ch} "
-    _tokens[ch] = token
-    return token
+        return f"2{SURNAMES[head[0]]}{head[0]} " + head[1:].translate(_TOKENS)
+    return head.translate(_TOKENS)
 
 
 def _reading(ch: str) -> str | None:

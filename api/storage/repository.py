@@ -336,11 +336,12 @@ def bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     s.flush()  # what the rows reference is written first
     name = table.__tablename__
     given = list(rows[0])
-    columns = [*given, *collation.keyed(name, rows[0])]  # and the texts' sort keys
+    texts = [(c, *collation.SORTED[name][c]) for c in given if c in collation.SORTED.get(name, {})]
+    columns = [*given, *(key for _, key, _ in texts)]  # and the texts' sort keys
     as_json = {c.name for c in table.__table__.columns if isinstance(c.type, JSON)}
     values = (
         [json.dumps(row[c]) if c in as_json else row[c] for c in given]
-        + list(collation.keyed(name, row).values())
+        + [collation.sort_key(row[c], person=person) for c, _, person in texts]
         for row in rows
     )
     raw: Any = s.connection().connection.dbapi_connection
