@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -402,8 +403,14 @@ class IdempotencyKey(Base):
 @event.listens_for(Base, "before_update", propagate=True)
 def _sort_keys(mapper: Any, connection: Any, row: Base) -> None:
     """A row written through the ORM gets the sort keys of its texts
-    (api.storage.collation); rows written in bulk get theirs in
+    (api.storage.collation): a new row all of them, a changed row those of
+    the texts changed. Rows written in bulk get theirs in
     repository.bulk_insert, and a compare-and-set update in update_versioned."""
-    texts = {source: getattr(row, source) for source in SORTED.get(row.__tablename__, ())}
+    state = inspect(row)
+    texts = {
+        source: getattr(row, source)
+        for source in SORTED.get(row.__tablename__, ())
+        if not state.has_identity or state.attrs[source].history.has_changes()
+    }
     for key, value in keyed(row.__tablename__, texts).items():
         setattr(row, key, value)

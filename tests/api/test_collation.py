@@ -54,10 +54,14 @@ def test_no_text_no_key() -> None:
     assert sort_key("") == ""
 
 
-@given(st.text(max_size=300))
+HAN = st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF)
+
+
+@given(st.text(max_size=300) | st.text(HAN, max_size=300))
 def test_a_key_fits_its_column(text: str) -> None:
     key = sort_key(text, person=True)
     assert key is not None and len(key) <= LENGTH
+    assert len(key.encode()) <= 2704  # PostgreSQL's largest index entry
 
 
 @given(st.lists(st.text(alphabet="丁付任万严张章曾单常长吕卢abAB1 ·", max_size=8), min_size=2))
