@@ -7,7 +7,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from api.storage.collation import sort_key
+from api.collation import sort_key
 from matching.model import Level, Tier
 
 

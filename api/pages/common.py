@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from api import i18n, words
+from api.collation import sort_key
 from api.i18n import _
 from matching.base import MechanismName, Solver
 from matching.model import CandidateKind, Level, PlacementKind, Stability, Tier
@@ -150,7 +151,7 @@ async def organizations_of(request: Request, *kinds: str) -> list[tuple[str, str
         rows = await everything(request, "/organizations", {"kind": kind, "sort": "name"})
         if not isinstance(rows, httpx.Response):
             out += [(o["id"], o.get("name") or o["id"]) for o in rows]
-    return sorted(out, key=lambda x: x[1])
+    return sorted(out, key=lambda x: sort_key(x[1]) or "")
 
 
 async def placement_titles(request: Request, rid: str, ids: Iterable[str]) -> dict[str, str]:

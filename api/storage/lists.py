@@ -39,7 +39,7 @@ def page(
 def ordering(sort: str, columns: dict[str, Any], *tiebreak: Any) -> list[Any]:
     """ORDER BY for a sort key ("name", or "-name" for descending): rows
     without a value last, then `tiebreak`, so that pages never overlap. Names
-    and titles sort by their stored keys (api.storage.collation)."""
+    and titles sort by their stored keys (api.collation, api.storage.sortkeys)."""
     column = columns[sort.removeprefix("-")]
     first = column.desc() if sort.startswith("-") else column.asc()
     return [first.nulls_last(), *tiebreak]

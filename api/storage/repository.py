@@ -15,8 +15,9 @@ from typing import Any, overload
 from sqlalchemy import JSON, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from api.collation import sort_key
 from api.rankings import restricted
-from api.storage import NotFound, collation, mapping, outcomes
+from api.storage import NotFound, mapping, outcomes, sortkeys
 from api.storage import tables as t
 from api.vocabulary import ACTIVE, RunStatus
 from matching import io
@@ -297,7 +298,7 @@ def update_versioned(s: Session, row: t.Placement | t.Candidate, changes: dict[s
     done = s.execute(
         update(table)
         .where(*_at_version(row))
-        .values(**changes, **collation.keyed(table.__tablename__, changes), version=row.version + 1)
+        .values(**changes, **sortkeys.keyed(table.__tablename__, changes), version=row.version + 1)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -336,12 +337,12 @@ def bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     s.flush()  # what the rows reference is written first
     name = table.__tablename__
     given = list(rows[0])
-    texts = [(c, *collation.SORTED[name][c]) for c in given if c in collation.SORTED.get(name, {})]
+    texts = [(c, *sortkeys.SORTED[name][c]) for c in given if c in sortkeys.SORTED.get(name, {})]
     columns = [*given, *(key for _, key, _ in texts)]  # and the texts' sort keys
     as_json = {c.name for c in table.__table__.columns if isinstance(c.type, JSON)}
     values = (
         [json.dumps(row[c]) if c in as_json else row[c] for c in given]
-        + [collation.sort_key(row[c], person=person) for c, _, person in texts]
+        + [sort_key(row[c], person=person) for c, _, person in texts]
         for row in rows
     )
     raw: Any = s.connection().connection.dbapi_connection

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from api.storage.collation import SORTED, Key, keyed
+from api.storage.sortkeys import SORTED, Key, keyed
 
 ID = String(200)
 
@@ -41,7 +41,7 @@ class Organization(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     name: Mapped[str | None] = mapped_column(String(400))
-    name_key: Mapped[str | None] = mapped_column(Key)  # api.storage.collation
+    name_key: Mapped[str | None] = mapped_column(Key)  # api.storage.sortkeys
     level: Mapped[str | None] = mapped_column(String(40))
     staff: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (ForeignKeyConstraint(["consortium_id"], ["consortia.id"]),)
@@ -403,7 +403,7 @@ class IdempotencyKey(Base):
 @event.listens_for(Base, "before_update", propagate=True)
 def _sort_keys(mapper: Any, connection: Any, row: Base) -> None:
     """A row written through the ORM gets the sort keys of its texts
-    (api.storage.collation): a new row all of them, a changed row those of
+    (api.collation): a new row all of them, a changed row those of
     the texts changed. Rows written in bulk get theirs in
     repository.bulk_insert, and a compare-and-set update in update_versioned."""
     state = inspect(row)

@@ -1,4 +1,4 @@
-"""The sort keys of names and titles (api.storage.collation): 拼音 order, and
+"""The sort keys of names and titles (api.collation): 拼音 order, and
 keys that compare as their characters do."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.storage.collation import LENGTH, SIGNIFICANT, sort_key
+from api.collation import LENGTH, SIGNIFICANT, sort_key
 
 
 def _sorted(texts: list[str], *, person: bool = False) -> list[str]:

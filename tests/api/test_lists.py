@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from api.collation import sort_key
 from api.jobs import claim, execute, work
 from api.storage import tables as t
-from api.storage.collation import sort_key
 from api.storage.db import make_engine, session_factory, transaction
 from matching import parse_round
 from matching.graph import ConsortiumGraph

@@ -79,6 +79,20 @@ def test_each_organization_sees_its_own(world: World) -> None:
     assert answer.status_code == 303 and "not%20found" in answer.headers["location"]
 
 
+def test_a_filter_offers_colleges_in_pinyin_order(world: World) -> None:
+    """The college filter lists colleges and institutes together, by name in
+    拼音 order (丁 before 严 before 艾 in code-point order)."""
+    flow.open_round(world)
+    named = [("col-y", "college", "严州学院"), ("ri-a", "institute", "艾博研究院")]
+    for ident, kind, name in [*named, ("col-d", "college", "丁香学院")]:
+        org = {"id": ident, "kind": kind, "name": name}
+        assert world.client.post("/organizations", json=org, headers=world.coordinator).is_success
+    c, _ = _signed_in(world, world.coordinator)
+    page = c.get("/ui/rounds/r1/candidates").text
+    shown = re.findall(r"<option[^>]*>([^<]*(?:学院|研究院))</option>", page)
+    assert shown == ["艾博研究院", "丁香学院", "严州学院"]
+
+
 def test_the_members_page_names_organizations_not_people(world: World) -> None:
     """In Chinese an organization has a 单位名称; 姓名 is a person's name (found
     looking at the members page of the Changzhou demo)."""

@@ -1,5 +1,5 @@
 """names and titles in 拼音 order: beside each sorted text column, its stored
-sort key (api.storage.collation), filled for the rows stored before; the
+sort key (api.collation, api.storage.sortkeys), filled for the rows stored before; the
 indexes that served the lists sorted by name now serve them by the key
 
 Revision ID: 0010
@@ -9,7 +9,7 @@ Revises: 0009
 import sqlalchemy as sa
 from alembic import op
 
-from api.storage.collation import SORTED, Key, keyed
+from api.storage.sortkeys import SORTED, Key, keyed
 
 revision = "0010"
 down_revision = "0009"

@@ -1,12 +1,8 @@
 """The order in which names and titles sort: 拼音 order, as a person in
 Changzhou expects and as Excel gives, not the order of the characters' code
-points (丁, 付, 任, 万, 严; not 丁, 万, 严, 付, 任).
-
-Neither database can sort so by itself at speed (SQLite has no such
-collation; a Python one would be called for every comparison, and no index
-could serve a sorted page of 100,000 names), so each sorted text column has
-a stored key beside it (`KEYS`), written with every write of the text, which
-both databases compare byte by byte (`Key`).
+points (丁, 付, 任, 万, 严; not 丁, 万, 严, 付, 任). The lists sort by keys
+stored beside their texts (api.storage.sortkeys); the review and the pages'
+choices sort by the same keys in memory.
 
 A key is one token per character, and the tokens compare as the characters
 should: digits, letters and other signs first (letters without case), then
@@ -19,28 +15,12 @@ surname reads otherwise (`SURNAMES`: 曾 zeng, not ceng; 单 shan, not dan)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import String
-
 # the first characters that decide the order: a longer text sorts by these,
-# then by its row's id (and the key fits any index)
+# then by its id (and its key fits any index)
 SIGNIFICANT = 64
-LENGTH = SIGNIFICANT * 12
-
-# The stored key of a text column compares byte by byte: SQLite's default
-# (BINARY) does, PostgreSQL's database collation (en_US and the like) does not.
-Key = String(LENGTH).with_variant(String(LENGTH, collation="C"), "postgresql")
-
-# each table's sorted texts: the text's column → its key's column, and whether
-# it is a person's name
-SORTED: dict[str, dict[str, tuple[str, bool]]] = {
-    "organizations": {"name": ("name_key", False)},
-    "placements": {"title": ("title_key", False)},
-    "candidates": {"name": ("name_key", True)},
-    "run_assignments": {"name": ("name_key", True), "title": ("title_key", False)},
-}
+LENGTH = SIGNIFICANT * 12  # the longest key
 
 # characters whose first reading in the table is seldom the one in a name or title
 READINGS = {"长": "chang2", "行": "xing2", "重": "zhong4", "厦": "xia4", "藏": "cang2"}
@@ -87,15 +67,6 @@ class _Tokens(dict[int, str]):
 # A token ends in a space (lower than anything in a token), so that no token
 # is the beginning of another.
 _TOKENS = _Tokens()
-
-
-def keyed(table: str, values: Mapping[str, Any]) -> dict[str, str | None]:
-    """The keys of `table`'s sorted texts among `values` (a row's columns)."""
-    return {
-        key: sort_key(values[source], person=person)
-        for source, (key, person) in SORTED.get(table, {}).items()
-        if source in values
-    }
 
 
 def sort_key(text: str | None, *, person: bool = False) -> str | None:
