@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from enum import StrEnum
-from itertools import chain
+from itertools import chain, compress
 from typing import TypeVar
 
 from matching.errors import Problem
@@ -116,17 +116,25 @@ class Collector:
         self, values: list[object], wheres: list[str]
     ) -> tuple[list[Ranking | None], set[str] | None]:
         """`ranking` of each value, and every id they name (None unless each
-        value is a list of valid ids without tie groups: then the ids are
-        checked once, all together, and each list only for repeats)."""
-        lists = [v for v in values if type(v) is list]
-        named = _plain_ids(list(chain.from_iterable(lists)), distinct=False)
-        if len(lists) == len(values) and named is not None:
-            out = [
-                Ranking(tuple(v)) if len(set(v)) == len(v) else self.ranking(v, where)
-                for v, where in zip(lists, wheres, strict=True)
-            ]
-            return out, named
-        return [self.ranking(v, where) for v, where in zip(values, wheres, strict=True)], None
+        value is a list). The lists of distinct ids without tie groups, the
+        common case, are checked all together (each distinct id once), each
+        other list by `ranking`."""
+        if not all(type(v) is list for v in values):
+            return [self.ranking(v, where) for v, where in zip(values, wheres, strict=True)], None
+        lists: list[list[object]] = values  # type: ignore[assignment]
+        plain = [_distinct(v) for v in lists]
+        named = _plain_ids(list(chain.from_iterable(compress(lists, plain))), distinct=False)
+        if named is None:  # a bad id among them: each list on its own, to name it
+            plain = [False] * len(lists)
+            named = set()
+        out = [
+            Ranking(tuple(v)) if fast else self.ranking(v, where)  # type: ignore[arg-type]
+            for v, where, fast in zip(lists, wheres, plain, strict=True)
+        ]
+        for ranking, fast in zip(out, plain, strict=True):
+            if not fast and ranking is not None:
+                named.update(ranking.ids)
+        return out, named
 
     def ranking(self, value: object, where: str) -> Ranking | None:
         """A list of ids and tie groups (lists of ids), each id at most once."""
@@ -165,6 +173,14 @@ class Collector:
 # (surrogates).
 ID_CONTROLS = "\x00-\x1f\x7f-\x9f"
 BAD_ID_CHARACTER = re.compile(f"[{ID_CONTROLS}\ud800-\udfff]")
+
+
+def _distinct(items: list[object]) -> bool:
+    """Whether `items` holds no list (a tie group) and no item twice."""
+    try:
+        return len(set(items)) == len(items)
+    except TypeError:  # a tie group (a list) among them
+        return False
 
 
 def _plain_ids(items: list[object], *, distinct: bool = True) -> set[str] | None:

@@ -10,6 +10,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, overload
 
 from sqlalchemy import JSON, delete, func, or_, select, text, update
@@ -340,11 +341,13 @@ def bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     texts = [(c, *sortkeys.SORTED[name][c]) for c in given if c in sortkeys.SORTED.get(name, {})]
     columns = [*given, *(key for _, key, _ in texts)]  # and the texts' sort keys
     as_json = {c.name for c in table.__table__.columns if isinstance(c.type, JSON)}
-    values = (
+    values: Iterable[Sequence[Any]] = (
         [json.dumps(row[c]) if c in as_json else row[c] for c in given]
         + [sort_key(row[c], person=person) for c, _, person in texts]
         for row in rows
     )
+    if not as_json and not texts and len(given) > 1:  # as they are (an import's applications)
+        values = map(itemgetter(*given), rows)
     raw: Any = s.connection().connection.dbapi_connection
     names = ", ".join(columns)
     if s.get_bind().dialect.name != "postgresql":
@@ -576,7 +579,13 @@ def replace_round_content(s: Session, r: t.Round, doc: Round) -> None:
     bulk_insert(
         s, t.Organization, [mapping.values(mapping.ORGANIZATION, o, **consortium) for o in new]
     )
-    have = {(k.source, k.target, k.kind) for k in links(s, r.consortium_id)}
+    k = t.Link
+    have = {
+        (source, target, kind)
+        for source, target, kind in s.execute(
+            select(k.source, k.target, k.kind).where(k.consortium_id == r.consortium_id)
+        )
+    }
     added = [k for k in full.get("links", []) if (k["source"], k["target"], k["kind"]) not in have]
     bulk_insert(
         s, t.Link, [mapping.values(mapping.LINK, {"weight": 1.0, **k}, **consortium) for k in added]

@@ -41,6 +41,31 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], object], list[str]]] = [
         ["candidates['s1'].preferences: unknown placement 'zz'"],
     ),
     (
+        # the lists without ties are checked together, those with ties one by one
+        "unknown placements in a plain list and beside a tie group",
+        lambda d: (
+            cand(d, 0).__setitem__("preferences", ["p1", "zz"]),
+            cand(d, 1).__setitem__("preferences", [["p2", "p1"], "ww"]),
+        ),
+        [
+            "candidates['s1'].preferences: unknown placement 'zz'",
+            "candidates['s2'].preferences: unknown placement 'ww'",
+        ],
+    ),
+    (
+        "a bad id in a plain list beside a tie group",
+        lambda d: cand(d, 1).__setitem__("preferences", ["p1", 5]),
+        ["candidates['s2'].preferences[1]: must be a string id, got 5"],
+    ),
+    (
+        "a repeat and an unknown placement beside a tie group",
+        lambda d: cand(d, 1).__setitem__("preferences", ["p1", "p1", "yy"]),
+        [
+            "candidates['s2'].preferences: 'p1' appears more than once",
+            "candidates['s2'].preferences: unknown placement 'yy'",
+        ],
+    ),
+    (
         "unknown candidate in a ranking",
         lambda d: place(d, 2).__setitem__("ranking", ["s3", "ghost"]),
         ["placements['p3'].ranking: unknown candidate 'ghost'"],
