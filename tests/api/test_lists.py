@@ -563,6 +563,42 @@ def test_the_migration_fills_the_new_tables_from_what_is_stored(world: World) ->
     assert run
 
 
+def test_the_sort_keys_migration_fills_every_batch(world: World) -> None:
+    """Migration 0010 fills the keys of stored rows a thousand at a time:
+    2,500 organizations (three batches) get the keys the service writes."""
+    from alembic import command
+    from alembic.config import Config
+
+    from api.storage import repository as repo
+    from api.storage.db import MIGRATIONS
+
+    engine = make_engine(world.settings.database_url)
+    factory = session_factory(engine)
+    given = "丁付任万严曾单长常艾"
+    rows = [
+        {"consortium_id": "changzhou", "id": f"ent-{n:04d}", "kind": "enterprise",
+         "name": f"{given[n % 10]}{given[n // 10 % 10]}生物{n}"}
+        for n in range(2500)
+    ]  # fmt: skip
+    with transaction(factory) as s:
+        repo.bulk_insert(s, t.Organization, rows)
+
+    def stored() -> list[Any]:
+        with transaction(factory) as s:
+            return sorted(s.execute(select(t.Organization.id, t.Organization.name_key)).all())
+
+    before = stored()
+    assert sum(1 for _, key in before if key) >= 2500
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")
+        command.upgrade(config, "head")
+    assert stored() == before
+    engine.dispose()
+
+
 def test_a_whole_rounds_transaction_may_think_between_statements(world: World) -> None:
     """PostgreSQL ends a session idle in a transaction after 15 s; an import,
     a close and a batch of thousands raise it for their own transaction only

@@ -23,6 +23,7 @@ PRIMARY = {
     "candidates": ("consortium_id", "round_id", "id"),
     "run_assignments": ("run_id", "candidate"),
 }
+BATCH = 1000
 INDEXES = {
     "ix_candidates_name": ("candidates", ["consortium_id", "round_id"]),
     "ix_run_assignments_name": ("run_assignments", ["run_id"]),
@@ -40,15 +41,28 @@ def upgrade() -> None:
 
 
 def _fill(table: str, texts: list[str]) -> None:
+    """The keys of the rows stored before, a batch at a time in primary-key
+    order (a deployment's run_assignments hold 100,000 rows a solved run)."""
     db = op.get_bind()
     keys = PRIMARY[table]
-    stored = db.execute(sa.text(f"SELECT {', '.join([*keys, *texts])} FROM {table}")).mappings()
-    rows = [dict(row) for row in stored]
-    rows = [{**row, **keyed(table, row)} for row in rows]
-    if rows:
-        written = ", ".join(f"{k} = :{k}" for k in keyed(table, rows[0]))
-        where = " AND ".join(f"{k} = :{k}" for k in keys)
-        db.execute(sa.text(f"UPDATE {table} SET {written} WHERE {where}"), rows)
+    order = ", ".join(keys)
+    present = " OR ".join(f"{text} IS NOT NULL" for text in texts)
+    after = f"({order}) > ({', '.join(f':{k}' for k in keys)})"
+    written = ", ".join(f"{key} = :{key}" for key, _ in SORTED[table].values())
+    update = sa.text(
+        f"UPDATE {table} SET {written} WHERE {' AND '.join(f'{k} = :{k}' for k in keys)}"
+    )
+    last: dict[str, object] = {}
+    while True:
+        query = (
+            f"SELECT {', '.join([*keys, *texts])} FROM {table} WHERE ({present})"
+            f"{f' AND {after}' if last else ''} ORDER BY {order} LIMIT {BATCH}"
+        )
+        rows = [dict(row) for row in db.execute(sa.text(query), last).mappings()]
+        if not rows:
+            return
+        db.execute(update, [{**row, **keyed(table, row)} for row in rows])
+        last = {k: rows[-1][k] for k in keys}
 
 
 def downgrade() -> None:
