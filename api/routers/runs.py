@@ -266,7 +266,7 @@ def moves(
     each with both outcomes."""
     before, after = _runs(session, r, runs, exactly=2)
     only = lists.Outcomes(q=q, college=college, park=park, kind=kind, tier=tier)
-    rows, total = lists.moves(session, before.id, after.id, window, sort, only)
+    rows, total = lists.moves(session, r.consortium_id, before.id, after.id, window, sort, only)
     names = repo.names(session, r.consortium_id)
     return Page.of([MoveOut.of_rows(a, b, names) for a, b in rows], total, window)
 
@@ -445,7 +445,7 @@ def _assignments(
     format: str,
 ) -> Any:
     if format == "json":
-        found, total = lists.assignments(session, run, window, sort, only)
+        found, total = lists.assignments(session, r.consortium_id, run, window, sort, only)
         return AssignmentsOut(
             round=r.id,
             run=run,
@@ -454,7 +454,7 @@ def _assignments(
             limit=window.limit,
             offset=window.offset,
         )
-    found, _ = lists.assignments(session, run, None, sort, only)
+    found, _ = lists.assignments(session, r.consortium_id, run, None, sort, only)
     out = _io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["candidate", "affiliation", "placement", "host", "reasons"])

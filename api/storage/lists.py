@@ -39,10 +39,27 @@ def page(
 def ordering(sort: str, columns: dict[str, Any], *tiebreak: Any) -> list[Any]:
     """ORDER BY for a sort key ("name", or "-name" for descending): rows
     without a value last, then `tiebreak`, so that pages never overlap. Names
-    and titles sort by their stored keys (api.collation, api.storage.sortkeys)."""
-    column = columns[sort.removeprefix("-")]
-    first = column.desc() if sort.startswith("-") else column.asc()
-    return [first.nulls_last(), *tiebreak]
+    and titles sort by their stored keys (api.collation, api.storage.sortkeys);
+    an organization by its name's, then by its id (`_named`: a key of two
+    columns)."""
+    chosen = columns[sort.removeprefix("-")]
+    order = [
+        (column.desc() if sort.startswith("-") else column.asc()).nulls_last()
+        for column in (chosen if isinstance(chosen, tuple) else (chosen,))
+    ]
+    return [*order, *tiebreak]
+
+
+def _named(consortium: Any, organization: Any) -> tuple[Any, Any]:
+    """Sort by the organization an id column names, as people read it: by its
+    name's key (an indexed lookup a row), then by its id (one without a name)."""
+    o = t.Organization
+    key = (
+        select(o.name_key)
+        .where(o.consortium_id == consortium, o.id == organization)
+        .scalar_subquery()
+    )
+    return key, organization
 
 
 def _text(q: str | None, *columns: Any) -> ColumnElement[bool] | None:
@@ -155,7 +172,7 @@ def placement_sort(counts: Any | None) -> dict[str, Any]:
     columns = {
         "id": p.id,
         "title": p.title_key,
-        "host": p.host,
+        "host": _named(p.consortium_id, p.host),
         "kind": p.kind,
         "capacity": p.capacity,
         "applicants": None if counts is None else func.coalesce(counts.c.n, 0),
@@ -222,7 +239,9 @@ CANDIDATE_SORT = {
     "id": t.Candidate.id,
     "name": t.Candidate.name_key,
     "number": t.Candidate.number,
-    "college": func.coalesce(t.Candidate.college, t.Candidate.institute),
+    "college": _named(
+        t.Candidate.consortium_id, func.coalesce(t.Candidate.college, t.Candidate.institute)
+    ),
     "kind": t.Candidate.kind,
     "tier": t.Candidate.tier,
     "level": t.Candidate.level,
@@ -328,19 +347,24 @@ def runs(
 # ------------------------------------------------------------ assignments
 
 _ra = t.RunAssignment
-ASSIGNMENT_SORT = {
-    "candidate": _ra.candidate,
-    "name": _ra.name_key,
-    "number": _ra.number,
-    "college": _ra.affiliation,
-    "kind": _ra.kind,
-    "tier": _ra.tier,
-    "placement": _ra.placement,
-    "title": _ra.title_key,
-    "host": _ra.host,
-    "park": _ra.park,
-    "rank": _ra.rank,
-}
+
+
+def assignment_sort(consortium: str) -> dict[str, Any]:
+    """The sort keys of a run's outcomes (the run's consortium names its
+    organizations)."""
+    return {
+        "candidate": _ra.candidate,
+        "name": _ra.name_key,
+        "number": _ra.number,
+        "college": _named(consortium, _ra.affiliation),
+        "kind": _ra.kind,
+        "tier": _ra.tier,
+        "placement": _ra.placement,
+        "title": _ra.title_key,
+        "host": _named(consortium, _ra.host),
+        "park": _named(consortium, _ra.park),
+        "rank": _ra.rank,
+    }
 
 
 @dataclass(frozen=True)
@@ -379,11 +403,11 @@ class Outcomes:
 
 
 def assignments(
-    s: Session, run_id: str, window: Window | None, sort: str, only: Outcomes
+    s: Session, consortium: str, run_id: str, window: Window | None, sort: str, only: Outcomes
 ) -> tuple[list[t.RunAssignment], int]:
     """A page of a run's outcomes (`window` None: all of them, for a download)."""
     query = _where(select(_ra).where(_ra.run_id == run_id), *only.conditions(_ra))
-    order = ordering(sort, ASSIGNMENT_SORT, _ra.candidate)
+    order = ordering(sort, assignment_sort(consortium), _ra.candidate)
     if window is None:
         every = [row[0] for row in s.execute(query.order_by(*order))]
         return every, len(every)
@@ -416,19 +440,25 @@ def admitted_with(s: Session, r: t.Round, run_id: str, mentors: Sequence[str]) -
 # ------------------------------------------------------- two runs compared
 
 
-def move_sort(a: Any, b: Any) -> dict[str, Any]:
+def move_sort(consortium: str, a: Any, b: Any) -> dict[str, Any]:
     """The sort keys of the moves between two runs (`a` the first's rows, `b` the second's)."""
     return {
         "candidate": a.candidate,
         "name": a.name_key,
-        "college": a.affiliation,
+        "college": _named(consortium, a.affiliation),
         "before": a.title_key,
         "after": b.title_key,
     }
 
 
 def moves(
-    s: Session, before: str, after: str, window: Window, sort: str, only: Outcomes
+    s: Session,
+    consortium: str,
+    before: str,
+    after: str,
+    window: Window,
+    sort: str,
+    only: Outcomes,
 ) -> tuple[list[tuple[t.RunAssignment, t.RunAssignment]], int]:
     """The candidates two runs place differently, each with both outcomes; a
     park filter matches either outcome's park."""
@@ -442,7 +472,7 @@ def moves(
         *narrowed.conditions(a),
         park,
     )
-    rows, total = page(s, query, ordering(sort, move_sort(a, b), a.candidate), window)
+    rows, total = page(s, query, ordering(sort, move_sort(consortium, a, b), a.candidate), window)
     return [(x, y) for x, y in rows], total
 
 

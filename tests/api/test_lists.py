@@ -334,6 +334,51 @@ def test_names_and_titles_sort_in_pinyin_order_after_every_write(world: World) -
     assert named == ["艾博生物", "丁香制药", "严氏生物"]
 
 
+def test_organizations_sort_by_their_names(world: World) -> None:
+    """Sorted by college, host or park, a list orders the organizations by the
+    names people read, in 拼音 order (here not the order of their ids), each
+    organization's rows together; one without a name after, by id."""
+    names = {
+        "ri-001": "艾博研究院",
+        "col-czu": "常州大学",
+        "col-czcit": "严州职业技术学院",
+        "ent-qianhong": "奥赛康药业",
+        "ent-hengbang": "恒邦药业",
+    }
+    engine = make_engine(world.settings.database_url)
+    with transaction(session_factory(engine)) as s:
+        for org in s.scalars(select(t.Organization).where(t.Organization.id.in_(names))):
+            org.name = names[org.id]
+    engine.dispose()
+    doc = _round(8, n=40)
+    _imported(world, doc)
+    c = world.client
+
+    def grouped(rows: list[dict[str, Any]], key: str) -> list[str]:
+        """The organizations in their order, checking each one's rows are together."""
+        order = [r[key] for r in rows if r.get(key) is not None]
+        runs = [k for n, k in enumerate(order) if n == 0 or order[n - 1] != k]
+        assert len(runs) == len(set(runs))
+        return runs
+
+    people = _all(world, "/rounds/r1/candidates", world.coordinator, sort="college")
+    by_college = grouped([{"at": p.get("college") or p.get("institute")} for p in people], "at")
+    assert by_college == ["ri-001", "col-czu", "col-czcit"]
+    backwards = _all(world, "/rounds/r1/candidates", world.coordinator, sort="-college")
+    assert grouped([{"at": p.get("college") or p.get("institute")} for p in backwards], "at") == [
+        "col-czcit", "col-czu", "ri-001"
+    ]  # fmt: skip
+    places = _all(world, "/rounds/r1/placements", world.coordinator, sort="host")
+    assert grouped(places, "host") == ["ent-qianhong", "ent-hengbang"]
+    assert c.post("/rounds/r1/close", headers=world.coordinator).status_code == 200
+    run = _solved(world, "stable")
+    path = f"/rounds/r1/runs/{run}/assignments"
+    outcomes = _all(world, path, world.coordinator, sort="college")
+    assert grouped(outcomes, "affiliation") == ["ri-001", "col-czu", "col-czcit"]
+    placed = _all(world, path, world.coordinator, sort="host", placed="true")
+    assert grouped(placed, "host") == ["ent-qianhong", "ent-hengbang"]
+
+
 def _solved(w: World, mechanism: str) -> str:
     return flow.solve(w, w.settings, mechanism=mechanism)
 

@@ -121,14 +121,14 @@ def test_each_lists_sort_keys_are_those_its_query_sorts_by() -> None:
     from api.storage import lists
     from api.storage import tables as t
 
-    moves = lists.move_sort(aliased(t.RunAssignment), aliased(t.RunAssignment))
+    moves = lists.move_sort("c", aliased(t.RunAssignment), aliased(t.RunAssignment))
     pairs = [
         (listing.OrganizationSort, set(lists.ORGANIZATION_SORT)),
         (listing.RoundSort, set(lists.ROUND_SORT)),
         (listing.PlacementSort, set(lists.PLACEMENT_KEYS)),
         (listing.CandidateSort, set(lists.CANDIDATE_SORT)),
         (listing.RunSort, set(lists.RUN_SORT)),
-        (listing.AssignmentSort, set(lists.ASSIGNMENT_SORT)),
+        (listing.AssignmentSort, set(lists.assignment_sort("c"))),
         (listing.MoveSort, set(moves)),
         (listing.ApplicantSort, set(rankings.SORT_KEYS)),
     ]
