@@ -36,30 +36,40 @@ def page(
     return list(rows), int(total)
 
 
-def ordering(sort: str, columns: dict[str, Any], *tiebreak: Any) -> list[Any]:
-    """ORDER BY for a sort key ("name", or "-name" for descending): rows
-    without a value last, then `tiebreak`, so that pages never overlap. Names
-    and titles sort by their stored keys (api.collation, api.storage.sortkeys);
-    an organization by its name's, then by its id (`_named`: a key of two
-    columns)."""
+def sorting(
+    query: Any, sort: str, columns: dict[str, Any], *tiebreak: Any
+) -> tuple[Any, list[Any]]:
+    """`query` and its ORDER BY for a sort key ("name", or "-name" for
+    descending): rows without a value last, then `tiebreak`, so that pages
+    never overlap. Names and titles sort by their stored keys (api.collation,
+    api.storage.sortkeys); an organization (`ByName`) by its name's key, joined
+    in, then by its id."""
     chosen = columns[sort.removeprefix("-")]
+    if isinstance(chosen, ByName):
+        o = _NAMED
+        query = query.outerjoin(
+            o, and_(o.consortium_id == chosen.consortium, o.id == chosen.organization)
+        )
+        chosen = (o.name_key, chosen.organization)
     order = [
         (column.desc() if sort.startswith("-") else column.asc()).nulls_last()
         for column in (chosen if isinstance(chosen, tuple) else (chosen,))
     ]
-    return [*order, *tiebreak]
+    return query, [*order, *tiebreak]
 
 
-def _named(consortium: Any, organization: Any) -> tuple[Any, Any]:
-    """Sort by the organization an id column names, as people read it: by its
-    name's key (an indexed lookup a row), then by its id (one without a name)."""
-    o = t.Organization
-    key = (
-        select(o.name_key)
-        .where(o.consortium_id == consortium, o.id == organization)
-        .scalar_subquery()
-    )
-    return key, organization
+@dataclass(frozen=True)
+class ByName:
+    """A sort by the organization a column names, as people read it: by its
+    name's key, then by its id (one without a name after)."""
+
+    consortium: Any
+    organization: Any
+
+
+# the organization a list is sorted by the name of: joined by its primary key
+# (a correlated lookup a row took 250 ms for 100,000 rows on PostgreSQL)
+_NAMED = aliased(t.Organization, name="named")
 
 
 def _text(q: str | None, *columns: Any) -> ColumnElement[bool] | None:
@@ -120,7 +130,8 @@ def organizations(
         _in_park(consortium, o.id, park),
         None if ids is None else o.id.in_(ids),
     )
-    rows, total = page(s, query, ordering(sort, ORGANIZATION_SORT, o.id), window)
+    query, order = sorting(query, sort, ORGANIZATION_SORT, o.id)
+    rows, total = page(s, query, order, window)
     return [row[0] for row in rows], total
 
 
@@ -142,7 +153,8 @@ def rounds(
     query = _where(
         select(r).where(r.consortium_id == consortium), _text(q, r.id), _equal(r.state, state)
     )
-    rows, total = page(s, query, ordering(sort, ROUND_SORT, r.id), window)
+    query, order = sorting(query, sort, ROUND_SORT, r.id)
+    rows, total = page(s, query, order, window)
     return [row[0] for row in rows], total
 
 
@@ -172,7 +184,7 @@ def placement_sort(counts: Any | None) -> dict[str, Any]:
     columns = {
         "id": p.id,
         "title": p.title_key,
-        "host": _named(p.consortium_id, p.host),
+        "host": ByName(p.consortium_id, p.host),
         "kind": p.kind,
         "capacity": p.capacity,
         "applicants": None if counts is None else func.coalesce(counts.c.n, 0),
@@ -218,7 +230,8 @@ def placements(
         _equal(p.mentor, mentor),
         None if ids is None else p.id.in_(ids),
     )
-    rows, total = page(s, query, ordering(sort, placement_sort(counts), p.id), window)
+    query, order = sorting(query, sort, placement_sort(counts), p.id)
+    rows, total = page(s, query, order, window)
     return [row[0] for row in rows], total
 
 
@@ -239,7 +252,7 @@ CANDIDATE_SORT = {
     "id": t.Candidate.id,
     "name": t.Candidate.name_key,
     "number": t.Candidate.number,
-    "college": _named(
+    "college": ByName(
         t.Candidate.consortium_id, func.coalesce(t.Candidate.college, t.Candidate.institute)
     ),
     "kind": t.Candidate.kind,
@@ -316,7 +329,8 @@ def candidates(
         outcome,
         None if ids is None else c.id.in_(ids),
     )
-    rows, total = page(s, query, ordering(sort, CANDIDATE_SORT, c.id), window)
+    query, order = sorting(query, sort, CANDIDATE_SORT, c.id)
+    rows, total = page(s, query, order, window)
     return [row[0] for row in rows], total
 
 
@@ -340,7 +354,8 @@ def runs(
         _equal(run.status, status),
         _equal(run.mechanism, mechanism),
     )
-    rows, total = page(s, query, ordering(sort, RUN_SORT, run.id), window)
+    query, order = sorting(query, sort, RUN_SORT, run.id)
+    rows, total = page(s, query, order, window)
     return [row[0] for row in rows], total
 
 
@@ -356,13 +371,13 @@ def assignment_sort(consortium: str) -> dict[str, Any]:
         "candidate": _ra.candidate,
         "name": _ra.name_key,
         "number": _ra.number,
-        "college": _named(consortium, _ra.affiliation),
+        "college": ByName(consortium, _ra.affiliation),
         "kind": _ra.kind,
         "tier": _ra.tier,
         "placement": _ra.placement,
         "title": _ra.title_key,
-        "host": _named(consortium, _ra.host),
-        "park": _named(consortium, _ra.park),
+        "host": ByName(consortium, _ra.host),
+        "park": ByName(consortium, _ra.park),
         "rank": _ra.rank,
     }
 
@@ -407,7 +422,7 @@ def assignments(
 ) -> tuple[list[t.RunAssignment], int]:
     """A page of a run's outcomes (`window` None: all of them, for a download)."""
     query = _where(select(_ra).where(_ra.run_id == run_id), *only.conditions(_ra))
-    order = ordering(sort, assignment_sort(consortium), _ra.candidate)
+    query, order = sorting(query, sort, assignment_sort(consortium), _ra.candidate)
     if window is None:
         every = [row[0] for row in s.execute(query.order_by(*order))]
         return every, len(every)
@@ -445,7 +460,7 @@ def move_sort(consortium: str, a: Any, b: Any) -> dict[str, Any]:
     return {
         "candidate": a.candidate,
         "name": a.name_key,
-        "college": _named(consortium, a.affiliation),
+        "college": ByName(consortium, a.affiliation),
         "before": a.title_key,
         "after": b.title_key,
     }
@@ -472,7 +487,8 @@ def moves(
         *narrowed.conditions(a),
         park,
     )
-    rows, total = page(s, query, ordering(sort, move_sort(consortium, a, b), a.candidate), window)
+    query, order = sorting(query, sort, move_sort(consortium, a, b), a.candidate)
+    rows, total = page(s, query, order, window)
     return [(x, y) for x, y in rows], total
 
 
