@@ -92,7 +92,10 @@ RULES: dict[str, Callable[[Applicant], tuple[Any, ...]]] = {
 SORT_KEYS: dict[str, Callable[[Applicant], Any]] = {
     **RULES,
     "name": lambda a: sort_key(a.get("name"), person=True),
-    "college": lambda a: a.get("college") or a.get("institute"),
+    # by the name's key (api.review: college_key) and the id; one without a name, last
+    "college": lambda a: (
+        (a["college_key"], a["college"] or a["institute"]) if a.get("college_key") else None
+    ),
     "level": lambda a: LEVELS.get(a.get("level") or ""),
     "tier": lambda a: TIERS.get(a.get("tier") or ""),
     "ranking": lambda a: a.get("position"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.collation import sort_key
 from api.rankings import Applicant
 from api.storage import mapping
 from api.storage import repository as repo
@@ -54,6 +55,7 @@ def review(session: Session, r: t.Round, placement: t.Placement) -> list[Applica
         for pair in ((k.source, k.target), (k.target, k.source))
     }
     position = _positions(placement.ranking)
+    named = {o.id: sort_key(o.name) for o in round_.organizations if o.name}
     out = []
     for cid, kind, name, college, institute, tier, level, skills in repo.applicants(
         session, r, placement.id
@@ -85,6 +87,8 @@ def review(session: Session, r: t.Round, placement: t.Placement) -> list[Applica
             "partner": (c.affiliation, place.host) in partners,
             "ineligible": graph.ineligibility(c, place),
             "position": position.get(cid) if position is not None else None,
+            # what the review sorts colleges by (api.rankings), not answered
+            "college_key": named.get(c.affiliation) if c.affiliation is not None else None,
         }
         out.append(fields)
     return out

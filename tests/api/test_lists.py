@@ -370,6 +370,13 @@ def test_organizations_sort_by_their_names(world: World) -> None:
     ]  # fmt: skip
     places = _all(world, "/rounds/r1/placements", world.coordinator, sort="host")
     assert grouped(places, "host") == ["ent-qianhong", "ent-hengbang"]
+    # the review of a placement's applicants, sorted in memory
+    for pid in ("hb-0", "hb-1", "hb-2"):
+        applicants = _all(
+            world, f"/rounds/r1/placements/{pid}/applicants", world.hengbang, sort="college"
+        )
+        at = [{"at": a.get("college") or a.get("institute")} for a in applicants]
+        assert grouped(at, "at") == [o for o in by_college if o in {a["at"] for a in at}]
     assert c.post("/rounds/r1/close", headers=world.coordinator).status_code == 200
     run = _solved(world, "stable")
     path = f"/rounds/r1/runs/{run}/assignments"
