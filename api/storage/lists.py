@@ -28,10 +28,16 @@ class Window:
 
 
 def page(
-    s: Session, query: Select[Any], order: Sequence[Any], window: Window
+    s: Session,
+    query: Select[Any],
+    order: Sequence[Any],
+    window: Window,
+    counted: Select[Any] | None = None,
 ) -> tuple[list[Any], int]:
-    """The rows of `query` in the window, in `order`, and how many match in all."""
-    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    """The rows of `query` in the window, in `order`, and how many match in
+    all (the rows of `counted`, where `query` is it with what its order joins)."""
+    every = (query if counted is None else counted).order_by(None).subquery()
+    total = s.scalar(select(func.count()).select_from(every)) or 0
     rows = s.execute(query.order_by(*order).limit(window.limit).offset(window.offset)).all()
     return list(rows), int(total)
 
@@ -130,8 +136,8 @@ def organizations(
         _in_park(consortium, o.id, park),
         None if ids is None else o.id.in_(ids),
     )
-    query, order = sorting(query, sort, ORGANIZATION_SORT, o.id)
-    rows, total = page(s, query, order, window)
+    ordered, order = sorting(query, sort, ORGANIZATION_SORT, o.id)
+    rows, total = page(s, ordered, order, window, query)
     return [row[0] for row in rows], total
 
 
@@ -153,8 +159,8 @@ def rounds(
     query = _where(
         select(r).where(r.consortium_id == consortium), _text(q, r.id), _equal(r.state, state)
     )
-    query, order = sorting(query, sort, ROUND_SORT, r.id)
-    rows, total = page(s, query, order, window)
+    ordered, order = sorting(query, sort, ROUND_SORT, r.id)
+    rows, total = page(s, ordered, order, window, query)
     return [row[0] for row in rows], total
 
 
@@ -230,8 +236,8 @@ def placements(
         _equal(p.mentor, mentor),
         None if ids is None else p.id.in_(ids),
     )
-    query, order = sorting(query, sort, placement_sort(counts), p.id)
-    rows, total = page(s, query, order, window)
+    ordered, order = sorting(query, sort, placement_sort(counts), p.id)
+    rows, total = page(s, ordered, order, window, query)
     return [row[0] for row in rows], total
 
 
@@ -329,8 +335,8 @@ def candidates(
         outcome,
         None if ids is None else c.id.in_(ids),
     )
-    query, order = sorting(query, sort, CANDIDATE_SORT, c.id)
-    rows, total = page(s, query, order, window)
+    ordered, order = sorting(query, sort, CANDIDATE_SORT, c.id)
+    rows, total = page(s, ordered, order, window, query)
     return [row[0] for row in rows], total
 
 
@@ -354,8 +360,8 @@ def runs(
         _equal(run.status, status),
         _equal(run.mechanism, mechanism),
     )
-    query, order = sorting(query, sort, RUN_SORT, run.id)
-    rows, total = page(s, query, order, window)
+    ordered, order = sorting(query, sort, RUN_SORT, run.id)
+    rows, total = page(s, ordered, order, window, query)
     return [row[0] for row in rows], total
 
 
@@ -422,11 +428,11 @@ def assignments(
 ) -> tuple[list[t.RunAssignment], int]:
     """A page of a run's outcomes (`window` None: all of them, for a download)."""
     query = _where(select(_ra).where(_ra.run_id == run_id), *only.conditions(_ra))
-    query, order = sorting(query, sort, assignment_sort(consortium), _ra.candidate)
+    ordered, order = sorting(query, sort, assignment_sort(consortium), _ra.candidate)
     if window is None:
-        every = [row[0] for row in s.execute(query.order_by(*order))]
+        every = [row[0] for row in s.execute(ordered.order_by(*order))]
         return every, len(every)
-    rows, total = page(s, query, order, window)
+    rows, total = page(s, ordered, order, window, query)
     return [row[0] for row in rows], total
 
 
@@ -487,8 +493,8 @@ def moves(
         *narrowed.conditions(a),
         park,
     )
-    query, order = sorting(query, sort, move_sort(consortium, a, b), a.candidate)
-    rows, total = page(s, query, order, window)
+    ordered, order = sorting(query, sort, move_sort(consortium, a, b), a.candidate)
+    rows, total = page(s, ordered, order, window, query)
     return [(x, y) for x, y in rows], total
 
 
