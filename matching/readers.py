@@ -206,6 +206,48 @@ def _plain_ids(items: list[object], *, distinct: bool = True) -> set[str] | None
     return named
 
 
+def valid_enums(cls: type[E], values: list[object], *, optional: bool) -> list[E | None] | None:
+    """Each of `values` as a member of `cls` (None kept where `optional`), or
+    None when any is not one: the column-at-once form of `Collector.enum`."""
+    members: dict[object, E | None] = dict(cls._value2member_map_)
+    if optional:
+        members[None] = None
+    try:
+        if not members.keys() >= set(values):
+            return None
+    except TypeError:  # an unhashable value (a list or an object)
+        return None
+    if set(map(type, values)) - {str, type(None)}:  # 1 == 1.0 == True: only strings match
+        return None
+    return list(map(members.__getitem__, values))
+
+
+def valid_texts(values: list[object], limit: int = MAX_TEXT_LENGTH) -> bool:
+    """Whether `Collector.text` accepts every one of `values` (None among
+    them), checked at once."""
+    texts = [v for v in values if v is not None]
+    if set(map(type, texts)) - {str}:
+        return False
+    strings: list[str] = texts  # type: ignore[assignment]
+    return not strings or (
+        max(map(len, strings)) <= limit
+        and not BAD_ID_CHARACTER.search("".join(strings).replace("\n", ""))
+    )
+
+
+def valid_strings(values: list[object]) -> list[tuple[str, ...]] | None:
+    """`Collector.strings` of each of `values` (None: none), or None when
+    any would be a problem or hold a None."""
+    present = [v for v in values if v is not None]
+    if set(map(type, present)) - {list}:
+        return None
+    lists: list[list[object]] = present  # type: ignore[assignment]
+    items = list(chain.from_iterable(lists))
+    if set(map(type, items)) - {str} or not valid_texts(items):
+        return None
+    return [tuple(sorted(set(v))) if v else () for v in values]  # type: ignore[call-overload]
+
+
 def show(value: object) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
@@ -230,6 +272,14 @@ def read_records(
     items = c.list_(raw, key)
     if items is None:
         return []
+    if items and set(map(type, items)) == {dict}:  # the common case, checked at once
+        records: list[dict[str, object]] = items  # type: ignore[assignment]
+        ids = [record.get("id") for record in records]
+        distinct = _plain_ids(ids)
+        if distinct is not None:
+            c.declared[key] = distinct
+            named: list[str] = ids  # type: ignore[assignment]
+            return [(i, f"{key}[{i!r}]", r) for i, r in zip(named, records, strict=True)]
     out: list[tuple[str, str, dict[str, object]]] = []
     seen: set[str] = set()
     for i, item in enumerate(items):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from matching import InvalidRound, parse_round
+from matching import InvalidRound, parse_round, validate
 from matching.io import parse_json
 
 BASE = json.loads(
@@ -342,3 +345,67 @@ def test_nan_literal_is_named_at_its_field() -> None:
     assert [str(p) for p in caught.value.problems] == [
         "placements['p1'].capacity: must be an integer ≥ 1, got nan"
     ]
+
+
+# Each candidate field, good values (None: left out) and bad ones: a round's
+# candidates are read a field at a time when every value is good, and one by
+# one otherwise (to name each problem); both ways must read the same round or
+# name the same problems. Two candidates of a college with one number is bad too.
+GOOD: dict[str, list[object]] = {
+    "kind": ["student", "project", "apprentice"],
+    "college": ["col-czcit", None],
+    "institute": ["ri-001", None],
+    "tier": ["young_reserve", "top_innovative", None],
+    "level": ["undergraduate", "higher_vocational", None],
+    "skills": [None, [], ["发酵", "qc", "qc"], ["a" * 4000]],
+    "name": ["张三", "李四", None, "两\n行", "a" * 200],
+    "number": ["2027001", "2027002", "2027003", None],
+}
+BAD: dict[str, list[object]] = {
+    "kind": ["nobody", None, 3, True, ["student"]],
+    "college": ["ri-001", "zz", "", 5, [], True],
+    "institute": ["col-czcit", {}, 1.5],
+    "tier": ["Young_Reserve", 1.0, 0],
+    "level": ["phd", ["undergraduate"]],
+    "skills": [["a", None], ["a", 1], "qc", ["x\x00"], ["a" * 4001], {"a": 1}],
+    "name": ["a" * 201, "a\x01", 7, "\ud800"],
+    "number": [1, "b\ud800", "x" * 201],
+}
+
+
+def _outcome(doc: dict[str, Any]) -> object:
+    try:
+        return parse_round(doc)
+    except InvalidRound as exc:
+        return [str(p) for p in exc.problems]
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")), deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries({k: st.sampled_from(v) for k, v in GOOD.items()}),
+        min_size=4,
+        max_size=4,
+    ),
+    st.none()
+    | st.tuples(
+        st.integers(0, 3),
+        st.sampled_from(sorted(BAD)).flatmap(
+            lambda k: st.tuples(st.just(k), st.sampled_from(BAD[k]))
+        ),
+    ),
+)
+def test_candidates_read_at_once_as_one_by_one(
+    fields: list[dict[str, object]], bad: tuple[int, tuple[str, object]] | None
+) -> None:
+    doc = copy.deepcopy(BASE)
+    for record, values in zip(doc["candidates"], fields, strict=True):
+        record.update(values)
+    if bad is not None:
+        i, (key, value) = bad
+        doc["candidates"][i][key] = value
+    at_once = _outcome(doc)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate, "_candidate_columns", lambda *_: None)
+        one_by_one = _outcome(doc)
+    assert at_once == one_by_one
