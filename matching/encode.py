@@ -295,7 +295,7 @@ def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
 
 def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: Any) -> Any:
     """`values` at each of `wanted` in `keys` (distinct), -1 where absent."""
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)  # distinct: one order whatever the sort
     ordered = keys[order]
     at = np.searchsorted(ordered, wanted)
     at[at >= len(ordered)] = 0
@@ -343,7 +343,7 @@ def _placement_side(
     places = round_.placements
     n, m = len(cands), len(places)
     # every application (p, c), by placement, then candidate
-    by_place = np.argsort(listed.item, kind="stable")
+    by_place = np.argsort(_narrow(listed.item, m), kind="stable")
     pe = listed.item[by_place]
     ce = listed.row[by_place]
     del by_place
@@ -397,6 +397,13 @@ def _rows(rows: int, row: Any, values: Any) -> list[list[int]]:
     bounds: list[int] = np.searchsorted(row, np.arange(rows + 1)).tolist()
     flat: list[int] = values.tolist()
     return [flat[a:b] for a, b in pairwise(bounds)]
+
+
+def _narrow(values: NDArray[np.int64], size: int) -> Any:
+    """`values` (each in 0… size - 1) in the narrowest unsigned type that holds
+    them: numpy sorts 16-bit integers by radix, a stable sort of a round's two
+    million applications by placement in a sixth of the time of 64-bit ones."""
+    return values.astype(np.min_scalar_type(max(size - 1, 0)), copy=False)
 
 
 def _shared(values: Any, size: int) -> list[int]:

@@ -76,7 +76,7 @@ def _weights(
 
 def _pair_order(market: Market, cands: NDArray[np.int64], places: NDArray[np.int64]) -> Any:
     """The pairs' positions sorted by (candidate, placement)."""
-    return np.argsort(cands * market.n_placements + places, kind="stable")
+    return np.argsort(cands * market.n_placements + places)  # distinct pairs: one order
 
 
 def _placement_major_ranks(market: Market, size: int) -> Any:
@@ -87,7 +87,7 @@ def _placement_major_ranks(market: Market, size: int) -> Any:
     cands = np.fromiter(chain.from_iterable(ranks), np.int64, size)
     values = np.fromiter(chain.from_iterable(map(dict.values, ranks)), np.int64, size)
     places = np.repeat(np.arange(len(ranks), dtype=np.int64), list(map(len, ranks)))
-    return values[np.argsort(cands * len(ranks) + places, kind="stable")]
+    return values[np.argsort(cands * len(ranks) + places)]  # distinct pairs: one order
 
 
 def _affinities(market: Market, cands: NDArray[np.int64], places: NDArray[np.int64]) -> Any:
