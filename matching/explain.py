@@ -30,6 +30,8 @@ With the coordinator's overrides (matching.overrides) two more:
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from matching.base import Assignment, Weights
 from matching.encode import Market
 from matching.model import Explanation, Reason
@@ -54,15 +56,24 @@ def explain(
         Explanation(pids[p], Reason.FULL, market.candidate_ids[w]) if n >= cap and w >= 0 else None
         for p, (n, cap, w) in enumerate(zip(occ.count, market.capacity, occ.worst, strict=True))
     ]
+    is_full = [reason is not None for reason in full]
     by_pin = {(c, p): d for c, p, d in check.blocked_by_pins}
+    # the candidates whose reasons need more than "full": pinned, blocked by
+    # a pin, excused by a policy or refused somewhere
+    special = {*market.pinned, *(c for c, _ in by_pin), *(c for c, _ in excused)}
+    special.update(c for c, _ in refusals)
     for c, current in enumerate(assignment):
-        reasons = []
         # Strictly above in c's own preferences: a placement tied with the
         # assignment is not one c preferred (the lottery only orders the tie).
         limit = market.pref_group(c, current) if current >= 0 else market.pref_groups[c] + 1
-        for p, group in zip(market.listed[c], market.listed_groups[c], strict=True):
-            if group >= limit:
-                break
+        above = market.listed[c][: bisect_left(market.listed_groups[c], limit)]
+        if not above:
+            continue
+        if c not in special and all(map(is_full.__getitem__, above)):  # the common case
+            out[c] = tuple(map(full.__getitem__, above))  # type: ignore[arg-type]
+            continue
+        reasons = []
+        for p in above:
             reason = full[p]
             if c in market.pinned:
                 reasons.append(Explanation(pids[p], Reason.PINNED))
@@ -75,8 +86,7 @@ def explain(
                 reasons.append(reason)
             else:
                 reasons.append(_why(market, assignment, check, weights, c, p))
-        if reasons:
-            out[c] = tuple(reasons)
+        out[c] = tuple(reasons)
     return out
 
 
