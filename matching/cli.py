@@ -208,19 +208,26 @@ def _solve(args: argparse.Namespace) -> int:
         result, timings = solve_timed(round_, args.mechanism, options)
     with paused_gc():  # hundreds of thousands of small lists (blocking pairs, excuses)
         doc = io.result_to_dict(result)
-        document = io.dumps(doc)
+        document = io.dumpb(doc)
     if args.charts is not None:
         written = charts.write_charts(args.charts, [doc])
         print(f"charts: {len(written)} SVG files in {args.charts}", file=sys.stderr)
-    if args.out is None:
-        sys.stdout.write(document)
-        print(report(result, timings), file=sys.stderr)
-        return 0
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(document, encoding="utf-8")
-    tmp.replace(args.out)
-    print(report(result, timings))
+    _emit(document, args.out)
+    print(report(result, timings), file=sys.stderr if args.out is None else sys.stdout)
     return 0
+
+
+def _emit(document: bytes, out: Path | None) -> None:
+    """A document to `out`, whole or not at all (written beside it, then
+    renamed), or to standard output."""
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(document)
+        sys.stdout.buffer.flush()
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(document)
+    tmp.replace(out)
 
 
 def _rematch(args: argparse.Namespace) -> int:
@@ -236,14 +243,11 @@ def _rematch(args: argparse.Namespace) -> int:
         raise UnsupportedOption("--result: it was not solved from the round given as --published")
     with _stdout_to_stderr():
         done = rematch(round_, published, assignments, _options(args, round_))
-    document = io.dumps(rematch_document(done, published))
-    summary = f"moves {done.moves} · displaced {len(done.displaced)}"
-    if args.out is None:
-        sys.stdout.write(document)
-        print(summary, file=sys.stderr)
-        return 0
-    args.out.write_text(document, encoding="utf-8")
-    print(summary)
+    _emit(io.dumpb(rematch_document(done, published)), args.out)
+    print(
+        f"moves {done.moves} · displaced {len(done.displaced)}",
+        file=sys.stderr if args.out is None else sys.stdout,
+    )
     return 0
 
 
@@ -338,7 +342,7 @@ def _audit(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     round_ = io.load(args.source)
     if args.target.suffix == ".json":
-        args.target.write_text(io.dumps(io.round_to_dict(round_)), encoding="utf-8")
+        _emit(io.dumpb(io.round_to_dict(round_)), args.target)
     else:
         io.write_csv_bundle(round_, args.target)
     print(f"wrote {args.target}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import random
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,6 +71,8 @@ def test_file_order_does_not_matter(doc: dict[str, Any], shuffle_seed: int) -> N
     b = parse_round(_shuffled(doc, shuffle_seed))
     assert a == b
     assert io.round_hash(a) == io.round_hash(b)
+    whole = orjson.dumps(io.round_to_dict(a), option=orjson.OPT_SORT_KEYS)
+    assert io.round_hash(a) == hashlib.sha256(whole).hexdigest()
     assert io.dumps(io.result_to_dict(solve(a))) == io.dumps(io.result_to_dict(solve(b)))
 
 
