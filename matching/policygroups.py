@@ -44,31 +44,34 @@ class PolicyGroup:
 
 
 class Coverage:
-    """Which policies cover a pair, found by candidate: each candidate's
-    policies (those that select it, and those that select nobody by
-    candidate) listed once, so that a pair's are a short list however many
-    policies the round has (thirty-six college floors and three park
-    ceilings: four per pair)."""
+    """Which policies cover a pair, found by kind of pair: the candidates fall
+    into a few kinds by the policies that select them (thirty-six college
+    floors: thirty-seven kinds), the placements likewise (three park
+    ceilings: four), and a pair's policies, those that select both its
+    candidate and its placement (or nobody on that side), are worked out once
+    per kind of pair."""
 
     def __init__(self, policies: tuple[PolicyGroup, ...], n_candidates: int) -> None:
         self.policies = policies
-        self._everyone = [k for k, g in enumerate(policies) if g.candidates is None]
-        by: list[list[int]] = [[] for _ in range(n_candidates)]
-        for k, g in enumerate(policies):
-            for c in g.candidates or ():
-                by[c].append(k)
-        # each candidate's, in the round's order (one list shared by those
-        # only the policies selecting nobody by candidate cover)
-        self._by = [sorted(mine + self._everyone) if mine else self._everyone for mine in by]
+        self._candidate_kind, self._candidate_kinds = _kinds(
+            [g.candidates for g in policies], n_candidates
+        )
+        self._placement_kind, self._placement_kinds = _kinds(
+            [g.placements for g in policies],
+            1 + max((max(g.placements, default=-1) for g in policies if g.placements), default=-1),
+        )
+        self._pairs: dict[tuple[int, int], tuple[int, ...]] = {}
 
-    def of(self, c: int, p: int) -> list[int]:
+    def of(self, c: int, p: int) -> tuple[int, ...]:
         """The policies covering (c, p), in the round's order."""
-        out = []
-        for k in self._by[c]:
-            chosen = self.policies[k].placements
-            if chosen is None or p in chosen:
-                out.append(k)
-        return out
+        kind = self._placement_kind
+        key = (self._candidate_kind[c], kind[p] if p < len(kind) else 0)
+        found = self._pairs.get(key)
+        if found is None:
+            there = set(self._placement_kinds[key[1]])
+            found = tuple(k for k in self._candidate_kinds[key[0]] if k in there)
+            self._pairs[key] = found
+        return found
 
     def values(self, assignment: tuple[int, ...]) -> list[int]:
         """Each policy's value: the assigned pairs it covers."""
@@ -78,6 +81,20 @@ class Coverage:
                 for k in self.of(c, p):
                     out[k] += 1
         return out
+
+
+def _kinds(chosen: list[frozenset[int] | None], n: int) -> tuple[list[int], list[tuple[int, ...]]]:
+    """Members 0 … n − 1 by the policies that select them (`chosen[k]`: policy
+    k's members, None for everybody): each member's kind (0: selected by name
+    by none), and each kind's policies in the round's order."""
+    named: list[list[int]] = [[] for _ in range(n)]
+    for k, members in enumerate(chosen):
+        for i in members or ():
+            named[i].append(k)
+    index: dict[tuple[int, ...], int] = {(): 0}
+    kind = [index.setdefault(tuple(mine), len(index)) for mine in named]
+    everybody = [k for k, members in enumerate(chosen) if members is None]
+    return kind, [tuple(sorted([*mine, *everybody])) for mine in index]
 
 
 def resolve(policy: Policy, selections: Selections) -> PolicyGroup:

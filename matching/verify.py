@@ -211,24 +211,30 @@ def policy_stability(
     unexcused: list[tuple[int, int]] = []
     # the policies covering each candidate's seat, worked out once: a move
     # only ever takes candidates from the seats they hold
-    held = [coverage.of(c, p) if p >= 0 else [] for c, p in enumerate(assignment)]
+    nowhere: tuple[int, ...] = ()
+    held = [coverage.of(c, p) if p >= 0 else nowhere for c, p in enumerate(assignment)]
+    # a pair's excuse depends only on the policies covering the pairs the move
+    # touches (a few distinct tuples in any round), each kind worked out once
+    excuses: dict[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool], int | None] = {}
     for c, p in check.blocking_pairs:
         current = assignment[c]
-        out = [held[c]] if current >= 0 else []
-        waste = False
         m = market.mentor_of[p]
         w = occ.worst[p]
         if w >= 0 and market.place_rank[p][w] > market.place_rank[p][c]:
-            out.append(held[w])  # envy: p holds someone it ranks below c
+            other, waste = held[w], False  # envy: p holds someone it ranks below c
         elif (
             m >= 0
             and occ.mentor_count[m] >= market.mentor_capacity[m]
             and not (current >= 0 and market.mentor_of[current] == m)
         ):
-            out.append(held[occ.mentor_worst[m]])
+            other, waste = held[occ.mentor_worst[m]], False
         else:
-            waste = True
-        why = _excuse(policies, values, out, coverage.of(c, p), waste)
+            other, waste = nowhere, True
+        key = (held[c], other, coverage.of(c, p), waste)
+        if key in excuses:
+            why = excuses[key]
+        else:
+            why = excuses[key] = _excuse(policies, values, [key[0], other], key[2], waste)
         if why is None:
             unexcused.append((c, p))
         else:
@@ -239,8 +245,8 @@ def policy_stability(
 def _excuse(
     policies: Sequence[PolicyGroup],
     values: tuple[int, ...],
-    out: list[list[int]],
-    into: list[int],
+    out: Sequence[Sequence[int]],
+    into: Sequence[int],
     waste: bool,
 ) -> int | None:
     """The first policy that the move breaks (`out`: the policies covering

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matching import SolveOptions, io, parse_round, solve
+from matching.encode import encode
 from tests.properties import check_explanations
 from tests.strategies import rounds
 
@@ -122,3 +123,15 @@ def test_metrics_count_placed_candidates_per_group(doc: dict[str, Any]) -> None:
         )
         assert tuple((g, f.matched, f.total) for g, f in fills) == expected
     assert result.metrics.matched == len(placed)
+
+
+@given(POLICED)
+def test_a_pairs_policies_are_those_that_cover_it(doc: dict[str, Any]) -> None:
+    """Coverage works a pair's policies out once per kind of pair: the same
+    policies, in the same order, as asking each policy (and none for a
+    placement beyond every policy's)."""
+    market = encode(parse_round(doc))
+    for c in range(market.n_candidates):
+        for p in range(market.n_placements + 1):
+            expected = tuple(k for k, g in enumerate(market.policies) if g.covers(c, p))
+            assert market.coverage.of(c, p) == expected
