@@ -258,16 +258,10 @@ def round_hash(r: Round) -> str:
     digest = hashlib.sha256(b'{"candidates":[')
     sort = orjson.OPT_SORT_KEYS
     for start in range(0, len(r.candidates), 1000):
-        if start:
-            digest.update(b",")
-        digest.update(
-            orjson.dumps(list(map(_candidate, r.candidates[start : start + 1000])), option=sort)[
-                1:-1
-            ]
-        )
-    digest.update(
-        b"]," + orjson.dumps(_document(r, None), option=sort)[1:]
-    )  # "id" at least follows
+        chunk = orjson.dumps(list(map(_candidate, r.candidates[start : start + 1000])), option=sort)
+        digest.update((b"," if start else b"") + chunk[1:-1])  # without the list's brackets
+    rest = orjson.dumps(_document(r, None), option=sort)  # "id" and more follow "candidates"
+    digest.update(b"]," + rest[1:])
     return digest.hexdigest()
 
 
