@@ -230,11 +230,12 @@ def policy_stability(
             other, waste = held[occ.mentor_worst[m]], False
         else:
             other, waste = nowhere, True
-        key = (held[c], other, coverage.of(c, p), waste)
+        into = coverage.of(c, p)
+        key = (held[c], other, into, waste)
         if key in excuses:
             why = excuses[key]
         else:
-            why = excuses[key] = _excuse(policies, values, [key[0], other], key[2], waste)
+            why = excuses[key] = _excuse(policies, values, [held[c], other], into, waste)
         if why is None:
             unexcused.append((c, p))
         else:
