@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -212,20 +213,29 @@ def rematch(
 def _guaranteed(
     market: Market, held: Seats, assignment: tuple[int, ...], result: Result
 ) -> tuple[tuple[str, str, str], ...]:
-    """Each blocking pair (c, p) of the re-match where p holds, at the seat it
-    kept from the published result, a candidate it ranks below c."""
+    """Each blocking pair (c, p) of the re-match where a candidate who kept
+    their seat from the published result stands below c: at p, where p is
+    full, by p's ranking; else at any placement of p's mentor (full), by the
+    mentor's."""
     cids, pids = market.candidate_ids, market.placement_ids
     c_index = {c: i for i, c in enumerate(cids)}
     p_index = {p: i for i, p in enumerate(pids)}
-    keepers: dict[int, list[int]] = {}
+    keepers: dict[int, list[int]] = {}  # per placement, and per mentor as -1 - m
     for c, (p, keep) in enumerate(zip(held.seat, held.kept, strict=True)):
         if keep and assignment[c] == p:
             keepers.setdefault(p, []).append(c)
+            if market.mentor_of[p] >= 0:
+                keepers.setdefault(-1 - market.mentor_of[p], []).append(c)
+    seated = Counter(p for p in assignment if p >= 0)
     out = []
     for cid, pid in result.blocking_pairs:
         c, p = c_index[cid], p_index[pid]
-        rank = market.place_rank[p]
-        below = [k for k in keepers.get(p, ()) if rank[k] > rank[c]]
+        m = market.mentor_of[p]
+        if seated[p] < market.capacity[p] and m >= 0:
+            rank, at = market.mentor_rank[m], keepers.get(-1 - m, [])
+        else:
+            rank, at = market.place_rank[p], keepers.get(p, [])
+        below = [k for k in at if rank[k] > rank[c]]
         if below:
             out.append((cid, pid, cids[max(below, key=rank.__getitem__)]))
     return tuple(out)

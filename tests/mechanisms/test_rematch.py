@@ -219,6 +219,36 @@ def test_with_mentors_the_fewest_moves_too(doc: Doc, seed: int) -> None:
     check(doc, seed, "stable")
 
 
+def test_a_kept_seat_under_the_same_mentor_makes_the_blocking_pair() -> None:
+    """Found by the property above: c's placement is withdrawn and the one it
+    wants next has a free seat, but its mentor is full with d, who kept a seat
+    at the mentor's other placement and whom the mentor ranks below c. The
+    pair (c, p0) blocks because of d's guarantee, and the re-match names d."""
+    doc: Doc = {
+        "id": "mentor-kept",
+        "organizations": [{"id": "e", "kind": "enterprise"}],
+        "placements": [
+            {"id": "p0", "host": "e", "kind": "apprenticeship", "capacity": 2, "mentor": "m"},
+            {"id": "p1", "host": "e", "kind": "apprenticeship", "capacity": 1, "mentor": "m"},
+            {"id": "p2", "host": "e", "kind": "internship", "capacity": 1},
+        ],
+        "mentors": [{"id": "m", "capacity": 1, "ranking": ["c", "d"]}],
+        "candidates": [
+            {"id": "c", "kind": "student", "preferences": ["p2", "p0"]},
+            {"id": "d", "kind": "student", "preferences": ["p1"]},
+        ],
+    }
+    published = dict(result_of(doc, "stable").assignments)
+    assert published == {"c": "p2", "d": "p1"}
+    after = copy.deepcopy(doc)
+    after["placements"] = after["placements"][:2]  # p2 withdrawn
+    after["candidates"][0]["preferences"] = ["p0"]
+    done = rematch(parse_round(after), parse_round(doc), published)
+    assert dict(done.result.assignments) == {"c": None, "d": "p1"}
+    assert done.result.blocking_pairs == (("c", "p0"),)
+    assert done.guaranteed == (("c", "p0", "d"),)
+
+
 @settings(max_examples=80)
 @given(rounds(max_candidates=4, max_placements=3), st.integers(0, 10**6))
 def test_after_a_welfare_optimal_result_that_was_not_stable(doc: Doc, seed: int) -> None:
