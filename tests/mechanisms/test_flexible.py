@@ -22,14 +22,23 @@ from tests.strategies import rounds
 
 @st.composite
 def ceilinged(
-    draw: st.DrawFn, max_candidates: int = 5, mentors: bool = False, floors: bool = False
+    draw: st.DrawFn,
+    max_candidates: int = 5,
+    mentors: bool = False,
+    floors: bool = False,
+    max_placements: int = 4,
 ) -> Doc:
     """A tiny round with ceilings on nested or disjoint groups of placements:
     two parks, and the two hosts (each in a park or in none); with `mentors`,
     two mentors (each over placements of one host, so that the groups nest);
     with `floors`, a floor on a college's candidates."""
     doc = draw(
-        rounds(max_candidates=max_candidates, max_placements=4, max_capacity=2, mentors=mentors)
+        rounds(
+            max_candidates=max_candidates,
+            max_placements=max_placements,
+            max_capacity=2,
+            mentors=mentors,
+        )
     )
     if mentors:  # a mentor leads placements of one host only
         host_of = {"m0": "ent-a", "m1": "ent-b"}
@@ -84,6 +93,52 @@ def test_without_a_binding_ceiling_it_is_deferred_acceptance(doc: Doc) -> None:
     """... or, with mentors, SPA-student: the candidate-optimal stable matching."""
     doc = {**doc, "policies": [{**p, "max": 100} for p in doc["policies"]]}
     assert result_of(doc, "policy-stable").assignments == result_of(doc, "stable").assignments
+
+
+def round_robin(market: Any) -> tuple[int, ...]:
+    """Flexible deferred acceptance written plainly (KK 2015, without mentors):
+    after each proposal every placement keeps its best `capacity`, and every
+    ceiling the first `max` seats of the round-robin over its children (its
+    largest subgroups and the placements in none of them, in the order of
+    their smallest placement), each child's seats in its own order."""
+    limits: dict[frozenset[int], int] = {}
+    for g in market.policies:
+        if g.max is not None and g.placements:
+            limits[g.placements] = min(g.max, limits.get(g.placements, g.max))
+    held: dict[int, int] = {}
+
+    def seats(members: frozenset[int]) -> list[int]:
+        inner = [s for s in limits if s < members]
+        tops = [s for s in inner if not any(s < t for t in inner)]
+        loose = members - frozenset().union(*tops) - {-1}
+        kids = [(min(s), seats(s)[: limits[s]]) for s in tops]
+        for p in loose:
+            here = sorted((c for c, q in held.items() if q == p), key=market.place_rank[p].get)
+            kids.append((p, here[: market.capacity[p]]))
+        kids.sort()
+        return [kid[k] for k in range(len(held)) for _, kid in kids if k < len(kid)]
+
+    nxt = [0] * market.n_candidates
+    root = frozenset({-1, *range(market.n_placements)})  # above every group, with no limit
+    while True:
+        free = [c for c in range(market.n_candidates) if c not in held]
+        c = next((c for c in free if nxt[c] < len(market.prefs[c])), None)
+        if c is None:
+            return tuple(held.get(c, -1) for c in range(market.n_candidates))
+        held[c] = market.prefs[c][nxt[c]]
+        nxt[c] += 1
+        kept = set(seats(root))
+        held = {c: p for c, p in held.items() if c in kept}
+
+
+@settings(max_examples=150)
+@given(ceilinged(max_candidates=8, max_placements=6))
+def test_it_is_the_round_robin_of_every_ceiling(doc: Doc) -> None:
+    """Which holder a ceiling sends away: the one its round-robin over its
+    children seated last, as a plain implementation of the choice finds it
+    (the mechanism's own shortcuts give the same matching)."""
+    market = market_of(doc)
+    assert assignment_of(market, result_of(doc, "policy-stable")) == round_robin(market)
 
 
 def _lists(pids: list[str]) -> list[list[str]]:
