@@ -47,21 +47,29 @@ def explain(
     fairness: PolicyStability | None = None,
 ) -> dict[int, tuple[Explanation, ...]]:
     out: dict[int, tuple[Explanation, ...]] = {}
-    excused = {(c, p): market.policies[k].id for c, p, k in fairness.excused} if fairness else {}
     occ = check.occupancy
     # The common reason, worked out once per placement: full, with its cutoff.
     # (One shared object per placement: the result document writes it once.)
     pids, refusals = market.placement_ids, market.refusals
+    # a pair a policy excuses: one shared reason per placement and policy
+    policy_reasons: dict[tuple[int, int], Explanation] = {}
+    excused: dict[tuple[int, int], Explanation] = {}
+    for c, p, k in fairness.excused if fairness else ():
+        reason = policy_reasons.get((p, k))
+        if reason is None:
+            reason = Explanation(pids[p], Reason.POLICY, policy=market.policies[k].id)
+            policy_reasons[p, k] = reason
+        excused[c, p] = reason
     full = [
         Explanation(pids[p], Reason.FULL, market.candidate_ids[w]) if n >= cap and w >= 0 else None
         for p, (n, cap, w) in enumerate(zip(occ.count, market.capacity, occ.worst, strict=True))
     ]
     is_full = [reason is not None for reason in full]
     by_pin = {(c, p): d for c, p, d in check.blocked_by_pins}
-    # the candidates whose reasons need more than "full": pinned, blocked by
-    # a pin, excused by a policy or refused somewhere
-    special = {*market.pinned, *(c for c, _ in by_pin), *(c for c, _ in excused)}
-    special.update(c for c, _ in refusals)
+    # the candidates whose reasons need more than "full" or a policy's excuse:
+    # pinned, blocked by a pin or refused somewhere
+    special = {*market.pinned, *(c for c, _ in by_pin), *(c for c, _ in refusals)}
+    excuses = {c for c, _ in excused}
     for c, current in enumerate(assignment):
         # Strictly above in c's own preferences: a placement tied with the
         # assignment is not one c preferred (the lottery only orders the tie).
@@ -69,8 +77,14 @@ def explain(
         above = market.listed[c][: bisect_left(market.listed_groups[c], limit)]
         if not above:
             continue
-        if c not in special and all(map(is_full.__getitem__, above)):  # the common case
-            out[c] = tuple(map(full.__getitem__, above))  # type: ignore[arg-type]
+        if c not in special:
+            if c not in excuses and all(map(is_full.__getitem__, above)):  # the common case
+                out[c] = tuple(map(full.__getitem__, above))  # type: ignore[arg-type]
+            else:
+                out[c] = tuple(
+                    excused.get((c, p)) or full[p] or _why(market, assignment, check, weights, c, p)
+                    for p in above
+                )
             continue
         reasons = []
         for p in above:
@@ -81,7 +95,7 @@ def explain(
                 cutoff = market.candidate_ids[by_pin[c, p]]
                 reasons.append(Explanation(pids[p], Reason.PINNED, cutoff))
             elif (c, p) in excused:
-                reasons.append(Explanation(pids[p], Reason.POLICY, policy=excused[c, p]))
+                reasons.append(excused[c, p])
             elif reason is not None and (c, p) not in refusals:
                 reasons.append(reason)
             else:
