@@ -191,7 +191,8 @@ def deferred_acceptance(
     ceilings, 98% of the ceilings' rejections)."""
     prefs, n_p, n_c = market.prefs, tree.n_placements, market.n_candidates
     parent, limit, order, mentor = tree.parent, tree.limit, tree.order, tree.mentor
-    push, pop = heapq.heappush, heapq.heappop
+    push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
+    step = n_c + 1  # a held heap's entry: -(rank · step + candidate)
     count = [0] * len(parent)  # seats held in the node's subtree
     loose = [0] * len(parent)  # … of them by candidates a ceiling may send away
     children: list[list[int]] = [[] for _ in parent]
@@ -208,7 +209,7 @@ def deferred_acceptance(
             bit[node] = 1 << i
     sized = [[0] * (2 + max((limit[k] for k in kids), default=0)) for kids in children]
     most = [0] * len(parent)
-    # who holds a seat, worst on top: per placement -(rank · (n + 1) + candidate)
+    # who holds a seat, worst on top: per placement -(rank · step + candidate)
     # of all and of the loose, per mentor (-mentor rank, candidate, placement); an
     # entry is stale once its candidate has left that placement (a candidate
     # never proposes to a placement twice)
@@ -247,10 +248,10 @@ def deferred_acceptance(
                         most[up] = after
 
     def worst(heap: list[int], p: int) -> int:
-        c = -heap[0] % (n_c + 1)
+        c = -heap[0] % step
         while where[c] != p:
             pop(heap)
-            c = -heap[0] % (n_c + 1)
+            c = -heap[0] % step
         return c
 
     def leave(c: int) -> None:
@@ -280,36 +281,40 @@ def deferred_acceptance(
         while k < len(mine):
             p = mine[k]
             k += 1
-            r = rank[p][c] * (n_c + 1) + c  # the order of the held heaps' entries
+            r = rank[p][c] * step + c  # the order of the held heaps' entries
             keep = c in kept[p] if kept else False
             here = count[p]
             full = here >= limit[p]
             if not full and not kept and (g := solo[p]) >= 0 and count[g] >= limit[g]:
                 # would p, one more seat held, hold the most and be the last of those?
                 full = here >= most[g] or (here + 1 == most[g] and sized[g][most[g]] < bit[p])
+            heap = held[p]
             if full:
                 if not here:
                     continue  # no seat at all
-                loser = worst(held[p], p)
-                if -held[p][0] < r:
+                loser = -heap[0] % step
+                while where[loser] != p:
+                    pop(heap)
+                    loser = -heap[0] % step
+                if -heap[0] < r:
                     continue  # p prefers all it holds
-                if is_kept[loser] == keep:  # a swap: no count changes
+                swapped = is_kept[loser] == keep  # a swap: no count changes
+                if swapped:
+                    replace(heap, -r)  # c's entry in the loser's place
                     where[loser] = -1
                     free.append(loser)
-                    swapped = True
                 else:
                     leave(loser)
-                    swapped = False
             else:
                 swapped = False
             is_kept[c] = keep
             where[c] = p
-            push(held[p], -r)
             if kept and not keep:
                 push(held_loose[p], -r)
             for node in led_above[p]:
                 push(led.setdefault(node, []), (-mentor_rank[mentor[node]][c], c, p))
             if not swapped:
+                push(heap, -r)
                 moved(p, 1, not keep)
                 for node in above[p]:
                     if count[node] > limit[node]:
