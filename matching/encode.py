@@ -130,7 +130,7 @@ class Market:
     @cached_property
     def coverage(self) -> Coverage:
         """Which policies cover each pair (worked out when first asked)."""
-        return Coverage(self.policies, self.n_candidates)
+        return Coverage(self.policies, self.n_candidates, self.n_placements)
 
     @property
     def has_mentors(self) -> bool:

@@ -5,6 +5,7 @@ linear)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -49,37 +50,44 @@ class Coverage:
     floors: thirty-seven kinds), the placements likewise (three park
     ceilings: four), and a pair's policies, those that select both its
     candidate and its placement (or nobody on that side), are worked out once
-    per kind of pair."""
+    per kind of pair. A kind of pair is one int, `kind(c, p)`: pairs of one
+    kind are covered by the same policies."""
 
-    def __init__(self, policies: tuple[PolicyGroup, ...], n_candidates: int) -> None:
+    def __init__(self, policies: tuple[PolicyGroup, ...], n_candidates: int, n_placements: int):
         self.policies = policies
-        self._candidate_kind, self._candidate_kinds = _kinds(
+        self.candidate_kind, self._candidate_kinds = _kinds(
             [g.candidates for g in policies], n_candidates
         )
-        self._placement_kind, self._placement_kinds = _kinds(
-            [g.placements for g in policies],
-            1 + max((max(g.placements, default=-1) for g in policies if g.placements), default=-1),
+        self.placement_kind, self._placement_kinds = _kinds(
+            [g.placements for g in policies], n_placements
         )
-        self._pairs: dict[tuple[int, int], tuple[int, ...]] = {}
+        self.n_placement_kinds = len(self._placement_kinds)
+        self._pairs: dict[int, tuple[int, ...]] = {-1: ()}  # -1: no pair
+
+    def kind(self, c: int, p: int) -> int:
+        return self.candidate_kind[c] * self.n_placement_kinds + self.placement_kind[p]
 
     def of(self, c: int, p: int) -> tuple[int, ...]:
         """The policies covering (c, p), in the round's order."""
-        kind = self._placement_kind
-        key = (self._candidate_kind[c], kind[p] if p < len(kind) else 0)
-        found = self._pairs.get(key)
+        return self.of_kind(self.kind(c, p))
+
+    def of_kind(self, kind: int) -> tuple[int, ...]:
+        """The policies covering the pairs of a kind (-1: none)."""
+        found = self._pairs.get(kind)
         if found is None:
-            there = set(self._placement_kinds[key[1]])
-            found = tuple(k for k in self._candidate_kinds[key[0]] if k in there)
-            self._pairs[key] = found
+            there = set(self._placement_kinds[kind % self.n_placement_kinds])
+            mine = self._candidate_kinds[kind // self.n_placement_kinds]
+            found = self._pairs[kind] = tuple(k for k in mine if k in there)
         return found
 
     def values(self, assignment: tuple[int, ...]) -> list[int]:
         """Each policy's value: the assigned pairs it covers."""
         out = [0] * len(self.policies)
-        for c, p in enumerate(assignment):
-            if p >= 0:
-                for k in self.of(c, p):
-                    out[k] += 1
+        ck, pk, n = self.candidate_kind, self.placement_kind, self.n_placement_kinds
+        kinds = Counter(ck[c] * n + pk[p] for c, p in enumerate(assignment) if p >= 0)
+        for kind, pairs in kinds.items():
+            for k in self.of_kind(kind):
+                out[k] += pairs
         return out
 
 

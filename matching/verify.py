@@ -93,6 +93,13 @@ def blocking_pairs(market: Market, assignment: Assignment, occ: Occupancy) -> li
         rank[p].get(w) if w >= 0 and n >= cap else None
         for p, (w, n, cap) in enumerate(zip(occ.worst, occ.count, market.capacity, strict=True))
     ]
+    # Case (a), worked out once per placement: a seat free there and
+    # at its mentor (or none), which any candidate preferring it takes.
+    mentor_free = [n < cap for n, cap in zip(occ.mentor_count, market.mentor_capacity, strict=True)]
+    room = [
+        n < cap and (m < 0 or mentor_free[m])
+        for n, cap, m in zip(occ.count, market.capacity, market.mentor_of, strict=True)
+    ]
     pinned = market.pinned
     for c, current in enumerate(assignment):
         if c in pinned:
@@ -104,7 +111,7 @@ def blocking_pairs(market: Market, assignment: Assignment, occ: Occupancy) -> li
             if worst is not None:
                 if rank[p][c] < worst:
                     out.append((c, p))
-            elif _blocks(market, assignment, occ, c, p):
+            elif room[p] or _blocks(market, assignment, occ, c, p):
                 out.append((c, p))
     return out
 
@@ -209,33 +216,35 @@ def policy_stability(
         return PolicyStability((), (), met)
     excused: list[tuple[int, int, int]] = []
     unexcused: list[tuple[int, int]] = []
-    # the policies covering each candidate's seat, worked out once: a move
-    # only ever takes candidates from the seats they hold
-    nowhere: tuple[int, ...] = ()
-    held = [coverage.of(c, p) if p >= 0 else nowhere for c, p in enumerate(assignment)]
-    # a pair's excuse depends only on the policies covering the pairs the move
-    # touches (a few distinct tuples in any round), each kind worked out once
-    excuses: dict[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool], int | None] = {}
+    # the kind of pair of each candidate's seat (matching.policygroups.Coverage),
+    # worked out once: a move only ever takes candidates from the seats they hold
+    ck, pk, n_pk = coverage.candidate_kind, coverage.placement_kind, coverage.n_placement_kinds
+    held = [ck[c] * n_pk + pk[p] if p >= 0 else -1 for c, p in enumerate(assignment)]
+    place_rank, mentor_of, worst = market.place_rank, market.mentor_of, occ.worst
+    worst_rank = [place_rank[p][w] if w >= 0 else -1 for p, w in enumerate(worst)]
+    # a pair's excuse depends only on the kinds of the pairs the move touches
+    # (a few in any round), each combination worked out once
+    excuses: dict[tuple[int, int, int, bool], int | None] = {}
     for c, p in check.blocking_pairs:
         current = assignment[c]
-        m = market.mentor_of[p]
-        w = occ.worst[p]
-        if w >= 0 and market.place_rank[p][w] > market.place_rank[p][c]:
-            other, waste = held[w], False  # envy: p holds someone it ranks below c
+        m = mentor_of[p]
+        if worst[p] >= 0 and worst_rank[p] > place_rank[p][c]:
+            other, waste = held[worst[p]], False  # envy: p holds someone it ranks below c
         elif (
             m >= 0
             and occ.mentor_count[m] >= market.mentor_capacity[m]
-            and not (current >= 0 and market.mentor_of[current] == m)
+            and not (current >= 0 and mentor_of[current] == m)
         ):
             other, waste = held[occ.mentor_worst[m]], False
         else:
-            other, waste = nowhere, True
-        into = coverage.of(c, p)
-        key = (held[c], other, into, waste)
+            other, waste = -1, True
+        key = (held[c], other, ck[c] * n_pk + pk[p], waste)
         if key in excuses:
             why = excuses[key]
         else:
-            why = excuses[key] = _excuse(policies, values, [held[c], other], into, waste)
+            of = coverage.of_kind
+            why = _excuse(policies, values, [of(held[c]), of(other)], of(key[2]), waste)
+            excuses[key] = why
         if why is None:
             unexcused.append((c, p))
         else:
