@@ -137,9 +137,12 @@ def _why(
             cutoff=market.candidate_ids[worst],
         )
     current = assignment[c]
-    for policy, value in zip(market.policies, check.policy_values, strict=True):
-        now = current >= 0 and policy.covers(c, current)
-        after = policy.covers(c, p)
+    # only a policy covering one of the two pairs can stand in the way
+    held = market.coverage.of(c, current) if current >= 0 else ()
+    wanted = market.coverage.of(c, p)
+    for k in sorted({*held, *wanted}):
+        policy, value = market.policies[k], check.policy_values[k]
+        now, after = k in held, k in wanted
         if (policy.max is not None and after and not now and value >= policy.max) or (
             policy.min is not None and now and not after and value <= policy.min
         ):
