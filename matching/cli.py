@@ -7,6 +7,7 @@ invalid document or option (nothing written); 1 when the solver fails.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -350,6 +351,13 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line (`argv`, else the process's own). Run as a program,
+    the process holds the cyclic garbage collector off to its end: a run is
+    one short process, and the collector would only rescan the round's
+    millions of objects each time it resumed (0.3 s on the national round);
+    reference counting frees them all the same."""
+    if argv is None:
+        gc.disable()
     args = _parser().parse_args(argv)
     command = {
         "solve": _solve,
