@@ -22,7 +22,10 @@ def candidate_proposing(market: Market) -> Assignment:
     prefs = market.prefs
     rank = market.place_rank
     capacity = market.capacity
-    held: list[list[tuple[int, int]]] = [[] for _ in capacity]  # max-heap by rank: (-rank, c)
+    step = market.n_candidates + 1
+    # each placement's holders, worst on top: -(rank · step + candidate), one
+    # int per entry (cheaper to make and compare than a (rank, candidate) pair)
+    held: list[list[int]] = [[] for _ in capacity]
     nxt = [0] * market.n_candidates
     free = list(range(market.n_candidates - 1, -1, -1))
     push, replace = heapq.heappush, heapq.heapreplace
@@ -33,19 +36,19 @@ def candidate_proposing(market: Market) -> Assignment:
         while k < len(mine):
             p = mine[k]
             k += 1
-            r = rank[p][c]
+            r = rank[p][c] * step + c
             heap = held[p]
             if len(heap) < capacity[p]:
-                push(heap, (-r, c))
+                push(heap, -r)
                 break
-            if -heap[0][0] > r:
-                free.append(replace(heap, (-r, c))[1])
+            if -heap[0] > r:
+                free.append(-replace(heap, -r) % step)
                 break
         nxt[c] = k
     assignment = [-1] * market.n_candidates
     for p, heap in enumerate(held):
-        for _, c in heap:
-            assignment[c] = p
+        for entry in heap:
+            assignment[-entry % step] = p
     return tuple(assignment)
 
 
