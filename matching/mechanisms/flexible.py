@@ -72,6 +72,9 @@ import heapq
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
 
 from matching.base import Assignment, Outcome, SolveOptions
 from matching.encode import Market
@@ -339,47 +342,71 @@ class Lifts:
         rankers += [(ps[0], m, ps) for m, ps in _led(market).items()]
         rankers.sort()
         self.rankers = [(m, ps) for _, m, ps in rankers]
-        self.n = market.n_candidates + 1
-        self.base: list[dict[int, int]] = []
-        # per ranker, per floor: the members it would lift
+        self.n = n = market.n_candidates + 1
+        # every ranker's ranking as arrays (a national round's two million
+        # entries at C speed): the candidates by ranker, then old rank
+        tables = [
+            market.mentor_rank[m] if m >= 0 else market.place_rank[ps[0]] for m, ps in self.rankers
+        ]
+        sizes = np.fromiter(map(len, tables), np.int64, len(tables))
+        start = np.zeros(len(tables) + 1, np.int64)
+        np.cumsum(sizes, out=start[1:])
+        row = np.repeat(np.arange(len(tables), dtype=np.int64), sizes)
+        cands = np.fromiter(itertools.chain.from_iterable(tables), np.int64, int(start[-1]))
+        old = np.fromiter(
+            itertools.chain.from_iterable(t.values() for t in tables), np.int64, int(start[-1])
+        )
+        cands = cands[np.lexsort((old, row))]
+        del old
+        place = np.arange(len(cands), dtype=np.int64) - start[row]  # 0… within its ranker
+        keys: list[int] = cands.tolist()
+        bounds: list[int] = start.tolist()
+        ranks: list[int] = (place * n + place).tolist()
+        self.base = [dict(zip(keys[a:b], ranks[a:b], strict=True)) for a, b in pairwise(bounds)]
+        # per floor, per ranker: the members it would lift, in the ranker's order
         self.members: list[list[list[int]]] = []
-        chosen = [g.candidates or frozenset() for g in floors]
-        for m, ps in self.rankers:
-            ranks = market.mentor_rank[m] if m >= 0 else market.place_rank[ps[0]]
-            ordered = sorted(ranks, key=ranks.__getitem__)
-            self.base.append({c: i * self.n + i for i, c in enumerate(ordered)})
-            self.members.append([[c for c in ordered if c in who] for who in chosen])
+        for g in floors:
+            inside = np.zeros(n, bool)
+            inside[list(g.candidates or ())] = True
+            at = np.flatnonzero(inside[cands])
+            who: list[int] = cands[at].tolist()
+            cuts: list[int] = np.searchsorted(at, start).tolist()
+            self.members.append([who[a:b] for a, b in pairwise(cuts)])
         # a lift that puts every member above everybody at every ranker
         self.full = (1 + max(map(len, self.base), default=0)) * max(len(self.rankers), 1)
 
     def ranks(
-        self, lift: tuple[int, ...]
+        self, lift: tuple[int, ...], keep: bool
     ) -> tuple[list[dict[int, int]], list[dict[int, int]], list[frozenset[int]]]:
-        """The placements' and mentors' rankings under the floors' lifts, and
-        whom each placement lifts (the ceilings keep them; see deferred_acceptance)."""
+        """The placements' and mentors' rankings under the floors' lifts, and,
+        with `keep`, whom each placement lifts (the ceilings keep them; see
+        deferred_acceptance)."""
         market, n, count = self.market, self.n, max(len(self.rankers), 1)
         rank: list[dict[int, int]] = [{} for _ in range(market.n_placements)]
         mentor_rank: list[dict[int, int]] = [{} for _ in market.mentor_ids]
-        kept: list[frozenset[int]] = [frozenset()] * market.n_placements
-        for r, ((m, ps), base, members) in enumerate(
-            zip(self.rankers, self.base, self.members, strict=True)
-        ):
+        kept: list[frozenset[int]] = [frozenset()] * market.n_placements if keep else []
+        # the floors lifted at all, each as t // R and t % R
+        lifted_floors = [(k, t // count, t % count) for k, t in enumerate(lift) if t]
+        for r, ((m, ps), base) in enumerate(zip(self.rankers, self.base, strict=True)):
             ranks = base
             lifted: set[int] = set()
-            for t, who in zip(lift, members, strict=True):
-                up = t // count + (r < t % count)
+            for k, whole, part in lifted_floors:
+                up, who = whole + (r < part), self.members[k][r]
                 if up and who:
                     if ranks is base:
                         ranks = dict(base)
+                    down = up * n
                     for c in who:
-                        ranks[c] -= up * n
-                    lifted.update(who)
+                        ranks[c] -= down
+                    if keep:
+                        lifted.update(who)
             if m >= 0:
                 mentor_rank[m] = ranks
             mine = frozenset(lifted)
             for p in ps:
                 rank[p] = ranks  # read only for p's own applicants
-                kept[p] = mine
+                if keep:
+                    kept[p] = mine
         return rank, mentor_rank, kept
 
 
@@ -454,8 +481,8 @@ def _least_lift(
         key = tuple(nxt)
         if key in tried:
             return tried[key]
-        rank, mentor_rank, kept = lifts.ranks(key)
-        tried[key] = deferred_acceptance(market, tree, rank, mentor_rank, kept if keep else ())
+        rank, mentor_rank, kept = lifts.ranks(key, keep)
+        tried[key] = deferred_acceptance(market, tree, rank, mentor_rank, kept)
         lift = key
     raise AssertionError("unreachable")
 
