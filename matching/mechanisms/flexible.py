@@ -76,7 +76,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from matching.base import Assignment, Outcome, SolveOptions
+from matching.base import Assignment, Outcome, SolveOptions, SolverStatus, Weights
 from matching.encode import Market
 from matching.errors import UnsupportedOption
 from matching.model import Stability
@@ -419,7 +419,8 @@ def policy_stable(market: Market, options: SolveOptions) -> Outcome:
         return Outcome(found)
     from matching.mechanisms.welfare import optimal
 
-    return optimal(market, SolveOptions(Stability.RELAXED, options.solver, options.time_limit))
+    relaxed = SolveOptions(Stability.RELAXED, options.solver, options.time_limit)
+    return optimal(market, relaxed, lifts=False)  # not the lift search again
 
 
 def lifted_matching(market: Market) -> Assignment | None:
@@ -430,6 +431,8 @@ def lifted_matching(market: Market) -> Assignment | None:
     plain = deferred_acceptance(market, tree, market.place_rank, market.mentor_rank)
     if _meets(market, plain):
         return plain
+    if not _some_matching_meets(market):
+        return None  # no lift meets floors no matching meets
     lifts = Lifts(market, floors)
     for keep in (False, True):
         lifted = _least_lift(market, tree, floors, lifts, plain, keep)
@@ -485,6 +488,20 @@ def _least_lift(
         tried[key] = deferred_acceptance(market, tree, rank, mentor_rank, kept)
         lift = key
     raise AssertionError("unreachable")
+
+
+def _some_matching_meets(market: Market) -> bool:
+    """Whether some matching meets every policy, asked of the welfare model's
+    network (one min-cost flow, seconds on a national round, where the lift
+    search would run deferred acceptance dozens of times in vain); True where
+    the policies do not form a network."""
+    from matching.solvers.network import network, solve_flow
+
+    net = network(market, market.policies)
+    if net is None:
+        return True
+    found = solve_flow(market, Weights(), net, feasibility_only=True)
+    return found.status is not SolverStatus.INFEASIBLE
 
 
 def _meets(market: Market, a: Assignment) -> bool:

@@ -37,7 +37,10 @@ from matching.solvers.network import network, solve_flow
 from matching.verify import blocking_pairs, occupancy, policy_values
 
 
-def optimal(market: Market, options: SolveOptions) -> Outcome:
+def optimal(market: Market, options: SolveOptions, *, lifts: bool = True) -> Outcome:
+    """The welfare optimum under `options` (see the module's docstring);
+    without `lifts`, the policy-stable mechanism's matching is not tried as
+    a start (that mechanism, falling back to this one, found none)."""
     left = _budget(options)
     policies = market.policies
     stability = options.stability
@@ -68,7 +71,7 @@ def optimal(market: Market, options: SolveOptions) -> Outcome:
         result_status = Status.OPTIMAL if status is SolverStatus.OPTIMAL else Status.TIME_LIMIT
         return Outcome(start, result_status, gap, (), used, Stability.IGNORED)
     # Fewest blocking pairs, then most welfare, from the best start at hand.
-    start = _fewer_blocking(market, options, policies, start, stable)
+    start = _fewer_blocking(market, options, policies, start, stable, lifts)
     model = milp.build(market, options, policies, stability="counted")
     milp.start(market, model, start)
     milp.fewest_blocking_first(model)
@@ -94,6 +97,7 @@ def _fewer_blocking(
     policies: Sequence[PolicyGroup],
     start: Assignment,
     stable: Assignment,
+    lifts: bool,
 ) -> Assignment:
     """A first incumbent for the fewest-blocking-pairs model, where the model is
     a network (each try is a min-cost flow, a fraction of a second): of `start`
@@ -108,7 +112,7 @@ def _fewer_blocking(
         return start
     cands, places = market.pair_columns()
     kept = (np.asarray(stable, dtype=np.int64)[cands] == places).astype(np.float64)
-    tries = [start, *_policy_stable(market)]
+    tries = [start, *(_policy_stable(market) if lifts else [])]
     for weights, bonus in ((options.weights, 1.0), (_RANKS, 0.0), (_RANKS, 1.0)):
         flow = solve_flow(market, weights, net, bonus=bonus * kept)
         if flow.status is SolverStatus.OPTIMAL:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching.errors import UnsupportedOption
+from matching.mechanisms.flexible import _some_matching_meets
 from tests import brute
 from tests.helpers import Doc, assignment_of, market_of, result_of
 from tests.strategies import rounds
@@ -186,6 +187,16 @@ def test_a_floor_is_met_wherever_a_matching_meets_it(doc: Doc) -> None:
         assert brute.policies_hold(market, a)
     if any(None not in brute.excuses(market, m).values() for m in within):
         assert result.policy_stable, result.unexcused
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.booleans().flatmap(lambda mentors: ceilinged(mentors=mentors, floors=True)))
+def test_the_lift_search_is_skipped_only_where_no_matching_meets_the_policies(doc: Doc) -> None:
+    """The network's answer to whether some matching meets every policy (asked
+    before searching lifts) is brute force's."""
+    market = market_of(doc)
+    some = any(brute.policies_hold(market, m) for m in brute.matchings(market))
+    assert _some_matching_meets(market) == some
 
 
 def test_the_least_lift_that_meets_the_floor() -> None:
