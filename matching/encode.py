@@ -141,11 +141,17 @@ class Market:
         return self.affinities.of(c, p)
 
     def pair_columns(self) -> tuple[Any, Any]:
-        """Every acceptable pair in `pairs()` order, as two numpy arrays (candidate
-        indices, placement indices)."""
+        """Every acceptable pair in `pairs()` order, as two read-only numpy
+        arrays (candidate indices, placement indices)."""
+        return self._pair_columns
+
+    @cached_property
+    def _pair_columns(self) -> tuple[Any, Any]:
+        # worked out once: the deletion filter asks it of dozens of flows
         size = sum(map(len, self.prefs))
         cands = np.repeat(np.arange(len(self.prefs), dtype=np.int64), list(map(len, self.prefs)))
         places = np.fromiter(chain.from_iterable(self.prefs), dtype=np.int64, count=size)
+        cands.flags.writeable = places.flags.writeable = False
         return cands, places
 
     def pairs(self) -> Iterable[tuple[int, int]]:

@@ -33,13 +33,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from matching.base import Plain, SolverStatus, Weights
 from matching.encode import Market
+from matching.errors import SolverFailed
 from matching.objective import pair_weights
 from matching.policygroups import PolicyGroup
 
@@ -124,6 +126,104 @@ def _laminar(
     return ordered, tuple(parent), tuple(leaf)
 
 
+def _nodes(market: Market, net: Network) -> tuple[int, int, int]:
+    """The node count and the first candidate's and placement's node: source,
+    sink, candidate groups, placement groups, candidates, placements."""
+    c0 = 2 + len(net.candidate_groups) + len(net.placement_groups)
+    p0 = c0 + market.n_candidates
+    return p0 + market.n_placements, c0, p0
+
+
+def _arcs(market: Market, net: Network, elastic: bool) -> tuple[Any, Any, Any, Any, Any]:
+    """Every arc but the pairs', as arrays (tail, head, lower bound, capacity,
+    reward: in units of `big`, elastic only, -1 a reward, +1 a penalty): the
+    candidate groups', the candidates', the placements', the placement
+    groups' and the unmatched candidates'."""
+    n, m = market.n_candidates, market.n_placements
+    cg0 = 2
+    pg0 = cg0 + len(net.candidate_groups)
+    _, c0, p0 = _nodes(market, net)
+    rows: list[tuple[int, int, int, int, int]] = []
+
+    def bounded(tail: int, head: int, group: _Group) -> None:
+        if not elastic:
+            rows.append((tail, head, group.lo, group.hi, 0))
+            return
+        # Up to the floor earns `big`, above the ceiling costs it.
+        floor = min(group.lo, group.size)
+        if floor:
+            rows.append((tail, head, 0, floor, -1))
+        if group.hi > floor:
+            rows.append((tail, head, 0, group.hi - floor, 0))
+        if group.size > max(group.hi, floor):
+            rows.append((tail, head, 0, group.size - max(group.hi, floor), 1))
+
+    for k, group in enumerate(net.candidate_groups):
+        up = net.candidate_parent[k]
+        bounded(_SOURCE if up < 0 else cg0 + up, cg0 + k, group)
+    first = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    rows.clear()
+    for k, group in enumerate(net.placement_groups):
+        up = net.placement_parent[k]
+        bounded(pg0 + k, _SINK if up < 0 else pg0 + up, group)
+    rows.append((_SOURCE, _SINK, 0, n, 0))  # the unmatched
+    last = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    c_leaf = np.asarray(net.candidate_leaf, dtype=np.int64)
+    p_leaf = np.asarray(net.placement_leaf, dtype=np.int64)
+    candidates = np.column_stack(
+        (
+            np.where(c_leaf < 0, _SOURCE, cg0 + c_leaf),
+            c0 + np.arange(n, dtype=np.int64),
+            np.zeros(n, np.int64),
+            np.ones(n, np.int64),
+            np.zeros(n, np.int64),
+        )
+    )
+    placements = np.column_stack(
+        (
+            p0 + np.arange(m, dtype=np.int64),
+            np.where(p_leaf < 0, _SINK, pg0 + p_leaf),
+            np.zeros(m, np.int64),
+            np.asarray(market.capacity, dtype=np.int64),
+            np.zeros(m, np.int64),
+        )
+    )
+    arcs = np.concatenate((first, candidates, placements, last)).reshape(-1, 5)
+    return arcs[:, 0], arcs[:, 1], arcs[:, 2], arcs[:, 3], arcs[:, 4]
+
+
+def within_bounds(market: Market, net: Network) -> bool:
+    """Whether some matching keeps within the network's bounds (every
+    policy's, every capacity): a maximum flow (push-relabel, a few times
+    quicker than the min-cost flow on a national round) from a super source
+    feeding what the lower bounds leave each node to send, to a super sink
+    draining what they leave each to take, which saturates them exactly when
+    the bounds can be met (the classic reduction of flows with lower bounds)."""
+    n = market.n_candidates
+    n_nodes, c0, p0 = _nodes(market, net)
+    pair_c, pair_p = market.pair_columns()
+    tail, head, low, cap, _ = _arcs(market, net, elastic=False)
+    if np.any(low > cap):
+        return False
+    supply = np.zeros(n_nodes, dtype=np.int64)
+    supply[_SOURCE] += n
+    supply[_SINK] -= n
+    np.subtract.at(supply, tail, low)
+    np.add.at(supply, head, low)
+    gives, takes = np.flatnonzero(supply > 0), np.flatnonzero(supply < 0)
+    source, sink = n_nodes, n_nodes + 1
+    solver = max_flow.SimpleMaxFlow()
+    solver.add_arcs_with_capacity(
+        np.concatenate([tail, c0 + pair_c, np.full(len(gives), source), takes]),
+        np.concatenate([head, p0 + pair_p, gives, np.full(len(takes), sink)]),
+        np.concatenate([cap - low, np.ones(len(pair_c), np.int64), supply[gives], -supply[takes]]),
+    )
+    status = solver.solve(source, sink)
+    if status != solver.OPTIMAL:
+        raise SolverFailed(f"maximum flow: status {status}")
+    return bool(solver.optimal_flow() == supply[gives].sum())
+
+
 def solve_flow(
     market: Market,
     weights: Weights,
@@ -135,14 +235,8 @@ def solve_flow(
 ) -> Plain:
     """The welfare optimum (with `bonus` added to each pair's weight, in
     `Market.pairs()` order, when given)."""
-    n, m = market.n_candidates, market.n_placements
-    n_cg, n_pg = len(net.candidate_groups), len(net.placement_groups)
-    cg0 = 2  # nodes: source, sink, candidate groups, placement groups, candidates, placements
-    pg0 = cg0 + n_cg
-    c0 = pg0 + n_pg
-    p0 = c0 + n
-    n_nodes = p0 + m
-
+    n = market.n_candidates
+    n_nodes, c0, p0 = _nodes(market, net)
     pair_c, pair_p = market.pair_columns()
     gain = (
         np.zeros(len(pair_c))
@@ -151,51 +245,7 @@ def solve_flow(
     )
     if bonus is not None:
         gain = gain + bonus
-
-    tails: list[int] = []
-    heads: list[int] = []
-    lows: list[int] = []
-    caps: list[int] = []
-    rewards: list[int] = []  # in units of `big` (elastic only): -1 reward, +1 penalty
-
-    def arc(tail: int, head: int, lo: int, hi: int, reward: int = 0) -> None:
-        tails.append(tail)
-        heads.append(head)
-        lows.append(lo)
-        caps.append(hi)
-        rewards.append(reward)
-
-    def bounded(tail: int, head: int, group: _Group) -> None:
-        if not elastic:
-            arc(tail, head, group.lo, group.hi)
-            return
-        # Up to the floor earns `big`, above the ceiling costs it.
-        floor = min(group.lo, group.size)
-        if floor:
-            arc(tail, head, 0, floor, -1)
-        if group.hi > floor:
-            arc(tail, head, 0, group.hi - floor)
-        if group.size > max(group.hi, floor):
-            arc(tail, head, 0, group.size - max(group.hi, floor), 1)
-
-    for k, group in enumerate(net.candidate_groups):
-        up = net.candidate_parent[k]
-        bounded(_SOURCE if up < 0 else cg0 + up, cg0 + k, group)
-    for c in range(n):
-        leaf = net.candidate_leaf[c]
-        arc(_SOURCE if leaf < 0 else cg0 + leaf, c0 + c, 0, 1)
-    for p in range(m):
-        leaf = net.placement_leaf[p]
-        arc(p0 + p, _SINK if leaf < 0 else pg0 + leaf, 0, market.capacity[p])
-    for k, group in enumerate(net.placement_groups):
-        up = net.placement_parent[k]
-        bounded(pg0 + k, _SINK if up < 0 else pg0 + up, group)
-    arc(_SOURCE, _SINK, 0, n)  # the unmatched
-
-    low = np.asarray(lows, dtype=np.int64)
-    cap = np.asarray(caps, dtype=np.int64)
-    tail = np.asarray(tails, dtype=np.int64)
-    head = np.asarray(heads, dtype=np.int64)
+    tail, head, low, cap, rewards = _arcs(market, net, elastic)
     if np.any(low > cap):
         return Plain(SolverStatus.INFEASIBLE, (-1,) * n, 0.0, "flow")
     # A reward or penalty worth more than all the welfare there is.

@@ -7,9 +7,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+from hypothesis import assume, given, settings
 
-from tests.helpers import Doc, result_of
-from tests.strategies import LINKS, ORGS
+from matching.solvers.network import network, within_bounds
+from tests import brute
+from tests.helpers import Doc, market_of, result_of
+from tests.strategies import LINKS, ORGS, rounds
 
 
 def _round(policies: list[Doc]) -> Doc:
@@ -78,3 +81,17 @@ def test_infeasible_policies_on_a_network_name_the_conflict_and_violate_least() 
     assert auto.conflicts == milp.conflicts == ("col2-floor", "park-cap")
     assert auto.objective == pytest.approx(milp.objective, abs=1e-6)
     assert [p.value for p in auto.policies] == [p.value for p in milp.policies]
+
+
+@settings(max_examples=150)
+@given(rounds(max_candidates=5, max_placements=3, policies=True, mentors=True))
+def test_whether_the_bounds_can_be_met_is_brute_forces_answer(doc: Doc) -> None:
+    """The maximum flow that decides feasibility (the deletion filter's, and
+    the policy-stable mechanism's before it searches lifts) agrees with
+    trying every matching, wherever the policies form a network."""
+    market = market_of(doc)
+    net = network(market, market.policies)
+    assume(net is not None)
+    assert net is not None
+    some = any(brute.policies_hold(market, m) for m in brute.matchings(market))
+    assert within_bounds(market, net) == some
