@@ -39,7 +39,9 @@ from generate import SIZES, generate  # noqa: E402
 class Case:
     size: str
     mechanism: str
-    # "", "mentors", "policies", "quotas" (the policies' ceilings and the colleges' floors)
+    # "", "mentors", "policies", "quotas" (the policies' ceilings and the colleges'
+    # floors), "floors" (quotas with six colleges' floors raised by 60%: floors
+    # that bind, so that the policy-stable mechanism searches lifts)
     variant: str = ""
     stability: str = "ignored"
     time_limit: float = 300.0
@@ -82,6 +84,8 @@ def cases(quick: bool) -> list[Case]:
     for size in ("S", "M") if quick else ("S", "M", "L", "XL"):
         out += [Case(size, "stable"), Case(size, "stable-placement")]
         out.append(Case(size, "policy-stable", "quotas"))
+        if size in ("L", "XL"):  # a lift search: dozens of runs of deferred acceptance
+            out.append(Case(size, "policy-stable", "floors", slow=size == "XL"))
         if not quick or size == "S":
             out += [
                 Case(size, "optimal", "policies", time_limit=120, solver=solver)
@@ -99,12 +103,18 @@ def round_file(size: str, variant: str) -> Path:
     path = CACHE / f"{size}{'-' + variant if variant else ''}.json"
     if not path.exists():
         doc = generate(
-            size, mentors=variant == "mentors", policies=variant in ("policies", "quotas")
+            size,
+            mentors=variant == "mentors",
+            policies=variant in ("policies", "quotas", "floors"),
         )
-        if variant == "quotas":  # policy-stable supports floors on candidates only
+        if variant in ("quotas", "floors"):  # policy-stable supports floors on candidates only
             doc["policies"] = [
                 p for p in doc["policies"] if "candidates" in p or p["kind"] == "ceiling"
             ]
+        if variant == "floors":
+            floors = [p for p in doc["policies"] if p["kind"] == "floor"]
+            for p in floors[:6]:
+                p["min"] = int(p["min"] * 1.6)
         path.write_text(json.dumps(doc, separators=(",", ":")))
     return path
 
