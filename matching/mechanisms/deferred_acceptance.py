@@ -32,19 +32,18 @@ def candidate_proposing(market: Market) -> Assignment:
     while free:
         c = free.pop()
         mine = prefs[c]
-        k = nxt[c]
-        while k < len(mine):
+        for k in range(nxt[c], len(mine)):
             p = mine[k]
-            k += 1
             r = rank[p][c] * step + c
             heap = held[p]
             if len(heap) < capacity[p]:
                 push(heap, -r)
-                break
-            if -heap[0] > r:
+            elif -heap[0] > r:
                 free.append(-replace(heap, -r) % step)
-                break
-        nxt[c] = k
+            else:
+                continue
+            nxt[c] = k + 1
+            break
     assignment = [-1] * market.n_candidates
     for p, heap in enumerate(held):
         for entry in heap:

@@ -280,10 +280,8 @@ def deferred_acceptance(
     while free:
         c = free.pop()
         mine = prefs[c]
-        k = nxt[c]
-        while k < len(mine):
+        for k in range(nxt[c], len(mine)):
             p = mine[k]
-            k += 1
             r = rank[p][c] * step + c  # the order of the held heaps' entries
             keep = c in kept[p] if kept else False
             here = count[p]
@@ -322,8 +320,8 @@ def deferred_acceptance(
                 for node in above[p]:
                     if count[node] > limit[node]:
                         leave(sent_away(node))
+            nxt[c] = k + 1
             break
-        nxt[c] = k
     return tuple(where)
 
 
