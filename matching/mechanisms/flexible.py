@@ -41,7 +41,9 @@ floor because ceilings send the lifted members away, the ceilings keep them
 the ceiling); where even that falls short of a floor that some matching
 meets, the welfare model with the fewest blocking pairs takes over
 (matching.mechanisms.welfare, `relaxed`) and the result says so (its solver
-and stability); where no matching meets the floors, it says which conflict.
+and stability); where no matching meets the floors, it says which conflict
+(asked first, of one maximum flow over the welfare model's network, so that
+no lift is searched for floors no matching meets).
 
 What holds and what cannot: with floors, fairness and non-wastefulness
 conflict in general and a policy-stable matching need not exist (Fragiadakis,

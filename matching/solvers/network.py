@@ -22,6 +22,10 @@ matching found is optimal for the exact weights to within ``k / S`` in total
 for k assigned pairs (at most 10⁻⁴ for 100,000 pairs; HiGHS's default MIP
 gap is 10⁻⁴ of the objective).
 
+Whether the bounds can be met at all (the deletion filter's question, asked
+once per policy) is a maximum flow, `within_bounds`, quicker than a min-cost
+flow with no costs.
+
 Elastic policies (for the least-violating matching of infeasible policies)
 stay a network: a floor's arc is split into a part up to the floor that earns
 a large reward and a part above it, a ceiling's into a part up to the ceiling
