@@ -78,7 +78,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from matching.base import Assignment, Outcome, SolveOptions
+from matching.base import Assignment, Outcome, SolveOptions, SolverStatus
 from matching.encode import Market
 from matching.errors import UnsupportedOption
 from matching.model import Stability
@@ -498,7 +498,7 @@ def _some_matching_meets(market: Market) -> bool:
     from matching.solvers.network import network, within_bounds
 
     net = network(market, market.policies)
-    return net is None or within_bounds(market, net)
+    return net is None or within_bounds(market, net).status is not SolverStatus.INFEASIBLE
 
 
 def _meets(market: Market, a: Assignment) -> bool:

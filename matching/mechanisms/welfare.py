@@ -24,7 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from matching.base import Assignment, Outcome, SolveOptions, Solver, SolverStatus, Weights
+from matching.base import Assignment, Outcome, SolveOptions, SolverStatus, Weights
 from matching.encode import Market
 from matching.errors import SolverFailed, UnsupportedOption
 from matching.mechanisms.deferred_acceptance import candidate_proposing
@@ -33,7 +33,7 @@ from matching.model import Stability, Status
 from matching.objective import welfare
 from matching.policygroups import PolicyGroup
 from matching.solvers import milp, solve_plain
-from matching.solvers.network import network, solve_flow, within_bounds
+from matching.solvers.network import network, solve_flow
 from matching.verify import blocking_pairs, occupancy, policy_values
 
 
@@ -191,9 +191,6 @@ def _outcome(
 
 
 def _feasible(market: Market, options: SolveOptions, policies: Sequence[PolicyGroup]) -> bool:
-    net = network(market, policies) if options.solver is Solver.AUTO else None
-    if net is not None:
-        return within_bounds(market, net)
     found = solve_plain(market, options, policies, feasibility_only=True)
     return found.status is not SolverStatus.INFEASIBLE
 

@@ -45,14 +45,15 @@ def _flow(
     elastic: bool,
     feasibility_only: bool,
 ) -> Plain | None:
-    from matching.solvers.network import network, solve_flow
+    from matching.solvers.network import network, solve_flow, within_bounds
 
     net = network(market, policies)
     if net is None:
         return None
-    flow = solve_flow(
-        market, options.weights, net, elastic=elastic, feasibility_only=feasibility_only
-    )
+    if feasibility_only and not elastic:
+        flow = within_bounds(market, net)
+    else:
+        flow = solve_flow(market, options.weights, net, elastic=elastic)
     return None if flow.status is SolverStatus.NO_SOLUTION else flow  # else the MILP decides
 
 

@@ -45,7 +45,6 @@ from ortools.graph.python import max_flow, min_cost_flow
 
 from matching.base import Plain, SolverStatus, Weights
 from matching.encode import Market
-from matching.errors import SolverFailed
 from matching.objective import pair_weights
 from matching.policygroups import PolicyGroup
 
@@ -196,9 +195,9 @@ def _arcs(market: Market, net: Network, elastic: bool) -> tuple[Any, Any, Any, A
     return arcs[:, 0], arcs[:, 1], arcs[:, 2], arcs[:, 3], arcs[:, 4]
 
 
-def within_bounds(market: Market, net: Network) -> bool:
-    """Whether some matching keeps within the network's bounds (every
-    policy's, every capacity): a maximum flow (push-relabel, a few times
+def within_bounds(market: Market, net: Network) -> Plain:
+    """A matching within the network's bounds (every policy's, every
+    capacity), or INFEASIBLE: a maximum flow (push-relabel, a few times
     quicker than the min-cost flow on a national round) from a super source
     feeding what the lower bounds leave each node to send, to a super sink
     draining what they leave each to take, which saturates them exactly when
@@ -208,12 +207,8 @@ def within_bounds(market: Market, net: Network) -> bool:
     pair_c, pair_p = market.pair_columns()
     tail, head, low, cap, _ = _arcs(market, net, elastic=False)
     if np.any(low > cap):
-        return False
-    supply = np.zeros(n_nodes, dtype=np.int64)
-    supply[_SOURCE] += n
-    supply[_SINK] -= n
-    np.subtract.at(supply, tail, low)
-    np.add.at(supply, head, low)
+        return Plain(SolverStatus.INFEASIBLE, (-1,) * n, 0.0, "flow")
+    supply = _supply(n_nodes, n, tail, head, low)
     gives, takes = np.flatnonzero(supply > 0), np.flatnonzero(supply < 0)
     source, sink = n_nodes, n_nodes + 1
     solver = max_flow.SimpleMaxFlow()
@@ -222,10 +217,31 @@ def within_bounds(market: Market, net: Network) -> bool:
         np.concatenate([head, p0 + pair_p, gives, np.full(len(takes), sink)]),
         np.concatenate([cap - low, np.ones(len(pair_c), np.int64), supply[gives], -supply[takes]]),
     )
-    status = solver.solve(source, sink)
-    if status != solver.OPTIMAL:
-        raise SolverFailed(f"maximum flow: status {status}")
-    return bool(solver.optimal_flow() == supply[gives].sum())
+    if solver.solve(source, sink) != solver.OPTIMAL:  # the caller takes a MILP
+        return Plain(SolverStatus.NO_SOLUTION, (-1,) * n, None, "flow")
+    if solver.optimal_flow() < supply[gives].sum():
+        return Plain(SolverStatus.INFEASIBLE, (-1,) * n, 0.0, "flow")
+    return Plain(SolverStatus.OPTIMAL, _assigned(solver, len(tail), pair_c, pair_p, n), 0.0, "flow")
+
+
+def _supply(n_nodes: int, n: int, tail: Any, head: Any, low: Any) -> Any:
+    """Each node's supply: the candidates at the source, taken at the sink;
+    a lower bound l on u → v sends l units from u to v up front."""
+    supply = np.zeros(n_nodes, dtype=np.int64)
+    supply[_SOURCE] += n
+    supply[_SINK] -= n
+    np.subtract.at(supply, tail, low)
+    np.add.at(supply, head, low)
+    return supply
+
+
+def _assigned(solver: Any, first: int, pair_c: Any, pair_p: Any, n: int) -> tuple[int, ...]:
+    """The matching a solved flow carries on the pairs' arcs (from arc `first` on)."""
+    flows = solver.flows(np.arange(first, first + len(pair_c)))
+    assignment = np.full(n, -1, dtype=np.int64)
+    used = flows > 0
+    assignment[pair_c[used]] = pair_p[used]
+    return tuple(assignment.tolist())
 
 
 def solve_flow(
@@ -234,7 +250,6 @@ def solve_flow(
     net: Network,
     *,
     elastic: bool = False,
-    feasibility_only: bool = False,
     bonus: NDArray[np.float64] | None = None,
 ) -> Plain:
     """The welfare optimum (with `bonus` added to each pair's weight, in
@@ -242,11 +257,7 @@ def solve_flow(
     n = market.n_candidates
     n_nodes, c0, p0 = _nodes(market, net)
     pair_c, pair_p = market.pair_columns()
-    gain = (
-        np.zeros(len(pair_c))
-        if feasibility_only
-        else np.asarray(pair_weights(market, weights), dtype=np.float64)
-    )
+    gain = np.asarray(pair_weights(market, weights), dtype=np.float64)
     if bonus is not None:
         gain = gain + bonus
     tail, head, low, cap, rewards = _arcs(market, net, elastic)
@@ -265,21 +276,10 @@ def solve_flow(
         np.concatenate([cap - low, np.ones(len(pair_c), dtype=np.int64)]),
         np.concatenate([np.rint(reward * scale), -np.rint(gain * scale)]).astype(np.int64),
     )
-    # A lower bound l on u → v: l units leave u and reach v up front.
-    supply = np.zeros(n_nodes, dtype=np.int64)
-    supply[_SOURCE] += n
-    supply[_SINK] -= n
-    np.subtract.at(supply, tail, low)
-    np.add.at(supply, head, low)
-    solver.set_nodes_supplies(np.arange(n_nodes), supply)
+    solver.set_nodes_supplies(np.arange(n_nodes), _supply(n_nodes, n, tail, head, low))
     status = solver.solve()
     if status == solver.INFEASIBLE:
         return Plain(SolverStatus.INFEASIBLE, (-1,) * n, 0.0, "flow")
     if status != solver.OPTIMAL:  # BAD_COST_RANGE and the like: the caller takes a MILP
         return Plain(SolverStatus.NO_SOLUTION, (-1,) * n, None, "flow")
-    first = len(tail)
-    flows = solver.flows(np.arange(first, first + len(pair_c)))
-    assignment = np.full(n, -1, dtype=np.int64)
-    used = flows > 0
-    assignment[pair_c[used]] = pair_p[used]
-    return Plain(SolverStatus.OPTIMAL, tuple(assignment.tolist()), 0.0, "flow")
+    return Plain(SolverStatus.OPTIMAL, _assigned(solver, len(tail), pair_c, pair_p, n), 0.0, "flow")

@@ -9,6 +9,7 @@ import copy
 import pytest
 from hypothesis import assume, given, settings
 
+from matching.base import SolverStatus
 from matching.solvers.network import network, within_bounds
 from tests import brute
 from tests.helpers import Doc, market_of, result_of
@@ -94,4 +95,8 @@ def test_whether_the_bounds_can_be_met_is_brute_forces_answer(doc: Doc) -> None:
     assume(net is not None)
     assert net is not None
     some = any(brute.policies_hold(market, m) for m in brute.matchings(market))
-    assert within_bounds(market, net) == some
+    found = within_bounds(market, net)
+    assert (found.status is not SolverStatus.INFEASIBLE) == some
+    if some:  # and the matching it found keeps within them
+        assert found.assignment in set(brute.matchings(market))
+        assert brute.policies_hold(market, found.assignment)
