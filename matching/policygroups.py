@@ -53,7 +53,9 @@ class Coverage:
     per kind of pair. A kind of pair is one int, `kind(c, p)`: pairs of one
     kind are covered by the same policies."""
 
-    def __init__(self, policies: tuple[PolicyGroup, ...], n_candidates: int, n_placements: int):
+    def __init__(
+        self, policies: tuple[PolicyGroup, ...], n_candidates: int, n_placements: int
+    ) -> None:
         self.policies = policies
         self.candidate_kind, self._candidate_kinds = _kinds(
             [g.candidates for g in policies], n_candidates

@@ -74,7 +74,6 @@ import heapq
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 
@@ -192,8 +191,9 @@ def deferred_acceptance(
     the one to give the seat back (it would hold the most, and be the last of
     those that do), takes a proposal as a full placement does: the proposer
     or its worst holder goes. Without lifted members that is what the ceiling
-    does, one step instead of three (on the national round with park
-    ceilings, 98% of the ceilings' rejections)."""
+    does, in one step instead of five (take the seat, count up, descend, give
+    it back, count down): on the national round with park ceilings, 98% of
+    the ceilings' rejections."""
     prefs, n_p, n_c = market.prefs, tree.n_placements, market.n_candidates
     parent, limit, order, mentor = tree.parent, tree.limit, tree.order, tree.mentor
     push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
@@ -362,7 +362,9 @@ class Lifts:
         keys: list[int] = cands.tolist()
         bounds: list[int] = start.tolist()
         ranks: list[int] = (place * n + place).tolist()
-        self.base = [dict(zip(keys[a:b], ranks[a:b], strict=True)) for a, b in pairwise(bounds)]
+        self.base = [
+            dict(zip(keys[a:b], ranks[a:b], strict=True)) for a, b in itertools.pairwise(bounds)
+        ]
         # per floor, per ranker: the members it would lift, in the ranker's order
         self.members: list[list[list[int]]] = []
         for g in floors:
@@ -371,7 +373,7 @@ class Lifts:
             at = np.flatnonzero(inside[cands])
             who: list[int] = cands[at].tolist()
             cuts: list[int] = np.searchsorted(at, start).tolist()
-            self.members.append([who[a:b] for a, b in pairwise(cuts)])
+            self.members.append([who[a:b] for a, b in itertools.pairwise(cuts)])
         # a lift that puts every member above everybody at every ranker
         self.full = (1 + max(map(len, self.base), default=0)) * max(len(self.rankers), 1)
 
