@@ -218,8 +218,8 @@ def policy_stability(
     unexcused: list[tuple[int, int]] = []
     # the kind of pair of each candidate's seat (matching.policygroups.Coverage),
     # worked out once: a move only ever takes candidates from the seats they hold
-    ck, pk, n_pk = coverage.candidate_kind, coverage.placement_kind, coverage.n_placement_kinds
-    held = [ck[c] * n_pk + pk[p] if p >= 0 else -1 for c, p in enumerate(assignment)]
+    kind, of = coverage.kind, coverage.of_kind
+    held = [kind(c, p) if p >= 0 else -1 for c, p in enumerate(assignment)]
     place_rank, mentor_of, worst = market.place_rank, market.mentor_of, occ.worst
     worst_rank = [place_rank[p][w] if w >= 0 else -1 for p, w in enumerate(worst)]
     # a pair's excuse depends only on the kinds of the pairs the move touches
@@ -238,12 +238,12 @@ def policy_stability(
             other, waste = held[occ.mentor_worst[m]], False
         else:
             other, waste = -1, True
-        key = (held[c], other, ck[c] * n_pk + pk[p], waste)
+        into = kind(c, p)
+        key = (held[c], other, into, waste)
         if key in excuses:
             why = excuses[key]
         else:
-            of = coverage.of_kind
-            why = _excuse(policies, values, [of(held[c]), of(other)], of(key[2]), waste)
+            why = _excuse(policies, values, [of(held[c]), of(other)], of(into), waste)
             excuses[key] = why
         if why is None:
             unexcused.append((c, p))

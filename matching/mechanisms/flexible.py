@@ -404,10 +404,11 @@ class Lifts:
                         lifted.update(who)
             if m >= 0:
                 mentor_rank[m] = ranks
-            mine = frozenset(lifted)
             for p in ps:
                 rank[p] = ranks  # read only for p's own applicants
-                if keep:
+            if keep:
+                mine = frozenset(lifted)
+                for p in ps:
                     kept[p] = mine
         return rank, mentor_rank, kept
 

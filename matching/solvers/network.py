@@ -191,7 +191,7 @@ def _arcs(market: Market, net: Network, elastic: bool) -> tuple[Any, Any, Any, A
             np.zeros(m, np.int64),
         )
     )
-    arcs = np.concatenate((first, candidates, placements, last)).reshape(-1, 5)
+    arcs = np.concatenate((first, candidates, placements, last))
     return arcs[:, 0], arcs[:, 1], arcs[:, 2], arcs[:, 3], arcs[:, 4]
 
 
