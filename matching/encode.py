@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matching.columns import Coded
 from matching.graph import ConsortiumGraph
 from matching.model import (
     Candidate,
@@ -274,9 +275,13 @@ class _Flat:
         return np.repeat(np.arange(len(self.start) - 1, dtype=np.int64), np.diff(self.start))
 
 
-def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
-    """The rankings' ids as integers by `index`: one lookup per id, at C speed,
-    and the rest by arrays (the one place a ranking's strings are read)."""
+def _flat(rankings: Sequence[Ranking], index: dict[str, int], coded: Coded | None) -> _Flat:
+    """The rankings' ids as integers by `index`: as validation read them
+    (`coded`, where it did), else one lookup per id, at C speed, and the rest
+    by arrays (the one place a ranking's strings are read)."""
+    if coded is not None:  # each group one id
+        at = np.arange(len(coded.item), dtype=np.int64) - coded.start[coded.row]
+        return _Flat(coded.start, coded.item, at, False)
     rows = len(rankings)
     ids = list(chain.from_iterable(r.ids for r in rankings))
     item = np.fromiter(map(index.__getitem__, ids), np.int64, len(ids))
@@ -301,7 +306,9 @@ def _flat(rankings: Sequence[Ranking], index: dict[str, int]) -> _Flat:
 
 def _lookup(keys: NDArray[np.int64], values: NDArray[np.int64], wanted: Any) -> Any:
     """`values` at each of `wanted` in `keys` (distinct), -1 where absent."""
-    order = np.argsort(keys)  # distinct: one order whatever the sort
+    # distinct: one order whatever the sort; timsort's, as the keys come in
+    # sorted runs (a ranking's entries, rankings in order)
+    order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     at = np.searchsorted(ordered, wanted)
     at[at >= len(ordered)] = 0
@@ -315,7 +322,7 @@ def _candidate_side(
     """Each candidate's listed placements in tie-broken order (its own ties by
     the placement lottery) with their 1-based groups, and the same as one flat
     array (`_Flat`, row = candidate)."""
-    flat = _flat([c.preferences for c in round_.candidates], p_index)
+    flat = _flat([c.preferences for c in round_.candidates], p_index, round_.columns.preferences)
     if flat.ties:  # order each row by (group, placement lottery)
         lot = np.zeros(len(round_.placements), np.int64)
         lot[list(map(p_index.__getitem__, p_lot))] = list(p_lot.values())
@@ -358,10 +365,10 @@ def _placement_side(
     m_ranked = np.array([x.ranking is not None for x in round_.mentors], bool)
     led = mentor >= 0
     by_mentor = m_ranked[mentor] & led if len(m_ranked) else np.zeros(len(pe), bool)
-    own = _flat([p.ranking or Ranking() for p in places], c_index)
+    own = _flat([p.ranking or Ranking() for p in places], c_index, round_.columns.rankings)
     g_p = _lookup(own.row * n + own.item, own.group, pe * n + ce)
     del own
-    theirs = _flat([x.ranking or Ranking() for x in round_.mentors], c_index)
+    theirs = _flat([x.ranking or Ranking() for x in round_.mentors], c_index, None)
     g_m = _lookup(theirs.row * n + theirs.item, theirs.group, np.where(led, mentor, 0) * n + ce)
     del theirs, mentor
     answers = p_ranked | by_mentor  # the placement says whom it accepts

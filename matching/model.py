@@ -12,6 +12,8 @@ from enum import StrEnum
 from itertools import accumulate, chain
 from typing import NamedTuple, overload
 
+from matching.columns import Coded
+
 
 class OrgKind(StrEnum):
     GOVERNMENT = "government"
@@ -267,6 +269,18 @@ class Rules:
     intern_ratio: bool = False
 
 
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """What validation read of a round's lists as integers (`matching.columns`):
+    the candidates' preferences (a row per candidate, placements by their
+    position) and the placements' rankings (a row per placement, empty without
+    a ranking; candidates by their position), each None where it was not read
+    so (a tie group among them)."""
+
+    preferences: Coded | None = None
+    rankings: Coded | None = None
+
+
 @dataclass(frozen=True)
 class Round:
     id: str
@@ -280,6 +294,8 @@ class Round:
     rules: Rules = field(default_factory=Rules)
     stability: Stability = Stability.IGNORED
     overrides: tuple[Override, ...] = ()
+    # set by validation only; a round built otherwise (or by `replace`) has none
+    columns: Columns = field(default=Columns(), init=False, compare=False, repr=False)
 
     @property
     def generated_policies(self) -> tuple[Policy, ...]:

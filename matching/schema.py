@@ -80,6 +80,8 @@ def _object(cls: type) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
     for f in dataclasses.fields(cls):
+        if not f.init:  # worked out, not written (Round.columns)
+            continue
         if cls is model.Policy and f.name in ("placements", "candidates"):
             attrs = (
                 model.PLACEMENT_ATTRIBUTES

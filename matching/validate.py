@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from itertools import chain
 
+import numpy as np
+
+from matching.columns import Coded
 from matching.errors import InvalidRound, Problem
 from matching.model import (
     CANDIDATE_ATTRIBUTES,
@@ -20,6 +23,7 @@ from matching.model import (
     PLACEMENT_ATTRIBUTES,
     Candidate,
     CandidateKind,
+    Columns,
     Level,
     Link,
     LinkKind,
@@ -46,6 +50,7 @@ from matching.readers import (
     MAX_SEED,
     Collector,
     read_records,
+    records_index,
     show,
     valid_enums,
     valid_strings,
@@ -75,8 +80,11 @@ def parse_round(doc: object, *, whole: bool = True) -> Round:
     organizations = _organizations(c, doc)
     links = _links(c, doc, organizations)
     mentors = _mentors(c, doc)
-    placements = _placements(c, doc, organizations, mentors)
-    candidates = _candidates(c, doc, organizations)
+    # each id as its position among its list's sorted ids, where the list is
+    # good: rankings and preferences that name only such ids are read as integers
+    indexes = {key: records_index(doc, key) for key in ("candidates", "placements")}
+    placements = _placements(c, doc, organizations, mentors, indexes)
+    candidates = _candidates(c, doc, organizations, indexes)
     _check_references(c, placements, candidates, mentors)
     policies = _policies(c, doc, organizations, placements, candidates, mentors)
     rules = _rules(c, doc)
@@ -87,7 +95,7 @@ def parse_round(doc: object, *, whole: bool = True) -> Round:
             c.add(key, f"the round has no {key}")
     if c.problems or round_id is None or seed is None:
         raise InvalidRound(c.problems)
-    return Round(
+    r = Round(
         id=round_id,
         seed=seed,
         organizations=tuple(sorted(organizations.values(), key=lambda o: o.id)),
@@ -100,6 +108,9 @@ def parse_round(doc: object, *, whole: bool = True) -> Round:
         stability=stability,
         overrides=tuple(sorted(overrides, key=lambda o: (o.candidate, o.placement))),
     )
+    columns = Columns(c.coded.get("candidates"), c.coded.get("placements"))
+    object.__setattr__(r, "columns", columns)  # the one place it is set (init=False)
+    return r
 
 
 def _organizations(c: Collector, doc: dict[str, object]) -> dict[str, Organization]:
@@ -180,13 +191,15 @@ def _placements(
     doc: dict[str, object],
     orgs: dict[str, Organization],
     mentors: dict[str, Mentor],
+    indexes: dict[str, dict[str, int] | None],
 ) -> dict[str, Placement]:
     out: dict[str, Placement] = {}
     records = read_records(c, doc, "placements", required=True)
-    ranked = [(at, rec["ranking"]) for _, at, rec in records if rec.get("ranking") is not None]
-    read, c.named["placements"] = c.rankings(
-        [v for _, v in ranked], [f"{at}.ranking" for at, _ in ranked]
+    ranked = [(i, at, rec["ranking"]) for i, at, rec in records if rec.get("ranking") is not None]
+    read, c.named["placements"], coded = c.rankings(
+        [v for _, _, v in ranked], [f"{at}.ranking" for _, at, _ in ranked], indexes["candidates"]
     )
+    _keep(c, "placements", coded, [i for i, _, _ in ranked], indexes["placements"])
     rankings = iter(read)
     for ident, at, rec in records:
         host = c.id_(rec.get("host"), f"{at}.host")
@@ -221,8 +234,21 @@ def _placements(
     return out
 
 
+def _keep(
+    c: Collector, key: str, coded: Coded | None, ids: list[str], index: dict[str, int] | None
+) -> None:
+    """Keep the rankings `coded` of the records `ids` of list `key`, a row per
+    record in `index`'s order (rows of the records without one empty)."""
+    if coded is not None and index is not None:
+        rows = np.fromiter(map(index.__getitem__, ids), np.int64, len(ids))
+        c.coded[key] = coded.reordered(rows, len(index))
+
+
 def _candidates(
-    c: Collector, doc: dict[str, object], orgs: dict[str, Organization]
+    c: Collector,
+    doc: dict[str, object],
+    orgs: dict[str, Organization],
+    indexes: dict[str, dict[str, int] | None],
 ) -> dict[str, Candidate]:
     out: dict[str, Candidate] = {}
     records = read_records(c, doc, "candidates", required=True)
@@ -230,10 +256,12 @@ def _candidates(
     for _, at, rec in records:
         if "preferences" not in rec:
             c.add(f"{at}.preferences", "missing")
-    all_preferences, c.named["candidates"] = c.rankings(
+    all_preferences, c.named["candidates"], coded = c.rankings(
         [rec.get("preferences", []) for _, _, rec in records],
         [f"{at}.preferences" for _, at, _ in records],
+        indexes["placements"],
     )
+    _keep(c, "candidates", coded, [i for i, _, _ in records], indexes["candidates"])
     fast = _candidate_columns(records, all_preferences, orgs)
     if fast is not None:
         return fast
