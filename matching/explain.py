@@ -53,13 +53,13 @@ def explain(
     pids, refusals = market.placement_ids, market.refusals
     # a pair a policy excuses: one shared reason per placement and policy
     policy_reasons: dict[tuple[int, int], Explanation] = {}
-    excused: dict[tuple[int, int], Explanation] = {}
+    excused: dict[int, dict[int, Explanation]] = {}  # c → p → reason
     for c, p, k in fairness.excused if fairness else ():
         reason = policy_reasons.get((p, k))
         if reason is None:
             reason = Explanation(pids[p], Reason.POLICY, policy=market.policies[k].id)
             policy_reasons[p, k] = reason
-        excused[c, p] = reason
+        excused.setdefault(c, {})[p] = reason
     full = [
         Explanation(pids[p], Reason.FULL, market.candidate_ids[w]) if n >= cap and w >= 0 else None
         for p, (n, cap, w) in enumerate(zip(occ.count, market.capacity, occ.worst, strict=True))
@@ -69,7 +69,6 @@ def explain(
     # the candidates whose reasons need more than "full" or a policy's excuse:
     # pinned, blocked by a pin or refused somewhere
     special = {*market.pinned, *(c for c, _ in by_pin), *(c for c, _ in refusals)}
-    excuses = {c for c, _ in excused}
     for c, current in enumerate(assignment):
         # Strictly above in c's own preferences: a placement tied with the
         # assignment is not one c preferred (the lottery only orders the tie).
@@ -78,15 +77,17 @@ def explain(
         if not above:
             continue
         if c not in special:
-            if c not in excuses and all(map(is_full.__getitem__, above)):  # the common case
+            if c not in excused and all(map(is_full.__getitem__, above)):  # the common case
                 out[c] = tuple(map(full.__getitem__, above))  # type: ignore[arg-type]
             else:
+                mine = excused.get(c, {})
                 out[c] = tuple(
-                    excused.get((c, p)) or full[p] or _why(market, assignment, check, weights, c, p)
+                    mine.get(p) or full[p] or _why(market, assignment, check, weights, c, p)
                     for p in above
                 )
             continue
         reasons = []
+        mine = excused.get(c, {})
         for p in above:
             reason = full[p]
             if c in market.pinned:
@@ -94,8 +95,8 @@ def explain(
             elif (c, p) in by_pin:
                 cutoff = market.candidate_ids[by_pin[c, p]]
                 reasons.append(Explanation(pids[p], Reason.PINNED, cutoff))
-            elif (c, p) in excused:
-                reasons.append(excused[c, p])
+            elif p in mine:
+                reasons.append(mine[p])
             elif reason is not None and (c, p) not in refusals:
                 reasons.append(reason)
             else:

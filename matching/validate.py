@@ -340,7 +340,7 @@ def _candidate_columns(
         or colleges is None
         or institutes is None
         or skills is None
-        or None in all_preferences
+        or any(p is None for p in all_preferences)  # by identity: no __eq__ per ranking
         or not valid_texts(names, MAX_NAME_LENGTH)
         or not valid_texts(numbers, MAX_NAME_LENGTH)
     ):
