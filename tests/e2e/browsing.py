@@ -22,6 +22,12 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+# Every assertion of a page waits up to 20 s, not Playwright's 5: the suite
+# runs the service beside another worker's on two cores, and a CI machine
+# under that load has taken longer than 5 s to draw /docs. A page that never
+# shows what is expected still fails.
+expect.set_options(timeout=20_000)
+
 
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium, headless (the `browser` fixture of tests/e2e/conftest.py)."""

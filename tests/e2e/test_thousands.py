@@ -32,10 +32,11 @@ def _api(base: str, token: str, path: str, **params: Any) -> Any:
 
 
 def _rows(page: Page, table: str) -> list[str]:
-    return [
-        str(page.locator(f"{table} tr[data-id]").nth(i).get_attribute("data-id"))
-        for i in range(page.locator(f"{table} tr[data-id]").count())
-    ]
+    """The ids of the table's rows in the order shown, read in one call."""
+    ids: list[str] = page.locator(f"{table} tr[data-id]").evaluate_all(
+        "rows => rows.map(r => r.dataset.id)"
+    )
+    return ids
 
 
 @pytest.mark.slow
@@ -55,8 +56,9 @@ def test_the_changzhou_round_by_search_and_filters_only(
     busiest.locator("a.review").click()
     hengbang.click("#orders a:text-is('技能匹配度')")  # start from the skills rule
     expect(hengbang.locator("#orders strong")).to_have_text("技能匹配度")
+    # the page may still be arriving: all 579 rows, or fail after the wait
+    expect(hengbang.locator("#applicants tr[data-id]")).to_have_count(579)
     order = _rows(hengbang, "#applicants")
-    assert len(order) == 579
     rows = hengbang.locator("#applicants tr[data-id]")
     # move three: the 5th down one, the 12th up one, the 40th to the top
     rows.nth(4).locator("button.down").click()
